@@ -1,0 +1,23 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import pytest
+
+PROJECT_ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHARED_DIR = pathlib.Path(os.environ.get("BROADSHEET_SHARED", PROJECT_ROOT.parent / "shared"))
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> pathlib.Path:
+    """The team's shared gold data (`../shared`); tests using it skip when a clone has none."""
+    if not (SHARED_DIR / "eval").is_dir():
+        pytest.skip("../shared is not present in this checkout")
+    return SHARED_DIR

@@ -1,0 +1,24 @@
+"""Locate and load the rule, lexicon and gazetteer files bundled in `data/`."""
+
+from __future__ import annotations
+
+import functools
+import pathlib
+from typing import Any
+
+import yaml
+
+DATA_DIR = pathlib.Path(__file__).resolve().parent.parent / "data"
+RULES_DIR = DATA_DIR / "rules"
+
+
+def data_path(*parts: str) -> pathlib.Path:
+    """Path of a bundled data file under `data/`."""
+    return DATA_DIR.joinpath(*parts)
+
+
+@functools.cache
+def rules(name: str) -> Any:
+    """Parsed contents of `data/rules/<name>.yaml`, read once per process."""
+    with (RULES_DIR / f"{name}.yaml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
