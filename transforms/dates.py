@@ -1,0 +1,1027 @@
+"""Date and time expressions in one paragraph, normalized to TimeML TIMEX3 values.
+
+The conventions (spans, tense cues, year rollover, publication-date inference) are written down in
+`docs/dates.md`; the lexicons live in `data/rules/dates.yaml`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from transforms._data import rules
+
+__all__ = [
+    "DateMention",
+    "date_mentions",
+    "inferred_published_date",
+    "story_published_date",
+    "validate_rules",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """One TIMEX3 expression found in a paragraph."""
+
+    start: int
+    end: int
+    text: str
+    timex_type: str
+    value: str
+    start_date: datetime.date | None
+    end_date: datetime.date | None
+    granularity: str | None
+    is_relative: bool
+    anchor_date: datetime.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Timex:
+    """A normalized value before it is placed at its offsets."""
+
+    timex_type: str
+    value: str
+    is_relative: bool
+
+
+# ---------------------------------------------------------------------------------------------
+# Lexicon validation and loading
+
+
+_TIMEX_TOKENS = {"PRESENT_REF", "PAST_REF", "FUTURE_REF"}
+_LIST_KEYS = (
+    "ambiguous_months",
+    "weekday_abbreviations",
+    "vague_numbers",
+    "time_units",
+    "future_cues",
+    "past_cues",
+    "year_preceders",
+    "not_year_preceders",
+    "count_nouns",
+)
+_MAP_KEYS = (
+    "months",
+    "weekdays",
+    "number_words",
+    "ordinals",
+    "units",
+    "parts_of_day",
+    "seasons",
+    "references",
+    "sets",
+)
+
+
+def validate_rules(data: Any) -> list[str]:
+    """Problems in a parsed `dates.yaml` (an empty list means it is valid).
+
+    Args:
+        data: the parsed YAML document.
+
+    Returns:
+        One readable message per problem found.
+    """
+    if not isinstance(data, dict):
+        return ["top level must be a mapping"]
+    problems: list[str] = []
+    for key in _MAP_KEYS:
+        if not isinstance(data.get(key), dict) or not data[key]:
+            problems.append(f"{key}: must be a non-empty mapping")
+    for key in _LIST_KEYS:
+        items = data.get(key)
+        if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+            problems.append(f"{key}: must be a list of non-empty strings")
+    if problems:
+        return problems
+    for name, num in data["months"].items():
+        if not (isinstance(num, int) and 1 <= num <= 12):
+            problems.append(f"months.{name}: {num!r} is not 1..12")
+    for name, num in data["weekdays"].items():
+        if not (isinstance(num, int) and 1 <= num <= 7):
+            problems.append(f"weekdays.{name}: {num!r} is not 1..7")
+    for name, num in {**data["number_words"], **data["ordinals"]}.items():
+        if not isinstance(num, int | float) or num <= 0:
+            problems.append(f"number {name!r}: {num!r} is not a positive number")
+    for name in data["ambiguous_months"]:
+        if name not in data["months"]:
+            problems.append(f"ambiguous_months: {name!r} is not a month")
+    for name in data["weekday_abbreviations"]:
+        if name not in data["weekdays"]:
+            problems.append(f"weekday_abbreviations: {name!r} is not a weekday")
+    for name in data["time_units"]:
+        if name not in data["units"]:
+            problems.append(f"time_units: {name!r} is not a unit")
+    for name, code in data["units"].items():
+        if not re.fullmatch(r"[SMHDWYQ]|DE|CE|W2", str(code)):
+            problems.append(f"units.{name}: {code!r} is not a TIMEX3 unit")
+    for name, code in data["parts_of_day"].items():
+        if code not in {"MO", "AF", "EV", "NI", "DT"}:
+            problems.append(f"parts_of_day.{name}: {code!r} is not a TIMEX3 part of day")
+    for name, code in data["seasons"].items():
+        if code not in {"SP", "SU", "FA", "WI"}:
+            problems.append(f"seasons.{name}: {code!r} is not a TIMEX3 season")
+    for name, code in data["references"].items():
+        if code not in _TIMEX_TOKENS:
+            problems.append(f"references.{name}: {code!r} is not a reference token")
+    for name, code in data["sets"].items():
+        if not re.fullmatch(r"PT?\d+[SMHDWYQ]", str(code)):
+            problems.append(f"sets.{name}: {code!r} is not a TIMEX3 period")
+    for key in _MAP_KEYS:
+        for name in data[key]:
+            if not isinstance(name, str) or name != name.lower():
+                problems.append(f"{key}: key {name!r} must be a lower-case string")
+    return problems
+
+
+_LEX: dict[str, Any] = rules("dates")
+_PROBLEMS = validate_rules(_LEX)
+if _PROBLEMS:
+    raise ValueError("data/rules/dates.yaml is invalid: " + "; ".join(_PROBLEMS))
+
+_MONTHS: dict[str, int] = _LEX["months"]
+_WEEKDAYS: dict[str, int] = _LEX["weekdays"]
+_NUMBERS: dict[str, float] = _LEX["number_words"]
+_ORDINALS: dict[str, int] = _LEX["ordinals"]
+_UNITS: dict[str, str] = _LEX["units"]
+_TIME_UNITS = frozenset(_LEX["time_units"])
+_PARTS: dict[str, str] = _LEX["parts_of_day"]
+_SEASONS: dict[str, str] = _LEX["seasons"]
+_REFERENCES: dict[str, str] = _LEX["references"]
+_SETS: dict[str, str] = _LEX["sets"]
+_AMBIGUOUS_MONTHS = frozenset(_LEX["ambiguous_months"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Regular expressions, built once from the lexicons
+
+
+def _alt(words: Sequence[str]) -> str:
+    """A regex alternation of literal phrases, longest first, spaces matching any whitespace."""
+    ordered = sorted(set(words), key=lambda w: (-len(w), w))
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+
+
+def _capitalized(words: Sequence[str]) -> str:
+    """Alternation of names in Title case or UPPER case (lower-case 'may', 'march' are words)."""
+    forms: list[str] = []
+    for word in words:
+        forms.extend({word.title(), word.upper()})
+    return _alt(forms)
+
+
+_FULL_MONTHS = [m for m in _MONTHS if len(m) > 3 and m != "sept" or m == "may"]
+_ABBR_MONTHS = [m for m in _MONTHS if m not in _FULL_MONTHS]
+# A month name: full names end at a word boundary, abbreviations may carry a dot.
+_MON = rf"(?:(?:{_capitalized(_FULL_MONTHS)})\b|(?:{_capitalized(_ABBR_MONTHS)})(?:\.|\b))"
+_FULL_WD = [w for w in _WEEKDAYS if w not in _LEX["weekday_abbreviations"]]
+_WD = (
+    rf"(?:(?:{_capitalized(_FULL_WD)})\b|(?:{_capitalized(_LEX['weekday_abbreviations'])})\.)"
+)
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_ONES = "one|two|three|four|five|six|seven|eight|nine"
+_NUMWORD = rf"(?:(?:{_TENS})[- ](?:{_ONES})|{_alt(list(_NUMBERS))})"
+_DIGITS = r"\d{1,3}(?:,\d{3})*(?:\.\d+)?(?:\s+\d/\d)?"
+_VAGUE = _alt(_LEX["vague_numbers"])
+_NUM = rf"(?:{_DIGITS}|(?i:{_NUMWORD})|(?i:{_VAGUE}))"
+_UNIT = rf"(?i:{_alt(list(_UNITS))}|centuries)"
+_ORD = rf"(?i:{_alt(list(_ORDINALS))})"
+_DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_YEAR = r"(?:1[0-9]{3}|20[0-9]{2})"
+_PART = rf"(?i:{_alt(list(_PARTS))})"
+_SEASON = rf"(?i:{_alt(list(_SEASONS))})"
+_B = r"(?<![\w'-])"  # start of a word that is not glued to a hyphen or apostrophe
+_E = r"(?![\w])"
+_HEDGE = (
+    r"(?i:about|nearly|almost|some|more\s+than|less\s+than|fewer\s+than|at\s+least|at\s+most|"
+    r"up\s+to|over|under|roughly|around|approximately|just|only|another|an\s+additional|"
+    r"no\s+more\s+than|well\s+over|barely)"
+)
+_THE_SPAN = (
+    r"(?i:the\s+(?:past|last|next|first|final|previous|following|coming|latest|same|entire|"
+    r"whole|full|initial|remaining|preceding|ensuing|most\s+recent)|(?:the\s+)?past|(?:the\s+)?last|"
+    r"(?:the\s+)?next|the|these|those|its|their|his|her|a\s+period\s+of)"
+)
+
+_SENTENCE_END = re.compile(r"[.!?;][\"'”’)\]]*\s+|\n")
+_FUTURE = re.compile(rf"(?i)(?<![\w'])(?:{_alt(_LEX['future_cues'])})(?!\w)")
+_PAST = re.compile(rf"(?i)(?<![\w'])(?:{_alt(_LEX['past_cues'])})(?!\w)")
+_NOT_YEAR_BEFORE = frozenset(w.lower() for w in _LEX["not_year_preceders"])
+_YEAR_BEFORE = frozenset(w.lower() for w in _LEX["year_preceders"])
+_COUNT_NOUNS = frozenset(w.lower() for w in _LEX["count_nouns"])
+_PREV_WORD = re.compile(r"([^\s\d]+)\s*$")
+_NEXT_WORD = re.compile(r"^\s*([^\s]+)")
+_NUMBER_TOKEN = re.compile(r"[\d,.]+")
+_WORD_SPLIT = re.compile(r"[\s-]+")
+
+
+# ---------------------------------------------------------------------------------------------
+# Calendar helpers
+
+
+def _iso_week(day: datetime.date) -> str:
+    """TIMEX3 ISO week value of a day (`2018-W06`)."""
+    iso = day.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
+    """(year, month) moved by `delta` months."""
+    index = year * 12 + (month - 1) + delta
+    return index // 12, index % 12 + 1
+
+
+def _safe_date(year: int, month: int, day: int) -> datetime.date | None:
+    """The date, or None when the day does not exist in that month."""
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _number(token: str) -> float | None:
+    """Numeric value of a digit string or number word; None for vague words ("several")."""
+    token = token.strip().lower()
+    if not token:
+        return None
+    if token[0].isdigit():
+        whole, _, frac = token.partition(" ")
+        value = float(whole.replace(",", ""))
+        if frac:
+            top, _, bottom = frac.partition("/")
+            value += int(top) / int(bottom)
+        return value
+    words = _WORD_SPLIT.split(token)
+    joined = " ".join(words)
+    if joined in _NUMBERS:
+        return float(_NUMBERS[joined])
+    if len(words) == 2 and words[0] in _NUMBERS and words[1] in _NUMBERS:
+        return float(_NUMBERS[words[0]] + _NUMBERS[words[1]])
+    return None
+
+
+def _amount(value: float | None) -> str:
+    """Number part of a duration value (`3`, `1.5`, or `X` when unknown)."""
+    if value is None:
+        return "X"
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def _duration(value: float | None, unit_word: str) -> str:
+    """TIMEX3 duration (`P3D`, `PT2H`, `PXY`) for an amount of a unit word."""
+    unit = unit_word.lower().rstrip("s")
+    if unit == "centurie" or unit == "century":
+        return f"P{_amount(None if value is None else value * 100)}Y" if value else "PXCE"
+    code = _UNITS[unit]
+    if code == "W2":
+        return f"P{_amount(None if value is None else value * 2)}W"
+    if code == "DE":
+        return f"P{_amount(None if value is None else value * 10)}Y" if value else "PXDE"
+    if value is not None and value != int(value) and code in {"Y", "M", "W", "D", "H"}:
+        # TIMEX3 prefers whole units: 1.5 years -> P18M, 2.5 days -> P60H
+        smaller = {"Y": ("M", 12), "M": ("D", 30), "W": ("D", 7), "D": ("H", 24), "H": ("M", 60)}
+        code2, factor = smaller[code]
+        prefix = "PT" if code2 in {"H"} or code in {"H"} else "P"
+        return f"{prefix}{_amount(round(value * factor))}{code2}"
+    prefix = "PT" if unit in _TIME_UNITS else "P"
+    return f"{prefix}{_amount(value)}{code}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Context: anchor and tense of the clause around a mention
+
+
+class _Context:
+    """What a rule may consult: the paragraph, the anchor and the tense around a match."""
+
+    __slots__ = ("text", "anchor", "start", "end")
+
+    def __init__(self, text: str, anchor: datetime.date | None, start: int, end: int) -> None:
+        self.text = text
+        self.anchor = anchor
+        self.start = start
+        self.end = end
+
+    def sentence(self) -> str:
+        """The sentence (or clause chain) holding the match."""
+        left = 0
+        for m in _SENTENCE_END.finditer(self.text, 0, self.start):
+            left = m.end()
+        m = _SENTENCE_END.search(self.text, self.end)
+        right = m.start() if m else len(self.text)
+        return self.text[left : self.start] + " " + self.text[self.end : right]
+
+    def is_future(self) -> bool:
+        """True when the clause around the match speaks about the future."""
+        return _FUTURE.search(self.sentence()) is not None
+
+    def is_past(self) -> bool:
+        """True when the clause carries an explicit past-tense cue and no future cue."""
+        sentence = self.sentence()
+        return _PAST.search(sentence) is not None and _FUTURE.search(sentence) is None
+
+    def before(self, chars: int = 40) -> str:
+        """Lower-cased text just before the match."""
+        return self.text[max(0, self.start - chars) : self.start].lower()
+
+    def after(self, chars: int = 40) -> str:
+        """Lower-cased text just after the match."""
+        return self.text[self.end : self.end + chars].lower()
+
+
+def _resolve_weekday(weekday: int, ctx: _Context, rel: str) -> tuple[str, datetime.date | None]:
+    """Value and date of a weekday name, following the news rule in EXTRACTION.md."""
+    anchor = ctx.anchor
+    if anchor is None:
+        return f"XXXX-WXX-{weekday}", None
+    today = anchor.isoweekday()
+    if rel in {"last", "past", "previous"}:
+        day = anchor - datetime.timedelta(days=((today - weekday) % 7) or 7)
+    elif rel in {"next", "coming"}:
+        day = anchor + datetime.timedelta(days=((weekday - today) % 7) or 7)
+    elif rel == "this" or ctx.is_future():
+        day = anchor + datetime.timedelta(days=(weekday - today) % 7)
+    else:
+        day = anchor - datetime.timedelta(days=(today - weekday) % 7)
+    return day.isoformat(), day
+
+
+def _resolve_month_day(month: int, day: int, ctx: _Context) -> tuple[str, bool] | None:
+    """Value of a month-day without a year: the anchor's year, rolled by tense cues."""
+    if ctx.anchor is None:
+        return (f"XXXX-{month:02d}-{day:02d}", True) if _safe_date(2000, month, day) else None
+    anchor = ctx.anchor
+    year = anchor.year
+    when = _safe_date(year, month, day)
+    if when is None:
+        return None
+    gap = (when - anchor).days
+    if gap > 0 and (gap > 183 or ctx.is_past()) and not ctx.is_future():
+        year -= 1
+    elif gap < -183 and ctx.is_future():
+        year += 1
+    if _safe_date(year, month, day) is None:
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}", True
+
+
+def _resolve_month(month: int, ctx: _Context, rel: str) -> str:
+    """Value of a month name without a year."""
+    anchor = ctx.anchor
+    if anchor is None:
+        return f"XXXX-{month:02d}"
+    year = anchor.year
+    if rel in {"last", "past", "previous"}:
+        year = year if month < anchor.month else year - 1
+    elif rel in {"next", "coming"}:
+        year = year if month > anchor.month else year + 1
+    elif rel != "this":
+        gap = month - anchor.month
+        if gap > 0 and (gap > 6 or ctx.is_past()) and not ctx.is_future():
+            year -= 1
+        elif gap < -6 and ctx.is_future():
+            year += 1
+    return f"{year:04d}-{month:02d}"
+
+
+def _month_number(name: str) -> int:
+    """Month number of a month name or abbreviation."""
+    return _MONTHS[name.lower().rstrip(".")]
+
+
+def _day_number(token: str) -> int:
+    """Day of month from `7`, `07`, `7th` or an ordinal word."""
+    token = token.lower()
+    if token in _ORDINALS:
+        return _ORDINALS[token]
+    return int(re.sub(r"\D", "", token))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules: each is a compiled pattern and a function from the match to a value (or None = reject)
+
+_Handler = Callable[[re.Match[str], _Context], _Timex | None]
+
+
+def _abs_day(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`February 14, 2018`, `14 February 2018`, `Wednesday, Feb. 14, 2018`."""
+    when = _safe_date(int(m["y"]), _month_number(m["mon"]), _day_number(m["d"]))
+    return _Timex("DATE", when.isoformat(), False) if when else None
+
+
+def _numeric_day(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`2018-02-14`, `2/14/2018`, `14/2/2018` (day first only when the first number exceeds 12)."""
+    if m["iy"]:
+        when = _safe_date(int(m["iy"]), int(m["im"]), int(m["id"]))
+    else:
+        first, second, year = int(m["a"]), int(m["b"]), int(m["y"])
+        if year < 100:
+            year += 1900 if year >= 50 else 2000
+        month, day = (second, first) if first > 12 else (first, second)
+        when = _safe_date(year, month, day)
+    return _Timex("DATE", when.isoformat(), False) if when else None
+
+
+def _month_day(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`February 7`, `7 February`, `Feb. 7th`, `the 7th of February`."""
+    resolved = _resolve_month_day(_month_number(m["mon"]), _day_number(m["d"]), ctx)
+    if resolved is None:
+        return None
+    return _Timex("DATE", resolved[0], ctx.anchor is not None)
+
+
+def _month_year(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`February 2018`, `early March 2014`."""
+    return _Timex("DATE", f"{int(m['y']):04d}-{_month_number(m['mon']):02d}", False)
+
+
+def _bare_month(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`February`, `last December`, `early March`, `mid-June`."""
+    name = m["mon"].lower().rstrip(".")
+    rel = (m["rel"] or "").lower()
+    if not rel and not m["mod"]:
+        if name in _AMBIGUOUS_MONTHS:
+            prev = _PREV_WORD.search(ctx.before())
+            if not prev or prev.group(1) not in {"in", "since", "until", "till", "by", "of", "from",
+                                                  "through", "during", "to", "before", "after",
+                                                  "and", "or", "between", "last", "next", "this",
+                                                  "early", "late", "mid", "end", "since"}:
+                return None
+        if ctx.after(3).startswith("'s") is False and re.match(r"\s+[A-Z][a-z]", ctx.text[ctx.end : ctx.end + 3]):
+            # "June Carter", "August Wilson": a capitalized word after a bare month is a name
+            return None
+    return _Timex("DATE", _resolve_month(_MONTHS[name], ctx, rel), ctx.anchor is not None)
+
+
+def _weekday(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`Tuesday`, `last Friday`, `Sunday night`, `early Monday`."""
+    rel = (m["rel"] or "").lower().split()[-1] if m["rel"] else ""
+    value, _ = _resolve_weekday(_WEEKDAYS[m["wd"].lower().rstrip(".")], ctx, rel)
+    part = m["part"] or m["part2"]
+    if part:
+        return _Timex("TIME", f"{value}T{_PARTS[part.lower()]}", True)
+    return _Timex("DATE", value, True)
+
+
+def _deictic_day(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`today`, `yesterday`, `tomorrow`, `tonight`, `last night`, `this morning`, `yesterday afternoon`."""
+    word = re.sub(r"\s+", " ", m["word"].lower())
+    offsets = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1, "last night": -1,
+               "this morning": 0, "this afternoon": 0, "this evening": 0,
+               "the day before yesterday": -2, "the day after tomorrow": 2}
+    part = m["part"].lower() if m["part"] else None
+    if word == "tonight" or word == "last night":
+        part = "night"
+    elif word.startswith("this "):
+        part = word.split()[1]
+    if ctx.anchor is None:
+        value = "XXXX-XX-XX"
+    else:
+        value = (ctx.anchor + datetime.timedelta(days=offsets[word])).isoformat()
+    if part:
+        return _Timex("TIME", f"{value}T{_PARTS[part]}", True)
+    return _Timex("DATE", value, True)
+
+
+def _clock(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`3 p.m.`, `10:30 a.m. EST Tuesday`, `noon`, `midnight`."""
+    if m["noon"]:
+        hour, minute = (12, 0) if m["noon"].lower() in {"noon", "midday"} else (24, 0)
+    else:
+        hour, minute = int(m["h"]), int(m["mi"] or 0)
+        if hour > 12 or minute > 59 or hour == 0:
+            return None
+        meridiem = m["ap"].lower()[0]
+        if meridiem == "p" and hour != 12:
+            hour += 12
+        elif meridiem == "a" and hour == 12:
+            hour = 0
+    day_word = (m["dword"] or "").lower()
+    if m["wd"]:
+        value, _ = _resolve_weekday(_WEEKDAYS[m["wd"].lower().rstrip(".")], ctx, "")
+    elif ctx.anchor is None:
+        value = "XXXX-XX-XX"
+    else:
+        shift = {"yesterday": -1, "tomorrow": 1}.get(day_word, 0)
+        value = (ctx.anchor + datetime.timedelta(days=shift)).isoformat()
+    return _Timex("TIME", f"{value}T{hour:02d}:{minute:02d}", True)
+
+
+def _year_is_date(m: re.Match[str], ctx: _Context) -> bool:
+    """Whether a bare 4-digit number reads as a year in its context."""
+    year = int(m["y"])
+    before = ctx.text[max(0, m.start() - 30) : m.start()]
+    prev = _PREV_WORD.search(before.lower())
+    prev_word = prev.group(1).strip("\"'(“") if prev else ""
+    if prev_word in _NOT_YEAR_BEFORE or before.rstrip().endswith(("©", "#", "$", "€", "£")):
+        return False
+    if re.search(r"(?i)(?:copyright|\(c\))\s*$", before):
+        return False
+    nxt = _NEXT_WORD.search(ctx.text[m.end() : m.end() + 30].lower())
+    next_word = nxt.group(1).strip(".,;:!?\"')") if nxt else ""
+    if next_word in _COUNT_NOUNS or ctx.text[m.end() : m.end() + 2].strip().startswith("%"):
+        return False
+    if m["pre"]:
+        return True
+    if 1900 <= year <= 2039:
+        return True
+    return prev_word in _YEAR_BEFORE
+
+
+def _year(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`2014`, `fiscal 1989`, `early 2014`, `mid-1990` (bare numbers only in year-like contexts)."""
+    if not _year_is_date(m, ctx):
+        return None
+    return _Timex("DATE", m["y"], False)
+
+
+def _decade(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`the 1990s`, `the '90s`, `early 1980s`."""
+    if m["dec"]:
+        return _Timex("DATE", m["dec"], False)
+    century = "19"
+    return _Timex("DATE", f"{century}{m['d2']}", False)
+
+
+def _century(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`the 20th century`, `this century`."""
+    if m["n"]:
+        return _Timex("DATE", f"{int(m['n']) - 1:02d}", False)
+    if ctx.anchor is None:
+        return _Timex("DATE", "XX", True)
+    return _Timex("DATE", f"{ctx.anchor.year // 100:02d}", True)
+
+
+_REL_SHIFT = {
+    "last": -1, "past": -1, "previous": -1, "preceding": -1, "prior": -1,
+    "this": 0, "current": 0, "present": 0, "the": 0,
+    "next": 1, "coming": 1, "following": 1, "upcoming": 1,
+}
+
+
+def _season_value(code: str, year: int) -> str:
+    """TIMEX3 season value (`2018-SU`)."""
+    return f"{year:04d}-{code}"
+
+
+def _relative_period(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`last week`, `this year`, `next month`, `earlier this month`, `last summer`, `this weekend`."""
+    rel = m["rel"].lower().split()[-1]
+    shift = _REL_SHIFT[rel]
+    unit = m["unit"].lower()
+    anchor = ctx.anchor
+    if unit in _SEASONS:
+        code = _SEASONS[unit]
+        if anchor is None:
+            return _Timex("DATE", f"XXXX-{code}", True)
+        start_month = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}[code]
+        year = anchor.year
+        if shift < 0 and anchor.month < start_month + 3:
+            year -= 1
+        elif shift > 0 and anchor.month >= start_month:
+            year += 1
+        return _Timex("DATE", _season_value(code, year), True)
+    if anchor is None:
+        unknown = {"week": "XXXX-WXX", "weekend": "XXXX-WXX-WE", "month": "XXXX-XX", "year": "XXXX",
+                   "quarter": "XXXX-QX", "decade": "XXX", "century": "XX"}
+        return _Timex("DATE", unknown[unit], True)
+    if unit in {"week", "weekend"}:
+        value = _iso_week(anchor + datetime.timedelta(weeks=shift))
+        return _Timex("DATE", value + ("-WE" if unit == "weekend" else ""), True)
+    if unit == "month":
+        year, month = _add_months(anchor.year, anchor.month, shift)
+        return _Timex("DATE", f"{year:04d}-{month:02d}", True)
+    if unit == "quarter":
+        year, month = _add_months(anchor.year, anchor.month, 3 * shift)
+        return _Timex("DATE", f"{year:04d}-Q{(month - 1) // 3 + 1}", True)
+    if unit == "decade":
+        return _Timex("DATE", f"{anchor.year // 10 + shift:03d}", True)
+    if unit == "century":
+        return _Timex("DATE", f"{anchor.year // 100 + shift:02d}", True)
+    return _Timex("DATE", f"{anchor.year + shift:04d}", True)
+
+
+def _year_ago(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`a year ago`, `a year earlier`, `the year-earlier period`: the year before the anchor."""
+    if ctx.anchor is None:
+        return _Timex("DATE", "XXXX", True)
+    return _Timex("DATE", f"{ctx.anchor.year - 1:04d}", True)
+
+
+def _ago(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`three days ago`, `six weeks ago`, `two years ago`, `a decade ago`."""
+    amount = _number(m["n"])
+    unit = m["unit"].lower().rstrip("s")
+    unit = "century" if unit == "centurie" else unit
+    anchor = ctx.anchor
+    if unit in _TIME_UNITS:
+        # "three hours ago" is still the anchor's day at day precision
+        value = anchor.isoformat() if anchor else "XXXX-XX-XX"
+        return _Timex("DATE", value, True)
+    if amount is None or anchor is None or amount != int(amount):
+        vague = {"day": "XXXX-XX-XX", "week": "XXXX-WXX", "month": "XXXX-XX", "year": "XXXX"}
+        if anchor is None or unit not in vague:
+            return _Timex("DATE", "PAST_REF", True)
+        return _Timex("DATE", "PAST_REF", True)
+    n = int(amount)
+    if unit == "day":
+        return _Timex("DATE", (anchor - datetime.timedelta(days=n)).isoformat(), True)
+    if unit == "week":
+        return _Timex("DATE", _iso_week(anchor - datetime.timedelta(weeks=n)), True)
+    if unit == "fortnight":
+        return _Timex("DATE", _iso_week(anchor - datetime.timedelta(weeks=2 * n)), True)
+    if unit == "month":
+        year, month = _add_months(anchor.year, anchor.month, -n)
+        return _Timex("DATE", f"{year:04d}-{month:02d}", True)
+    if unit == "quarter":
+        year, month = _add_months(anchor.year, anchor.month, -3 * n)
+        return _Timex("DATE", f"{year:04d}-Q{(month - 1) // 3 + 1}", True)
+    if unit == "decade":
+        return _Timex("DATE", f"{anchor.year - 10 * n:04d}", True)
+    if unit == "century":
+        return _Timex("DATE", f"{(anchor.year - 100 * n) // 100:02d}", True)
+    return _Timex("DATE", f"{anchor.year - n:04d}", True)
+
+
+def _span_duration(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`three days`, `the past two months`, `seven-year-old`, `27-year`, `several weeks`."""
+    n_text = m["n"].lower()
+    unit = m["unit"].lower()
+    base = unit.rstrip("s")
+    if base in {"quarter", "second"} and n_text in {"a", "an"}:
+        # "a quarter of the vote" and "a second attack" are not durations
+        return None
+    if base == "second" and not unit.endswith("s") and n_text not in {"one", "1"}:
+        return None
+    amount = _number(n_text)
+    if amount is None and n_text.startswith(("the next", "the last", "the past")) is False:
+        amount = None
+    if amount is not None and amount > 10000:
+        return None
+    return _Timex("DURATION", _duration(amount, unit), False)
+
+
+def _bare_plural(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`for years`, `within days`, `decades-long`: an unknown number of units."""
+    return _Timex("DURATION", _duration(None, m["unit"]), False)
+
+
+def _quarter(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`the third quarter`, `third-quarter`, `the fourth quarter of 2017`, `Q3 2018`, `last quarter`."""
+    number = _ORDINALS.get((m["ord"] or "").lower()) or int(re.sub(r"\D", "", m["ord"] or m["q"]))
+    if not 1 <= number <= 4:
+        return None
+    year_text = m["y1"] or m["y2"] or m["y3"]
+    if year_text:
+        return _Timex("DATE", f"{year_text}-Q{number}", False)
+    if ctx.anchor is None:
+        return _Timex("DATE", f"XXXX-Q{number}", True)
+    year = ctx.anchor.year
+    rel = (m["rel"] or "").lower()
+    if rel in {"last", "previous"} or (ctx.anchor.month - 1) // 3 + 1 < number and ctx.is_past():
+        year -= 1
+    elif rel == "next":
+        year += 1
+    return _Timex("DATE", f"{year:04d}-Q{number}", True)
+
+
+def _latest_quarter(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`the quarter`, `the latest quarter`: in business news, the last completed quarter."""
+    if ctx.anchor is None:
+        return _Timex("DATE", "XXXX-QX", True)
+    year, month = _add_months(ctx.anchor.year, ctx.anchor.month, -3)
+    return _Timex("DATE", f"{year:04d}-Q{(month - 1) // 3 + 1}", True)
+
+
+def _half(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`the first half of 2018`, `the second half`."""
+    number = 1 if m["ord"].lower() == "first" else 2
+    if m["y"]:
+        return _Timex("DATE", f"{m['y']}-H{number}", False)
+    if ctx.anchor is None:
+        return _Timex("DATE", f"XXXX-H{number}", True)
+    return _Timex("DATE", f"{ctx.anchor.year}-H{number}", True)
+
+
+def _season(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`the summer of 2014`, `spring 2018`, `the winter`."""
+    code = _SEASONS[m["season"].lower()]
+    if m["y"]:
+        return _Timex("DATE", _season_value(code, int(m["y"])), False)
+    if ctx.anchor is None:
+        return _Timex("DATE", f"XXXX-{code}", True)
+    return _Timex("DATE", _season_value(code, ctx.anchor.year), True)
+
+
+def _reference(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`now`, `currently`, `recently`, `the future`: TIMEX3 reference tokens."""
+    phrase = re.sub(r"\s+", " ", m["ref"].lower())
+    if phrase in {"current", "recent", "future"}:
+        # adjectives count only before a noun ("current talks"), not "electric current"
+        if not re.match(r"\s+[a-z]", ctx.text[ctx.end : ctx.end + 2]):
+            return None
+    return _Timex("DATE", _REFERENCES[phrase], False)
+
+
+def _set(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`daily`, `every week`, `each year`, `twice a month`, `every Monday`."""
+    if m["setword"]:
+        return _Timex("SET", _SETS[re.sub(r"\s+", " ", m["setword"].lower())], False)
+    if m["wd"]:
+        return _Timex("SET", f"XXXX-WXX-{_WEEKDAYS[m['wd'].lower().rstrip('.')]}", False)
+    if m["mon"]:
+        return _Timex("SET", f"XXXX-{_month_number(m['mon']):02d}", False)
+    unit = m["unit"].lower()
+    if unit in _SEASONS:
+        return _Timex("SET", f"XXXX-{_SEASONS[unit]}", False)
+    if unit in _PARTS:
+        return _Timex("SET", f"XXXX-XX-XXT{_PARTS[unit]}", False)
+    return _Timex("SET", _duration(1, unit), False)
+
+
+def _rule(pattern: str, handler: _Handler, flags: int = 0) -> tuple[re.Pattern[str], _Handler]:
+    """One rule: a pattern compiled at import and its normalizer."""
+    return re.compile(pattern, flags), handler
+
+
+_REL_WORDS = r"(?i:last|this|next|past|previous|preceding|prior|coming|following|upcoming|current|present)"
+_RULES: list[tuple[re.Pattern[str], _Handler]] = [
+    _rule(
+        rf"{_B}(?:{_WD},?\s+)?(?P<mon>{_MON})\s*(?P<d>{_DAYNUM}),?\s+(?P<y>{_YEAR})(?![\d-])",
+        _abs_day,
+    ),
+    _rule(
+        rf"{_B}(?:{_WD},?\s+)?(?P<d>{_DAYNUM})\s+(?i:of\s+)?(?P<mon>{_MON}),?\s+(?P<y>{_YEAR})(?![\d-])",
+        _abs_day,
+    ),
+    _rule(
+        r"(?<![\w/.-])(?:(?P<iy>(?:1[5-9]|20)\d{2})-(?P<im>0[1-9]|1[0-2])-(?P<id>[0-2]\d|3[01])"
+        r"|(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4}|\d{2}))(?![\w/.-]|,\d)",
+        _numeric_day,
+    ),
+    _rule(
+        rf"{_B}(?:{_WD},?\s+)?(?:(?i:the)\s+)?(?P<mon>{_MON})\s*(?P<d>{_DAYNUM}|(?i:{_ORD})){_E}(?![:.,]\d)",
+        _month_day,
+    ),
+    _rule(
+        rf"{_B}(?:{_WD},?\s+)?(?:(?i:the)\s+)?(?P<d>{_DAYNUM}|(?i:{_ORD}))\s+(?i:of\s+)?(?P<mon>{_MON})",
+        _month_day,
+    ),
+    _rule(
+        rf"{_B}(?:(?i:(?:the\s+)?(?:early|late|mid|end\s+of|beginning\s+of|middle\s+of|start\s+of))[\s-]+)?"
+        rf"(?P<mon>{_MON}),?\s+(?i:of\s+)?(?P<y>{_YEAR})(?![\d-])",
+        _month_year,
+    ),
+    _rule(
+        rf"{_B}(?:(?P<mod>(?i:(?:the\s+)?(?:early|late|mid|end\s+of|beginning\s+of|middle\s+of|start\s+of)))[\s-]+)?"
+        rf"(?:(?P<rel>(?i:last|next|this|past))\s+)?(?P<mon>{_MON})(?!\w)",
+        _bare_month,
+    ),
+    _rule(
+        rf"{_B}(?:(?P<rel>(?i:(?:early|late|earlier|later)\s+(?:last|next|this)|last|next|this|"
+        rf"coming|previous|past|early|late|earlier|later|(?:the\s+)?day\s+before|the\s+previous|"
+        rf"the\s+following))\s+)?(?:(?P<part2>{_PART})\s+)?(?P<wd>{_WD})(?:'s)?"
+        rf"(?:\s+(?P<part>{_PART})(?![\w-]))?",
+        _weekday,
+    ),
+    _rule(
+        rf"{_B}(?:(?i:early|late|later|earlier)\s+)?(?P<word>(?i:the\s+day\s+before\s+yesterday|"
+        rf"the\s+day\s+after\s+tomorrow|today|yesterday|tomorrow|tonight|last\s+night|"
+        rf"this\s+morning|this\s+afternoon|this\s+evening))(?:\s+(?P<part>{_PART}))?{_E}",
+        _deictic_day,
+    ),
+    _rule(
+        rf"{_B}(?:(?i:around|about|approximately|at\s+about|shortly\s+(?:before|after))\s+)?"
+        rf"(?:(?P<h>\d{{1,2}})(?:[:.](?P<mi>\d{{2}}))?\s*(?P<ap>[ap]\.m\.?|[AP]\.M\.?|[ap]m\b|[AP]M\b)"
+        rf"|(?P<noon>(?i:noon|midnight|midday))\b)"
+        rf"(?:\s+(?:[ECMP][SD]T|GMT|UTC|local\s+time)\b)?"
+        rf"(?:,?\s+(?:(?i:on)\s+)?(?:(?P<wd>{_WD})|(?P<dword>(?i:today|yesterday|tomorrow))\b))?",
+        _clock,
+    ),
+    _rule(
+        rf"(?<![\w$€£#.,/:-])(?:(?P<pre>(?i:fiscal|(?:the\s+)?(?:early|late|mid|end\s+of|beginning\s+of|"
+        rf"middle\s+of|start\s+of))[\s-]+))?(?P<y>{_YEAR})(?![\w%]|[.,:/]\d|-\d)",
+        _year,
+    ),
+    _rule(
+        rf"{_B}(?:(?i:the)\s+)?(?:(?i:early|late|mid)[\s-]+)?(?:(?P<dec>1\d{{2}}|20\d)0'?s|'(?P<d2>\d)0s){_E}",
+        _decade,
+    ),
+    _rule(
+        rf"{_B}(?i:the\s+)?(?:(?P<n>\d{{1,2}})(?:st|nd|rd|th)\s+(?i:century)|(?i:this|the\s+current)\s+(?i:century)){_E}",
+        _century,
+    ),
+    _rule(
+        rf"{_B}(?i:(?:the\s+)?(?:year-earlier|year-ago|year\s+earlier|prior-year|previous-year)"
+        rf"(?:\s+(?:period|quarter|level|levels|results|figure|figures))?|(?:about\s+|nearly\s+|almost\s+)?"
+        rf"(?:a|one)\s+year\s+(?:ago|earlier|before)|last\s+year's){_E}",
+        _year_ago,
+    ),
+    _rule(
+        rf"{_B}(?:{_HEDGE}\s+)?(?P<n>{_NUM}|(?i:a\s+few|several|many|some))\s+(?:(?i:more)\s+)?"
+        rf"(?P<unit>{_UNIT})s?\s+(?i:or\s+so\s+)?(?i:ago){_E}",
+        _ago,
+    ),
+    _rule(
+        rf"{_B}(?P<rel>(?i:(?:(?:earlier|later|early|late)\s+)?(?:last|this|next)|(?:the\s+)?past|"
+        rf"the\s+previous|the\s+preceding|the\s+coming|the\s+following|the\s+current|the\s+present|"
+        rf"(?:earlier|later)\s+this|(?:earlier|later)\s+in\s+the|the\s+upcoming|the\s+prior))\s+"
+        rf"(?P<unit>(?i:week|weekend|month|year|quarter|decade|century|{_alt(list(_SEASONS))})){_E}(?!-)",
+        _relative_period,
+    ),
+    _rule(
+        rf"{_B}(?:(?P<q>{_HEDGE}|{_THE_SPAN})\s+)?(?P<n>{_NUM})(?:\s+(?i:more|additional|straight|"
+        rf"consecutive|full|long|trading|business|working|calendar))?(?:\s+|-)(?P<unit>{_UNIT})s?"
+        rf"(?P<tail>-old|-long|\s+old|\s+or\s+so)?{_E}",
+        _span_duration,
+    ),
+    _rule(
+        rf"(?:(?<=\b(?i:for)\s)|(?<=\b(?i:in)\s)|(?<=\b(?i:within)\s)|(?<=\b(?i:over)\s)|(?<=\b(?i:took)\s)|"
+        rf"(?<=\b(?i:after)\s)|{_B}(?=\w+s-long))(?P<unit>(?i:years|months|weeks|days|decades|hours|minutes|"
+        rf"centuries))(?:-long)?{_E}",
+        _bare_plural,
+    ),
+    _rule(
+        rf"{_B}(?:(?i:the|its|their|a)\s+)?(?:(?P<y1>{_YEAR})\s+|(?i:fiscal)\s+|(?P<rel>(?i:this|last|next|"
+        rf"current|latest|previous|same|year-ago|year-earlier))\s+)?(?:(?i:fiscal)[\s-]+)?(?P<ord>(?i:first|second|"
+        rf"third|fourth|1st|2nd|3rd|4th))[\s-]+(?i:fiscal[\s-]+)?(?i:quarter|qtr\.?)(?:\s+(?i:of\s+)?(?:(?i:fiscal)\s+)?"
+        rf"(?P<y2>{_YEAR})|,?\s+(?P<y3>{_YEAR}))?(?!\w)(?![\s-]+(?i:of\s+(?:the|a|an|this|its|their)))",
+        _quarter,
+    ),
+    _rule(
+        rf"{_B}(?P<q>Q[1-4])(?:\s+(?P<y3>{_YEAR}))?(?P<ord>)(?P<y1>)(?P<y2>)(?P<rel>){_E}",
+        _quarter,
+    ),
+    _rule(
+        rf"{_B}(?i:the\s+(?:latest|most\s+recent|just-ended|just\s+ended|recent)?\s*quarter){_E}(?![\s-]+(?i:of\s+(?:a|the|an)\b|century|mile|point))",
+        _latest_quarter,
+    ),
+    _rule(
+        rf"{_B}(?i:the\s+)?(?P<ord>(?i:first|second))\s+(?i:half)(?:\s+(?i:of)\s+(?P<y>{_YEAR}))?{_E}"
+        rf"(?![\s-]+(?i:of\s+(?:the|a|an|this|its|their)|century))",
+        _half,
+    ),
+    _rule(
+        rf"{_B}(?:(?i:the)\s+)?(?:(?i:early|late|mid)[\s-]+)?(?P<season>{_SEASON})(?:\s+(?i:of\s+)?(?P<y>{_YEAR}))(?![\d-])",
+        _season,
+    ),
+    _rule(rf"{_B}(?P<ref>(?i:{_alt(list(_REFERENCES))})){_E}", _reference),
+    _rule(
+        rf"{_B}(?:(?P<setword>(?i:{_alt(list(_SETS))}))|(?i:every|each)\s+(?:(?P<wd>{_WD})|(?P<mon>{_MON})|"
+        rf"(?P<unit>(?i:day|week|month|year|quarter|hour|night|morning|evening|summer|winter|spring|fall))))"
+        rf"{_E}",
+        _set,
+    ),
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Calendar span of a value
+
+
+def _value_span(value: str) -> tuple[datetime.date | None, datetime.date | None, str | None]:
+    """First day, last day and granularity of a DATE/TIME value (None where not a calendar span)."""
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
+    if m:
+        day = datetime.date(int(m[1]), int(m[2]), int(m[3]))
+        return day, day, "day"
+    m = re.fullmatch(r"(\d{4})-W(\d{2})(-WE)?", value)
+    if m:
+        monday = datetime.date.fromisocalendar(int(m[1]), int(m[2]), 1)
+        if m[3]:
+            return monday + datetime.timedelta(days=5), monday + datetime.timedelta(days=6), "week"
+        return monday, monday + datetime.timedelta(days=6), "week"
+    m = re.fullmatch(r"(\d{4})-(\d{2})", value)
+    if m:
+        year, month = int(m[1]), int(m[2])
+        nyear, nmonth = _add_months(year, month, 1)
+        return datetime.date(year, month, 1), datetime.date(nyear, nmonth, 1) - datetime.timedelta(days=1), "month"
+    m = re.fullmatch(r"(\d{4})-Q([1-4])", value)
+    if m:
+        year, quarter = int(m[1]), int(m[2])
+        nyear, nmonth = _add_months(year, 3 * quarter - 2, 3)
+        last = datetime.date(nyear, nmonth, 1) - datetime.timedelta(days=1)
+        return datetime.date(year, 3 * quarter - 2, 1), last, "quarter"
+    m = re.fullmatch(r"(\d{4})-H([12])", value)
+    if m:
+        year = int(m[1])
+        if m[2] == "1":
+            return datetime.date(year, 1, 1), datetime.date(year, 6, 30), None
+        return datetime.date(year, 7, 1), datetime.date(year, 12, 31), None
+    if re.fullmatch(r"\d{4}", value):
+        year = int(value)
+        return datetime.date(year, 1, 1), datetime.date(year, 12, 31), "year"
+    if re.fullmatch(r"\d{3}", value):
+        year = int(value) * 10
+        return datetime.date(max(year, 1), 1, 1), datetime.date(year + 9, 12, 31), "decade"
+    if re.fullmatch(r"\d{2}", value):
+        year = int(value) * 100
+        return datetime.date(max(year, 1), 1, 1), datetime.date(year + 99, 12, 31), "century"
+    shapes = (
+        (r"[\dX]{4}-[\dX]{2}-[\dX]{2}.*|[\dX]{4}-WXX-\d", "day"),
+        (r"[\dX]{4}-W[\dX]{2}(-WE)?", "week"),
+        (r"[\dX]{4}-[\dX]{2}", "month"),
+        (r"[\dX]{4}-Q[\dX]", "quarter"),
+        (r"[\dX]{4}", "year"),
+        (r"[\dX]{3}", "decade"),
+        (r"[\dX]{2}", "century"),
+    )
+    for shape, granularity in shapes:
+        if re.fullmatch(shape, value):
+            return None, None, granularity
+    return None, None, None
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+
+
+def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMention]:
+    """All date/time expressions in one paragraph, sorted by start, non-overlapping.
+
+    Args:
+        text: one paragraph of article text.
+        anchor_date: the article's publication date, used to resolve relative expressions
+            ("on Tuesday", "last week"); None keeps unknown parts as `X`.
+
+    Returns:
+        The mentions, longest match first among overlapping candidates, then sorted by offset.
+    """
+    candidates: list[tuple[int, int, int, _Timex]] = []
+    for order, (pattern, handler) in enumerate(_RULES):
+        for m in pattern.finditer(text):
+            start, end = m.span()
+            if end <= start:
+                continue
+            timex = handler(m, _Context(text, anchor_date, start, end))
+            if timex is not None:
+                candidates.append((start, end, order, timex))
+    candidates.sort(key=lambda c: (c[0] - c[1], c[2], c[0]))
+    taken: list[tuple[int, int, _Timex]] = []
+    for start, end, _, timex in candidates:
+        if all(end <= s or start >= e for s, e, _ in taken):
+            taken.append((start, end, timex))
+    taken.sort(key=lambda t: t[0])
+    mentions = []
+    for start, end, timex in taken:
+        if timex.timex_type in {"DATE", "TIME"}:
+            first, last, granularity = _value_span(timex.value)
+        else:
+            first, last, granularity = None, None, None
+        mentions.append(
+            DateMention(
+                start=start,
+                end=end,
+                text=text[start:end],
+                timex_type=timex.timex_type,
+                value=timex.value,
+                start_date=first,
+                end_date=last,
+                granularity=granularity,
+                is_relative=timex.is_relative and anchor_date is not None,
+                anchor_date=anchor_date,
+            )
+        )
+    return mentions
+
+
+_LEAD_PARAGRAPHS = 3
+
+
+def inferred_published_date(paragraphs: Sequence[str]) -> datetime.date | None:
+    """An unambiguous full calendar date (day, month and year) in the first paragraphs, else None.
+
+    Args:
+        paragraphs: the article's paragraphs in order.
+
+    Returns:
+        The single distinct fully specified date (e.g. "February 14, 2018", "2018-02-14") found in the
+        first three paragraphs, or None when there is none or more than one distinct date.
+    """
+    found: set[datetime.date] = set()
+    for paragraph in paragraphs[:_LEAD_PARAGRAPHS]:
+        for mention in date_mentions(paragraph, None):
+            if mention.granularity == "day" and mention.start_date is not None and not mention.is_relative:
+                found.add(mention.start_date)
+    return found.pop() if len(found) == 1 else None
+
+
+def story_published_date(dates: Sequence[datetime.date | None]) -> datetime.date | None:
+    """The publication date to infer for undated articles of one story from its dated articles.
+
+    Args:
+        dates: publication dates of the story's other articles (None for undated ones).
+
+    Returns:
+        The most common known date (the story's main news day); ties go to the earliest date.
+        None when no article of the story is dated.
+    """
+    counts = Counter(d for d in dates if d is not None)
+    if not counts:
+        return None
+    return min(counts, key=lambda d: (-counts[d], d))
