@@ -64,6 +64,8 @@ _LIST_KEYS = (
     "year_preceders",
     "not_year_preceders",
     "count_nouns",
+    "age_nouns",
+    "function_words",
 )
 _MAP_KEYS = (
     "months",
@@ -155,6 +157,9 @@ _SEASONS: dict[str, str] = _LEX["seasons"]
 _REFERENCES: dict[str, str] = _LEX["references"]
 _SETS: dict[str, str] = _LEX["sets"]
 _AMBIGUOUS_MONTHS = frozenset(_LEX["ambiguous_months"])
+_AGE_NOUNS = frozenset(_LEX["age_nouns"])
+_FUNCTION_WORDS = frozenset(_LEX["function_words"])
+_NEXT_TOKEN = re.compile(r"\s*([A-Za-z]+)?")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,6 +213,11 @@ _THE_SPAN = (
     r"(?:the\s+)?next|the|these|those|its|their|his|her|a\s+period\s+of)"
 )
 
+# How far back (in characters) a tense cue may sit and still govern a date: measured on TempEval-3,
+# a whole-sentence window picks up reported speech ("said they would appeal Wednesday's ruling").
+_TENSE_WINDOW = 40
+# A date this many days on the wrong side of the anchor for its tense moves to the other year.
+_TENSE_SLACK_DAYS = 14
 _SENTENCE_END = re.compile(r"[.!?;][\"'”’)\]]*\s+|\n")
 _FUTURE = re.compile(rf"(?i)(?<![\w'])(?:{_alt(_LEX['future_cues'])})(?!\w)")
 _PAST = re.compile(rf"(?i)(?<![\w'])(?:{_alt(_LEX['past_cues'])})(?!\w)")
@@ -308,22 +318,31 @@ class _Context:
         self.end = end
 
     def sentence(self) -> str:
-        """The sentence (or clause chain) holding the match."""
-        left = 0
-        for m in _SENTENCE_END.finditer(self.text, 0, self.start):
-            left = m.end()
+        """The sentence holding the match, with the match itself left out."""
+        left = self._sentence_start()
         m = _SENTENCE_END.search(self.text, self.end)
         right = m.start() if m else len(self.text)
         return self.text[left : self.start] + " " + self.text[self.end : right]
 
+    def _sentence_start(self) -> int:
+        """Offset where the match's sentence begins."""
+        left = 0
+        for m in _SENTENCE_END.finditer(self.text, 0, self.start):
+            left = m.end()
+        return left
+
+    def _lead(self) -> str:
+        """The few words of the same sentence right before the match: the clause that governs it."""
+        return self.text[max(self._sentence_start(), self.start - _TENSE_WINDOW) : self.start]
+
     def is_future(self) -> bool:
-        """True when the clause around the match speaks about the future."""
-        return _FUTURE.search(self.sentence()) is not None
+        """True when the clause leading to the match speaks about the future ("will meet on")."""
+        return _FUTURE.search(self._lead()) is not None
 
     def is_past(self) -> bool:
-        """True when the clause carries an explicit past-tense cue and no future cue."""
-        sentence = self.sentence()
-        return _PAST.search(sentence) is not None and _FUTURE.search(sentence) is None
+        """True when the clause leading to the match has a past-tense cue and no future cue."""
+        lead = self._lead()
+        return _PAST.search(lead) is not None and _FUTURE.search(lead) is None
 
     def before(self, chars: int = 40) -> str:
         """Lower-cased text just before the match."""
@@ -351,22 +370,33 @@ def _resolve_weekday(weekday: int, ctx: _Context, rel: str) -> tuple[str, dateti
     return day.isoformat(), day
 
 
+def _nearest_year(candidates: dict[int, datetime.date], ctx: _Context) -> int:
+    """Year whose candidate date lies nearest the anchor, biased by the clause's tense."""
+    assert ctx.anchor is not None
+    future, past = ctx.is_future(), ctx.is_past()
+
+    def cost(year: int) -> int:
+        gap = (candidates[year] - ctx.anchor).days  # type: ignore[operator]
+        penalty = 0
+        if future and gap < -_TENSE_SLACK_DAYS or past and gap > _TENSE_SLACK_DAYS:
+            penalty = 366
+        return abs(gap) + penalty
+
+    return min(candidates, key=lambda y: (cost(y), y != ctx.anchor.year))  # type: ignore[union-attr]
+
+
 def _resolve_month_day(month: int, day: int, ctx: _Context) -> tuple[str, bool] | None:
-    """Value of a month-day without a year: the anchor's year, rolled by tense cues."""
+    """Value of a month-day without a year: the occurrence nearest the anchor, biased by tense."""
     if ctx.anchor is None:
         return (f"XXXX-{month:02d}-{day:02d}", True) if _safe_date(2000, month, day) else None
-    anchor = ctx.anchor
-    year = anchor.year
-    when = _safe_date(year, month, day)
-    if when is None:
+    candidates = {}
+    for year in (ctx.anchor.year - 1, ctx.anchor.year, ctx.anchor.year + 1):
+        when = _safe_date(year, month, day)
+        if when is not None:
+            candidates[year] = when
+    if not candidates:
         return None
-    gap = (when - anchor).days
-    if gap > 0 and (gap > 183 or ctx.is_past()) and not ctx.is_future():
-        year -= 1
-    elif gap < -183 and ctx.is_future():
-        year += 1
-    if _safe_date(year, month, day) is None:
-        return None
+    year = _nearest_year(candidates, ctx)
     return f"{year:04d}-{month:02d}-{day:02d}", True
 
 
@@ -380,12 +410,10 @@ def _resolve_month(month: int, ctx: _Context, rel: str) -> str:
         year = year if month < anchor.month else year - 1
     elif rel in {"next", "coming"}:
         year = year if month > anchor.month else year + 1
-    elif rel != "this":
-        gap = month - anchor.month
-        if gap > 0 and (gap > 6 or ctx.is_past()) and not ctx.is_future():
-            year -= 1
-        elif gap < -6 and ctx.is_future():
-            year += 1
+    elif rel != "this" and month != anchor.month:
+        # compare mid-months so that the anchor's own month never moves
+        candidates = {y: datetime.date(y, month, 15) for y in (year - 1, year, year + 1)}
+        year = _nearest_year(candidates, ctx)
     return f"{year:04d}-{month:02d}"
 
 
@@ -610,7 +638,22 @@ def _year_ago(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`a year ago`, `a year earlier`, `the year-earlier period`: the year before the anchor."""
     if ctx.anchor is None:
         return _Timex("DATE", "XXXX", True)
+    sentence = ctx.sentence() + " " + m.group(0)
+    if _QUARTER_WORD.search(sentence) and not _MONTHS_SPAN_WORD.search(sentence):
+        # business news compares a quarter with the same quarter a year before
+        named = _QUARTER_ORDINAL.search(sentence)
+        if named:
+            number = _ORDINALS.get(named.group(1).lower()) or int(named.group(1)[0])
+        else:
+            _, month = _add_months(ctx.anchor.year, ctx.anchor.month, -3)
+            number = (month - 1) // 3 + 1
+        return _Timex("DATE", f"{ctx.anchor.year - 1:04d}-Q{number}", True)
     return _Timex("DATE", f"{ctx.anchor.year - 1:04d}", True)
+
+
+_QUARTER_WORD = re.compile(r"(?i)\bquarter(?:ly)?\b")
+_QUARTER_ORDINAL = re.compile(r"(?i)\b(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?:fiscal[\s-]+)?quarter\b")
+_MONTHS_SPAN_WORD = re.compile(r"(?i)\b(?:six|nine|twelve|\d+)\s+months\b|\byear-to-date\b")
 
 
 def _ago(m: re.Match[str], ctx: _Context) -> _Timex | None:
@@ -658,12 +701,31 @@ def _span_duration(m: re.Match[str], ctx: _Context) -> _Timex | None:
         return None
     if base == "second" and not unit.endswith("s") and n_text not in {"one", "1"}:
         return None
+    if m["tail"] and "old" in m["tail"].lower() and _is_age(m, ctx):
+        return None
     amount = _number(n_text)
-    if amount is None and n_text.startswith(("the next", "the last", "the past")) is False:
-        amount = None
     if amount is not None and amount > 10000:
         return None
     return _Timex("DURATION", _duration(amount, unit), False)
+
+
+def _is_age(m: re.Match[str], ctx: _Context) -> bool:
+    """Whether "N-year-old" / "N years old" gives a person's age (not a date mention)."""
+    if "-" not in m["tail"]:
+        return True  # predicative "he is 52 years old" is always an age
+    word = _NEXT_TOKEN.match(ctx.text, ctx.end)
+    following = (word.group(1) or "") if word else ""
+    if not following or not following.islower() or following in _FUNCTION_WORDS:
+        return True  # "the 6-year-old was", "a 52-year-old." - used as a noun, so a person
+    return following in _AGE_NOUNS
+
+
+def _is_adjective(ctx: _Context) -> bool:
+    """Whether the match sits before a noun ("quarterly dividend", "daily newspaper")."""
+    word = _NEXT_TOKEN.match(ctx.text, ctx.end)
+    following = (word.group(1) or "") if word else ""
+    return bool(following) and following.islower() and following not in _FUNCTION_WORDS and \
+        re.match(r"[ \t]", ctx.text[ctx.end : ctx.end + 1]) is not None
 
 
 def _bare_plural(m: re.Match[str], ctx: _Context) -> _Timex | None:
@@ -731,6 +793,8 @@ def _reference(m: re.Match[str], ctx: _Context) -> _Timex | None:
 def _set(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`daily`, `every week`, `each year`, `twice a month`, `every Monday`."""
     if m["setword"]:
+        if _is_adjective(ctx):
+            return None
         return _Timex("SET", _SETS[re.sub(r"\s+", " ", m["setword"].lower())], False)
     if m["wd"]:
         return _Timex("SET", f"XXXX-WXX-{_WEEKDAYS[m['wd'].lower().rstrip('.')]}", False)
