@@ -22,7 +22,11 @@ from transforms._data import rules
 _LINE_BREAK = re.compile(r"\r\n?|\n|[\u2028\u2029\x85]")
 _SPACE = re.compile(r"\s+")
 _LETTER_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_TERMINAL = re.compile(r"""[.!?…:;]["'”’»)\]]*$|["”»]$""")
+_TERMINAL = re.compile(r"""[.!?…:;。！？．]["'”’»)\]」』）]*$|["”»」』]$""")
+# Han and kana are written without spaces: two characters count as about one word.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Embedded social posts are quoted story content even though they look like link lines.
+_SOCIAL_EMBED = re.compile(r"\(@\w+\)|pic\.twitter\.com/|\binstagram\.com/p/", re.I)
 _BULLET = re.compile(r"^(?:[-–—•*·▪►>]|\d{1,2}[.)])\s+")
 _QUOTE = re.compile(r"""["“”«»„]""")
 _SEPARATOR = re.compile(r"\s+[|–—:·•\-]\s+|\s*[|·•]\s*")
@@ -255,6 +259,8 @@ def _units(body: str) -> list[_Unit]:
         units.append(current)
     for unit in units:
         unit.n_words = unit.text.count(" ") + 1
+        if not unit.text.isascii():
+            unit.n_words += len(_CJK.findall(unit.text)) // 2
     return units
 
 
@@ -515,8 +521,10 @@ def _list_pass(units: list[_Unit]) -> None:
     bare_header = False
     for unit in units:
         if unit.header:
+            # "More from X" or "Related:" heads a list of headlines; "Related: <headline>" is one link,
+            # after which only bulleted lines are taken as more links.
             following = True
-            bare_header = unit.text.rstrip(" .:…!").count(" ") < 6 or unit.text.rstrip().endswith((":", "…"))
+            bare_header = unit.reason == "more_from" or unit.text.endswith((":", "…", "...", "»"))
             continue
         if not following:
             continue
@@ -535,7 +543,9 @@ def _tail_pass(units: list[_Unit]) -> None:
     for unit in reversed(units):
         if unit.reason is not None:
             continue
-        if not _headline_like(unit):
+        # Bullets, parenthesised notes and embedded posts at the end are usually story lists and quotes.
+        text = unit.text
+        if _BULLET.match(text) or text.startswith("(") or _SOCIAL_EMBED.search(text) or not _headline_like(unit):
             break
         run.append(unit)
     if len(run) >= 2:
