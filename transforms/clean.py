@@ -524,7 +524,7 @@ def _list_pass(units: list[_Unit]) -> None:
             # "More from X" or "Related:" heads a list of headlines; "Related: <headline>" is one link,
             # after which only bulleted lines are taken as more links.
             following = True
-            bare_header = unit.reason == "more_from" or unit.text.endswith((":", "…", "...", "»"))
+            bare_header = unit.reason in ("more_from", "tags") or unit.text.endswith((":", "…", "...", "»"))
             continue
         if not following:
             continue
@@ -533,12 +533,25 @@ def _list_pass(units: list[_Unit]) -> None:
         listed = bool(_BULLET.match(unit.text)) and unit.n_words <= 30
         if listed or (bare_header and _headline_like(unit)):
             unit.reason = "related_list"
+        elif bare_header and unit.text.count(",") >= 3 and not _TERMINAL.search(unit.text):
+            unit.reason = "tags"  # the keyword list under a "Tags" label
         else:
             following = False
 
 
 def _tail_pass(units: list[_Unit]) -> None:
     """Drop the run of headline-like lines (links to other stories) after the story's last paragraph."""
+    # A bulleted list of Title Case headlines at the very end links elsewhere; story lists read as sentences.
+    bullets: list[_Unit] = []
+    for unit in reversed(units):
+        if unit.reason is not None:
+            continue
+        if not (_BULLET.match(unit.text) and unit.n_words <= 15 and _title_case_share(unit.text) >= 0.8):
+            break
+        bullets.append(unit)
+    if len(bullets) >= 2:
+        for unit in bullets:
+            unit.reason = "related_headlines"
     run: list[_Unit] = []
     for unit in reversed(units):
         if unit.reason is not None:
