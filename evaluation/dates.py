@@ -13,8 +13,10 @@ those timexes equals our value; a case with no expected result passes when we fi
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
+import re
 import pathlib
 import sys
 from collections import Counter
@@ -24,6 +26,7 @@ from typing import Any
 from transforms.dates import DateMention, date_mentions
 
 _DEFAULT_SHARED = pathlib.Path(__file__).resolve().parent.parent.parent / "shared"
+_BLANK_LINES = re.compile(r"\n[ \t]*\n")
 _RT_PREFIXES = ("DateTime/English/Date", "DateTime/English/Duration", "DateTime/English/Set")
 
 
@@ -52,7 +55,7 @@ def _tempeval(docs: Iterable[dict[str, Any]], errors: list[str] | None = None) -
     n_gold = n_pred = tp = tp_value = tp_type = 0
     for doc in docs:
         anchor = datetime.date.fromisoformat(doc["dct"])
-        pred = date_mentions(doc["text"], anchor)
+        pred = _document_mentions(doc["text"], anchor)
         gold = doc["timexes"]
         pairs = _match(gold, pred)
         n_gold += len(gold)
@@ -84,6 +87,21 @@ def _tempeval(docs: Iterable[dict[str, Any]], errors: list[str] | None = None) -
         "value": _prf(tp_value, n_pred, n_gold),
         "type_accuracy": tp_type / tp if tp else 0.0,
     }
+
+
+def _document_mentions(text: str, anchor: datetime.date | None) -> list[DateMention]:
+    """Mentions of a whole document, found paragraph by paragraph as the pipeline does.
+
+    Paragraphs are split on blank lines; offsets are shifted back to document offsets.
+    """
+    out: list[DateMention] = []
+    offset = 0
+    for paragraph in _BLANK_LINES.split(text):
+        start = text.index(paragraph, offset)
+        for m in date_mentions(paragraph, anchor):
+            out.append(dataclasses.replace(m, start=m.start + start, end=m.end + start))
+        offset = start + len(paragraph)
+    return out
 
 
 def _around(text: str, start: int, end: int, width: int = 50) -> str:

@@ -218,6 +218,8 @@ _THE_SPAN = (
 _TENSE_WINDOW = 40
 # A date this many days on the wrong side of the anchor for its tense moves to the other year.
 _TENSE_SLACK_DAYS = 14
+# News mostly reports the past: without a future cue a date ahead of the anchor counts as farther away.
+_FORWARD_WEIGHT = 1.5
 _SENTENCE_END = re.compile(r"[.!?;][\"'”’)\]]*\s+|\n")
 _FUTURE = re.compile(rf"(?i)(?<![\w'])(?:{_alt(_LEX['future_cues'])})(?!\w)")
 _PAST = re.compile(rf"(?i)(?<![\w'])(?:{_alt(_LEX['past_cues'])})(?!\w)")
@@ -380,6 +382,8 @@ def _nearest_year(candidates: dict[int, datetime.date], ctx: _Context) -> int:
         penalty = 0
         if future and gap < -_TENSE_SLACK_DAYS or past and gap > _TENSE_SLACK_DAYS:
             penalty = 366
+        if gap > 0 and not future:
+            gap = int(gap * _FORWARD_WEIGHT)
         return abs(gap) + penalty
 
     return min(candidates, key=lambda y: (cost(y), y != ctx.anchor.year))  # type: ignore[union-attr]
@@ -744,10 +748,10 @@ def _quarter(m: re.Match[str], ctx: _Context) -> _Timex | None:
     if ctx.anchor is None:
         return _Timex("DATE", f"XXXX-Q{number}", True)
     year = ctx.anchor.year
-    rel = (m["rel"] or "").lower()
-    if rel in {"last", "previous"} or (ctx.anchor.month - 1) // 3 + 1 < number and ctx.is_past():
+    rel = re.sub(r"\s+", " ", (m["rel"] or "").lower())
+    if rel in {"last", "previous", "year-ago", "year-earlier", "last year's"} or (ctx.anchor.month - 1) // 3 + 1 < number and ctx.is_past():
         year -= 1
-    elif rel == "next":
+    elif rel in {"next", "next year's"}:
         year += 1
     return _Timex("DATE", f"{year:04d}-Q{number}", True)
 
@@ -806,6 +810,40 @@ def _set(m: re.Match[str], ctx: _Context) -> _Timex | None:
     if unit in _PARTS:
         return _Timex("SET", f"XXXX-XX-XXT{_PARTS[unit]}", False)
     return _Timex("SET", _duration(1, unit), False)
+
+
+def _spelled_year(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`nineteen ninety-six`, `the year two thousand`, `two thousand and one`."""
+    if m["thousand"]:
+        rest = _number(m["rest"]) if m["rest"] else 0
+        return _Timex("DATE", f"{2000 + int(rest or 0):04d}", False)
+    century = int(_number(m["cent"]) or 0)
+    rest = _number(m["rest"])
+    if rest is None or not 10 <= century <= 20:
+        return None
+    return _Timex("DATE", f"{century * 100 + int(rest):04d}", False)
+
+
+def _spelled_year_groups(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """Adapter: the spelled-year pattern names its tail `rest2` after a century word."""
+    if m["thousand"]:
+        return _spelled_year(m, ctx)
+    rest_text = re.sub(r"^oh[\s-]", "", m["rest2"].lower())
+    century = int(_number(m["cent"]) or 0)
+    rest = _number(rest_text)
+    if rest is None or not 10 <= century <= 20 or rest >= 100:
+        return None
+    return _Timex("DATE", f"{century * 100 + int(rest):04d}", False)
+
+
+def _weekend(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`the weekend`, `over the weekend`: the nearest weekend, past unless the clause is future."""
+    if ctx.anchor is None:
+        return _Timex("DATE", "XXXX-WXX-WE", True)
+    anchor = ctx.anchor
+    if anchor.isoweekday() < 6 and not ctx.is_future():
+        anchor -= datetime.timedelta(weeks=1)
+    return _Timex("DATE", _iso_week(anchor) + "-WE", True)
 
 
 def _rule(pattern: str, handler: _Handler, flags: int = 0) -> tuple[re.Pattern[str], _Handler]:
@@ -912,7 +950,7 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
     ),
     _rule(
         rf"{_B}(?:(?i:the|its|their|a)\s+)?(?:(?P<y1>{_YEAR})\s+|(?i:fiscal)\s+|(?P<rel>(?i:this|last|next|"
-        rf"current|latest|previous|same|year-ago|year-earlier))\s+)?(?:(?i:fiscal)[\s-]+)?(?P<ord>(?i:first|second|"
+        rf"current|latest|previous|same|year-ago|year-earlier|(?:this|last|next)\s+year's))\s+)?(?:(?i:fiscal)[\s-]+)?(?P<ord>(?i:first|second|"
         rf"third|fourth|1st|2nd|3rd|4th))[\s-]+(?i:fiscal[\s-]+)?(?i:quarter|qtr\.?)(?:\s+(?i:of\s+)?(?:(?i:fiscal)\s+)?"
         rf"(?P<y2>{_YEAR})|,?\s+(?P<y3>{_YEAR}))?(?!\w)(?![\s-]+(?i:of\s+(?:the|a|an|this|its|their)))",
         _quarter,
@@ -934,6 +972,14 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
         rf"{_B}(?:(?i:the)\s+)?(?:(?i:early|late|mid)[\s-]+)?(?P<season>{_SEASON})(?:\s+(?i:of\s+)?(?P<y>{_YEAR}))(?![\d-])",
         _season,
     ),
+    _rule(
+        rf"{_B}(?i:(?:the\s+)?year\s+)?(?:(?P<thousand>(?i:two\s+thousand))(?:\s+(?i:and\s+)?(?P<rest>(?i:{_NUMWORD})))?"
+        rf"|(?P<cent>(?i:nineteen|eighteen|seventeen|twenty))[\s-]+(?:(?i:hundred\s+and)\s+)?"
+        rf"(?P<rest2>(?i:(?:{_TENS})(?:[\s-](?:{_ONES}))?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+        rf"seventeen|eighteen|nineteen|oh[\s-](?:{_ONES})))){_E}",
+        lambda m, ctx: _spelled_year_groups(m, ctx),
+    ),
+    _rule(rf"{_B}(?i:the\s+weekend){_E}", _weekend),
     _rule(rf"{_B}(?P<ref>(?i:{_alt(list(_REFERENCES))})){_E}", _reference),
     _rule(
         rf"{_B}(?:(?P<setword>(?i:{_alt(list(_SETS))}))|(?i:every|each)\s+(?:(?P<wd>{_WD})|(?P<mon>{_MON})|"
