@@ -66,6 +66,7 @@ _LIST_KEYS = (
     "count_nouns",
     "age_nouns",
     "function_words",
+    "aged_things",
 )
 _MAP_KEYS = (
     "months",
@@ -159,6 +160,7 @@ _SETS: dict[str, str] = _LEX["sets"]
 _AMBIGUOUS_MONTHS = frozenset(_LEX["ambiguous_months"])
 _AGE_NOUNS = frozenset(_LEX["age_nouns"])
 _FUNCTION_WORDS = frozenset(_LEX["function_words"])
+_AGED_THINGS = frozenset(_LEX["aged_things"])
 _NEXT_TOKEN = re.compile(r"\s*([A-Za-z]+)?")
 
 
@@ -295,11 +297,15 @@ def _duration(value: float | None, unit_word: str) -> str:
     if code == "DE":
         return f"P{_amount(None if value is None else value * 10)}Y" if value else "PXDE"
     if value is not None and value != int(value) and code in {"Y", "M", "W", "D", "H"}:
-        # TIMEX3 prefers whole units: 1.5 years -> P18M, 2.5 days -> P60H
+        # TIMEX3 writes fractions as whole smaller units: 2 1/2 years -> P2Y6M, 5 1/2 hours -> PT5H30M
         smaller = {"Y": ("M", 12), "M": ("D", 30), "W": ("D", 7), "D": ("H", 24), "H": ("M", 60)}
         code2, factor = smaller[code]
-        prefix = "PT" if code2 in {"H"} or code in {"H"} else "P"
-        return f"{prefix}{_amount(round(value * factor))}{code2}"
+        whole, rest = int(value), round((value - int(value)) * factor)
+        if code == "H":
+            return f"PT{whole}H{rest}M" if whole else f"PT{rest}M"
+        if code == "D":
+            return f"P{whole}DT{rest}H" if whole else f"PT{rest}H"
+        return f"P{whole}{code}{rest}{code2}" if whole else f"P{rest}{code2}"
     prefix = "PT" if unit in _TIME_UNITS else "P"
     return f"{prefix}{_amount(value)}{code}"
 
@@ -472,6 +478,16 @@ def _month_year(m: re.Match[str], ctx: _Context) -> _Timex | None:
     return _Timex("DATE", f"{int(m['y']):04d}-{_month_number(m['mon']):02d}", False)
 
 
+def _month_rel_year(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`June last year`, `early October this year`, `April next year`."""
+    month = _month_number(m["mon"])
+    rel = m["rel"].lower().split()[-1]
+    shift = {"last": -1, "previous": -1, "next": 1, "following": 1}.get(rel, 0)
+    if ctx.anchor is None or rel == "same":
+        return _Timex("DATE", f"XXXX-{month:02d}", True)
+    return _Timex("DATE", f"{ctx.anchor.year + shift:04d}-{month:02d}", True)
+
+
 def _bare_month(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`February`, `last December`, `early March`, `mid-June`."""
     name = m["mon"].lower().rstrip(".")
@@ -534,7 +550,16 @@ def _clock(m: re.Match[str], ctx: _Context) -> _Timex | None:
         elif meridiem == "a" and hour == 12:
             hour = 0
     day_word = (m["dword"] or "").lower()
-    if m["wd"]:
+    if m["mon"]:
+        if m["y"]:
+            when = _safe_date(int(m["y"]), _month_number(m["mon"]), _day_number(m["d"]))
+            value = when.isoformat() if when else ""
+        else:
+            resolved = _resolve_month_day(_month_number(m["mon"]), _day_number(m["d"]), ctx)
+            value = resolved[0] if resolved else ""
+        if not value:
+            return None
+    elif m["wd"]:
         value, _ = _resolve_weekday(_WEEKDAYS[m["wd"].lower().rstrip(".")], ctx, "")
     elif ctx.anchor is None:
         value = "XXXX-XX-XX"
@@ -705,6 +730,12 @@ def _span_duration(m: re.Match[str], ctx: _Context) -> _Timex | None:
         return None
     if base == "second" and not unit.endswith("s") and n_text not in {"one", "1"}:
         return None
+    if base == "quarter" and ctx.after(4).lstrip().startswith("of"):
+        return None  # "three-quarters of its food" is a fraction
+    if n_text in {"a", "an"} and not m["q"]:
+        prev = _PREV_WORD.search(ctx.before(20))
+        if prev and prev.group(1) not in _FUNCTION_WORDS | {"than", "about", "nearly", "almost", "within"}:
+            return None  # "$1.76 a year", "four flights a week": a rate, not a duration
     if m["tail"] and "old" in m["tail"].lower() and _is_age(m, ctx):
         return None
     amount = _number(n_text)
@@ -719,9 +750,9 @@ def _is_age(m: re.Match[str], ctx: _Context) -> bool:
         return True  # predicative "he is 52 years old" is always an age
     word = _NEXT_TOKEN.match(ctx.text, ctx.end)
     following = (word.group(1) or "") if word else ""
-    if not following or not following.islower() or following in _FUNCTION_WORDS:
-        return True  # "the 6-year-old was", "a 52-year-old." - used as a noun, so a person
-    return following in _AGE_NOUNS
+    # only an explicit thing noun ("a seven-year-old war") makes it a duration: people's ages are
+    # far more common and follow with any noun or adjective ("a 44-year-old anti-abortion protester")
+    return following.lower() not in _AGED_THINGS
 
 
 def _is_adjective(ctx: _Context) -> bool:
@@ -880,6 +911,11 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
         _month_year,
     ),
     _rule(
+        rf"{_B}(?:(?i:(?:the\s+)?(?:early|late|mid|end\s+of|beginning\s+of|middle\s+of|start\s+of))[\s-]+)?"
+        rf"(?P<mon>{_MON})\s+(?:(?i:of\s+))?(?P<rel>(?i:this|last|next|the\s+same|the\s+previous|the\s+following))\s+(?i:year){_E}",
+        _month_rel_year,
+    ),
+    _rule(
         rf"{_B}(?:(?P<mod>(?i:(?:the\s+)?(?:early|late|mid|end\s+of|beginning\s+of|middle\s+of|start\s+of)))[\s-]+)?"
         rf"(?:(?P<rel>(?i:last|next|this|past))\s+)?(?P<mon>{_MON})(?!\w)",
         _bare_month,
@@ -902,7 +938,8 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
         rf"(?:(?P<h>\d{{1,2}})(?:[:.](?P<mi>\d{{2}}))?\s*(?P<ap>[ap]\.m\.?|[AP]\.M\.?|[ap]m\b|[AP]M\b)"
         rf"|(?P<noon>(?i:noon|midnight|midday))\b)"
         rf"(?:\s+(?:[ECMP][SD]T|GMT|UTC|local\s+time)\b)?"
-        rf"(?:,?\s+(?:(?i:on)\s+)?(?:(?P<wd>{_WD})|(?P<dword>(?i:today|yesterday|tomorrow))\b))?",
+        rf"(?:,?\s+(?:(?i:on)\s+)?(?:(?P<wd>{_WD})|(?P<dword>(?i:today|yesterday|tomorrow))\b|"
+        rf"(?P<mon>{_MON})\s*(?P<d>{_DAYNUM})(?:,?\s+(?P<y>{_YEAR}))?(?![\d:])))?",
         _clock,
     ),
     _rule(
