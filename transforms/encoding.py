@@ -20,6 +20,29 @@ _COMMON_ENCODINGS = frozenset({
 })
 
 
+# UTF-8 read as Windows-1252/Latin-1: a lead byte (Â..ô) followed by what were continuation bytes.
+# Only text showing this (or ligatures / full-width forms) pays for ftfy's slower full check.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160"
+    "\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153"
+    "\u017e\u0178]|[\ufb00-\ufb06\uff01-\uff5e]"
+)
+# Characters a Western European text in Windows-1252 may contain beyond ASCII.
+_WESTERN = re.compile("[^\x00-\x7f\u00a0-\u00ff\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160"
+                      "\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161"
+                      "\u203a\u0153\u017e\u0178]")
+# Single-byte Latin encodings that charset detection confuses with Windows-1252 on short Western texts.
+_LATIN_LOOKALIKES = frozenset({
+    "cp1250", "iso8859_2", "cp1257", "iso8859_4", "iso8859_10", "iso8859_13", "cp775", "mac_latin2", "cp852",
+    "cp850", "latin_1", "iso8859_15", "cp1252", "mac_roman", "cp437", "iso8859_3", "iso8859_9", "cp1254",
+})
+_FTFY_REPAIRS = {"fix_latin_ligatures": "ligatures", "fix_character_width": "full_width",
+                 "uncurl_quotes": "quotes", "fix_line_breaks": "line_breaks", "remove_control_chars": "invisible_chars",
+                 "remove_terminal_escapes": "terminal_escapes", "fix_surrogates": "surrogates",
+                 "restore_byte_a0": "mojibake", "replace_lossy_sequences": "mojibake",
+                 "decode_inconsistent_utf8": "mojibake", "fix_c1_controls": "mojibake", "unescape_html": "html_entities"}
+
+
 class UndecodableError(ValueError):
     """The bytes are not text in any encoding we can detect."""
 
@@ -44,13 +67,16 @@ def decoded_text(data: bytes) -> tuple[str, tuple[str, ...]]:
     if looks_binary(data):
         raise UndecodableError("binary content")
     best = charset_normalizer.from_bytes(data).best()
-    if best is not None and best.encoding in _COMMON_ENCODINGS:
-        return str(best), (f"decoded:{best.encoding}",)
-    # Short Western texts are ambiguous to detection; Windows-1252 is by far the likeliest legacy encoding.
+    if best is not None and best.encoding in _COMMON_ENCODINGS and best.encoding not in _LATIN_LOOKALIKES:
+        return str(best), (f"decoded:{best.encoding}",)  # a non-Latin script, or a multi-byte encoding
+    # Western texts are ambiguous to detection (it often says Central European for French or Portuguese);
+    # Windows-1252 is by far the likeliest legacy encoding, so it wins whenever its reading is plausible.
     try:
-        return data.decode("cp1252"), ("decoded:cp1252",)
+        western = data.decode("cp1252")
     except UnicodeDecodeError:
-        pass
+        western = None
+    if western is not None and (best is None or not _WESTERN.search(western)):
+        return western, ("decoded:cp1252",)
     if best is None:
         raise UndecodableError("no text encoding fits these bytes")
     return str(best), (f"decoded:{best.encoding}",)
@@ -59,15 +85,28 @@ def decoded_text(data: bytes) -> tuple[str, tuple[str, ...]]:
 def repaired_text(text: str) -> tuple[str, tuple[str, ...]]:
     """Repair mojibake and HTML entities, drop invisible characters, NFC; returns the text and the repairs made."""
     repairs: list[str] = []
-    fixed = ftfy.fix_text(text, unescape_html=False, uncurl_quotes=False, normalization="NFC")
-    if fixed != unicodedata.normalize("NFC", text):
-        repairs.append("mojibake")
+    fixed = text
+    if not text.isascii() and _MOJIBAKE_HINT.search(text):
+        fixed, explanation = ftfy.fix_and_explain(text, unescape_html=False, uncurl_quotes=False, normalization="NFC")
+        for step in explanation or ():
+            action, name = step[0], step[1]
+            if action == "normalize":
+                label = "nfc"
+            elif action in ("encode", "decode", "transcode"):
+                label = "mojibake"
+            else:
+                label = _FTFY_REPAIRS.get(name, name)
+            if label not in repairs:
+                repairs.append(label)
     if _ENTITY.search(fixed):
         unescaped = html.unescape(fixed)
         if unescaped != fixed:
             repairs.append("html_entities")
             fixed = unescaped
     cleaned = _INVISIBLE.sub("", fixed)
-    if cleaned != fixed:
+    if cleaned != fixed and "invisible_chars" not in repairs:
         repairs.append("invisible_chars")
-    return unicodedata.normalize("NFC", cleaned), tuple(repairs)
+    if not unicodedata.is_normalized("NFC", cleaned):
+        cleaned = unicodedata.normalize("NFC", cleaned)
+        repairs.append("nfc")
+    return cleaned, tuple(repairs)
