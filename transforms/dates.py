@@ -668,6 +668,8 @@ def _year_ago(m: re.Match[str], ctx: _Context) -> _Timex | None:
     if ctx.anchor is None:
         return _Timex("DATE", "XXXX", True)
     sentence = ctx.sentence() + " " + m.group(0)
+    if not _QUARTER_WORD.search(sentence):
+        sentence = ctx.text  # the paragraph may have named the quarter in an earlier sentence
     if _QUARTER_WORD.search(sentence) and not _MONTHS_SPAN_WORD.search(sentence):
         # business news compares a quarter with the same quarter a year before
         named = _QUARTER_ORDINAL.search(sentence)
@@ -738,6 +740,11 @@ def _span_duration(m: re.Match[str], ctx: _Context) -> _Timex | None:
             return None  # "$1.76 a year", "four flights a week": a rate, not a duration
     if m["tail"] and "old" in m["tail"].lower() and _is_age(m, ctx):
         return None
+    lead = re.sub(r"\s+", " ", ((m["q"] or "") + " " + n_text).lower()).strip()
+    if lead.endswith("recent") or lead in {"the past few", "the last few", "the past several", "the last several"}:
+        return _Timex("DATE", "PAST_REF", False)  # TimeML: "recent weeks" points at the past, not a length
+    if lead.endswith("coming"):
+        return _Timex("DATE", "FUTURE_REF", False)
     amount = _number(n_text)
     if amount is not None and amount > 10000:
         return None
@@ -997,7 +1004,7 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
         _quarter,
     ),
     _rule(
-        rf"{_B}(?i:the\s+(?:latest|most\s+recent|just-ended|just\s+ended|recent)?\s*quarter){_E}(?![\s-]+(?i:of\s+(?:a|the|an)\b|century|mile|point))",
+        rf"{_B}(?i:the\s+(?:latest|most\s+recent|just-ended|just\s+ended|recent)?\s*quarter){_E}(?!-)(?![\s-]+(?i:of\s+(?:a|the|an)\b|century|mile|point))",
         _latest_quarter,
     ),
     _rule(
