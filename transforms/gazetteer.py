@@ -12,7 +12,7 @@ import functools
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pyarrow.parquet as pq
@@ -57,18 +57,21 @@ _DOTS = re.compile(r"\.")
 _SEPARATORS = re.compile(r"[\s\-‐‑–—_/,()]+")
 
 
-def normalized_name(text: str) -> str:
-    """Lookup key of a place name: folds case, diacritics, punctuation and Arabic article variants."""
+def folded_tokens(text: str) -> list[str]:
+    """Case-, diacritic- and punctuation-folded words of a name, before article handling."""
     decomposed = unicodedata.normalize("NFKD", text)
     folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     folded = _DOTS.sub("", _APOSTROPHES.sub("", folded))
-    tokens = [t for t in _SEPARATORS.split(folded) if t]
+    return [t for t in _SEPARATORS.split(folded) if t]
+
+
+def key_of_tokens(tokens: Sequence[str]) -> str:
+    """Lookup key from folded words: unify Arabic article forms and common abbreviations."""
     out: list[str] = []
+    last = len(tokens) - 1
     for i, tok in enumerate(tokens):
         tok = _ABBREVIATIONS.get(tok, tok)
-        if i > 0 and tok in _ARTICLES and i < len(tokens) - 1:
-            tok = "al"
-        elif i == 0 and tok in _ARTICLES and len(tokens) > 1:
+        if tok in _ARTICLES and i < last:
             tok = "al"
         elif i > 0:
             glued = _GLUED_ARTICLE.match(tok)
@@ -77,6 +80,11 @@ def normalized_name(text: str) -> str:
                 continue
         out.append(tok)
     return " ".join(out)
+
+
+def normalized_name(text: str) -> str:
+    """Lookup key of a place name: folds case, diacritics, punctuation and Arabic article variants."""
+    return key_of_tokens(folded_tokens(text))
 
 
 class _Ids(Mapping[str, tuple[int, ...]]):

@@ -1,0 +1,477 @@
+"""Toponyms in article paragraphs, resolved to GeoNames places (EXTRACTION.md, "Locations").
+
+Recognition has no statistical model: capitalized word runs are looked up n-gram by n-gram in
+the gazetteer's normalized-name index (longest match first), then filtered by general rules for
+people, organizations, common words and demonyms. Resolution scores every candidate place by
+feature type, population and article context (countries and first-level divisions mentioned
+elsewhere, "Town, State" pairs, feature words such as "province").
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from transforms._data import rules
+from transforms.gazetteer import Gazetteer, Place, folded_tokens, gazetteer, key_of_tokens, place
+
+__all__ = ["LocationMention", "Place", "location_mentions", "place", "rules_problems"]
+
+_MAX_NGRAM = 6
+_RULES_NAME = "locations"
+
+
+@dataclass(frozen=True, slots=True)
+class LocationMention:
+    start: int  # offsets into that paragraph's text; paragraph[start:end] == self.text
+    end: int
+    text: str
+    geonameid: int | None  # None when recognized but not resolvable
+    name: str | None
+    feature: str | None
+    country_code: str | None
+    admin1_code: str | None
+    latitude: float | None
+    longitude: float | None
+    confidence: float  # 0..1
+    is_modifier: bool
+
+
+def rules_problems(data: Any) -> list[str]:
+    """Problems in the locations lexicon (empty when valid)."""
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        return ["top level must be a mapping"]
+    lists = ("connectors", "admin1_words", "city_words", "titles", "given_names", "organizations",
+             "common_capitalized", "not_modifier_followers")
+    for key in lists:
+        value = data.get(key)
+        if not isinstance(value, list) or not value:
+            problems.append(f"{key}: must be a non-empty list")
+        elif not all(isinstance(v, str) and v.strip() for v in value):
+            problems.append(f"{key}: entries must be non-empty strings")
+        elif key != "organizations" and any(v != v.lower() for v in value):
+            problems.append(f"{key}: entries must be lowercase")
+    abbrevs = data.get("region_abbreviations")
+    if not isinstance(abbrevs, dict):
+        problems.append("region_abbreviations: must map country codes to {abbreviation: admin1 code}")
+    else:
+        for cc, table in abbrevs.items():
+            if not (isinstance(cc, str) and len(cc) == 2 and cc.isupper()) or not isinstance(table, dict):
+                problems.append(f"region_abbreviations.{cc}: bad country code or table")
+                continue
+            for abbr, code in table.items():
+                if not str(abbr).endswith(".") or not isinstance(code, str):
+                    problems.append(f"region_abbreviations.{cc}.{abbr}: must end with '.' and map to a code")
+    extra = set(data) - set(lists) - {"region_abbreviations"}
+    if extra:
+        problems.append(f"unknown sections: {sorted(extra)}")
+    return problems
+
+
+@dataclass(frozen=True, slots=True)
+class _Lexicon:
+    connectors: frozenset[str]
+    admin1_words: frozenset[str]
+    city_words: frozenset[str]
+    titles: frozenset[str]
+    given_names: frozenset[str]
+    organizations: re.Pattern[str]
+    common: frozenset[str]
+    not_modifier: frozenset[str]
+    abbreviations: dict[str, tuple[str, str]]  # "Ky." -> ("US", "KY")
+
+
+@functools.cache
+def _lexicon() -> _Lexicon:
+    data = rules(_RULES_NAME)
+    problems = rules_problems(data)
+    if problems:
+        raise ValueError(f"data/rules/{_RULES_NAME}.yaml: " + "; ".join(problems))
+    orgs = sorted(data["organizations"], key=len, reverse=True)
+    org_re = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(o) for o in orgs) + r")(?![\w])")
+    abbrevs = {abbr: (cc, code) for cc, table in data["region_abbreviations"].items() for abbr, code in table.items()}
+    return _Lexicon(
+        connectors=frozenset(data["connectors"]),
+        admin1_words=frozenset(data["admin1_words"]),
+        city_words=frozenset(data["city_words"]),
+        titles=frozenset(data["titles"]),
+        given_names=frozenset(data["given_names"]),
+        organizations=org_re,
+        common=frozenset(data["common_capitalized"]),
+        not_modifier=frozenset(data["not_modifier_followers"]),
+        abbreviations=abbrevs,
+    )
+
+
+# Words: dotted abbreviations ("U.S.", "B.C.", "W.Va."), then letter runs (hyphens split words so
+# "ez-Zor" is two tokens joined by "-").
+_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[A-Z][a-z]{1,4}\.(?:[A-Z][a-z]?\.)?|[^\W\d_]+")
+_DOTTED_WORDS = frozenset({"St.", "Ft.", "Mt.", "Ste."})
+_JOINERS = frozenset({" ", "-", "‐", "‑"})
+_SENTENCE_END = re.compile(r"(?:^|[.!?:;\"“”'‘’()\[\]•|—–-]\s*|\n\s*)$")
+_LOCATIVE = frozenset({"in", "at", "near", "from", "to", "into", "outside", "across", "throughout",
+                        "towards", "toward", "around", "via", "of", "between", "within", "inside"})
+_FIRST_PERSON_WORDS = frozenset({"i", "we", "you"})
+
+
+@dataclass(slots=True)
+class _Token:
+    start: int
+    end: int
+    text: str
+    cap: bool
+    upper: bool
+
+
+@dataclass(slots=True)
+class _Candidate:
+    para: int
+    start: int
+    end: int
+    text: str
+    key: str
+    ids: tuple[int, ...]
+    next_word: str
+    prev_word: str
+    prev2_word: str
+    sentence_initial: bool
+    single: bool
+    region_hint: tuple[str, str] | None  # (cc, admin1) from ", State" after the name
+    country_hint: str | None  # from ", Country" after the name
+    feature_hint: str | None  # "admin1" / "city" from a feature word after the name
+    abbreviation: tuple[str, str] | None = None
+
+
+@functools.cache
+def _folded(token: str) -> tuple[str, ...]:
+    return tuple(folded_tokens(token))
+
+
+def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
+    out = []
+    for m in _TOKEN.finditer(text):
+        word, start, end = m.group(), m.start(), m.end()
+        if word.endswith(".") and word.count(".") == 1 and word not in lex.abbreviations and word not in _DOTTED_WORDS:
+            word, end = word[:-1], end - 1  # a sentence-final period, not part of the name
+            if "." in word:
+                continue
+        out.append(_Token(start, end, word, word[0].isupper(), len(word) > 1 and word.replace(".", "").isupper()))
+    return out
+
+
+def _key(tokens: Sequence[_Token]) -> str:
+    folded: list[str] = []
+    for t in tokens:
+        folded.extend(_folded(t.text))
+    return key_of_tokens(folded)
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    return _SENTENCE_END.search(text[max(0, start - 4):start]) is not None
+
+
+def _word_after(text: str, end: int) -> str:
+    m = re.match(r"\s+([\w.'’-]+)", text[end:end + 40])
+    return m.group(1) if m else ""
+
+
+def _words_before(text: str, start: int) -> tuple[str, str]:
+    words = re.findall(r"[\w.'’]+", text[max(0, start - 40):start])
+    if not words or not re.search(r"[\w.]\s+$", text[max(0, start - 40):start]):
+        return "", ""
+    return words[-1], (words[-2] if len(words) > 1 else "")
+
+
+def _blocked_spans(text: str, lex: _Lexicon) -> list[tuple[int, int]]:
+    return [m.span() for m in lex.organizations.finditer(text)]
+
+
+def _runs(tokens: list[_Token], text: str, lex: _Lexicon) -> list[list[_Token]]:
+    """Maximal runs of capitalized words joined by spaces/hyphens, with lowercase connectors inside."""
+    runs: list[list[_Token]] = []
+    cur: list[_Token] = []
+    for tok in tokens:
+        joined = bool(cur) and text[cur[-1].end:tok.start] in _JOINERS
+        if cur and cur[-1].text in _DOTTED_WORDS and text[cur[-1].end:tok.start] == " ":
+            joined = True
+        if tok.cap or (joined and tok.text.lower() in lex.connectors):
+            if cur and not joined:
+                runs.append(cur)
+                cur = []
+            cur.append(tok)
+        else:
+            if cur:
+                runs.append(cur)
+            cur = []
+    if cur:
+        runs.append(cur)
+    trimmed = []
+    for run in runs:
+        while run and not run[-1].cap:
+            run = run[:-1]
+        if run:
+            trimmed.append(run)
+    return trimmed
+
+
+def _hint_after(text: str, end: int, gaz: Gazetteer, lex: _Lexicon) -> tuple[tuple[str, str] | None, str | None]:
+    """", Ky." / ", Texas" / ", Syria" right after a name: the division or country it lies in."""
+    m = re.match(r",\s+((?:[A-Z][\w.]*\.?)(?:[ -](?:[A-Z][\w.]*))?(?:[ -](?:[A-Z][\w.]*))?)", text[end:end + 40])
+    if not m:
+        return None, None
+    words = m.group(1)
+    for cut in range(len(words), 0, -1):
+        part = words[:cut]
+        if cut < len(words) and words[cut] not in " -":
+            continue
+        if part in lex.abbreviations:
+            return lex.abbreviations[part], None
+        key = key_of_tokens(folded_tokens(part))
+        if key in gaz.names:
+            for gid in gaz.names[key]:
+                p = gaz.places[gid]
+                if p.feature == "admin1" and p.country_code and p.admin1_code:
+                    return (p.country_code, p.admin1_code), None
+            for gid in gaz.names[key]:
+                p = gaz.places[gid]
+                if p.feature == "country" and p.country_code:
+                    return None, p.country_code
+    return None, None
+
+
+def _feature_hint(next_word: str, lex: _Lexicon) -> str | None:
+    low = next_word.lower().rstrip(".,;:")
+    if low in lex.admin1_words:
+        return "admin1"
+    if low in lex.city_words:
+        return "city"
+    return None
+
+
+def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Candidate]:
+    tokens = _tokens(text, lex)
+    blocked = _blocked_spans(text, lex)
+    out: list[_Candidate] = []
+    for run in _runs(tokens, text, lex):
+        i = 0
+        while i < len(run):
+            if not run[i].cap:
+                i += 1
+                continue
+            found = None
+            for j in range(min(len(run), i + _MAX_NGRAM), i, -1):
+                if not run[j - 1].cap:
+                    continue
+                key = _key(run[i:j])
+                if key in gaz.names or run[i].text in lex.abbreviations and j == i + 1:
+                    found = (j, key)
+                    break
+            if found is None:
+                i += 1
+                continue
+            j, key = found
+            start, end = run[i].start, run[j - 1].end
+            surface = text[start:end]
+            if any(bs < end and start < be for bs, be in blocked):
+                i = j
+                continue
+            prev, prev2 = _words_before(text, start)
+            nxt = _word_after(text, end)
+            region_hint, country_hint = _hint_after(text, end, gaz, lex)
+            abbreviation = lex.abbreviations.get(surface) if j == i + 1 else None
+            ids = gaz.names[key] if key in gaz.names else ()
+            out.append(_Candidate(
+                para=pi, start=start, end=end, text=surface, key=key, ids=ids,
+                next_word=nxt, prev_word=prev, prev2_word=prev2,
+                sentence_initial=_sentence_initial(text, start), single=(j == i + 1),
+                region_hint=region_hint, country_hint=country_hint,
+                feature_hint=_feature_hint(nxt, lex), abbreviation=abbreviation,
+            ))
+            i = j
+    return out
+
+
+def _person_surnames(paragraphs: Sequence[str], lex: _Lexicon) -> frozenset[str]:
+    """Words used as a person's surname anywhere in the article ("Mr. Jordan", "Tom Paris")."""
+    names: set[str] = set()
+    for text in paragraphs:
+        for m in re.finditer(r"\b([A-Z][a-z]+)\.?\s+(?:[A-Z]\.\s+)?([A-Z][a-z]+)\b", text):
+            first, last = m.group(1).lower(), m.group(2)
+            if first in lex.titles or first in lex.given_names:
+                names.add(last)
+    return frozenset(names)
+
+
+def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: frozenset[str]) -> bool:
+    prev = c.prev_word.rstrip(".").lower()
+    prev_cap = bool(c.prev_word) and c.prev_word[0].isupper()
+    if prev in lex.titles and prev_cap:
+        return True
+    if prev_cap and prev in lex.given_names and text[c.start - 1:c.start] == " ":
+        return True
+    if c.single and c.text in surnames and c.prev_word.lower() not in _LOCATIVE:
+        return True
+    nxt = c.next_word.rstrip(".,;:'’s")
+    if c.text.lower() in lex.given_names and nxt[:1].isupper() and re.match(r"\s[A-Z][a-z]+\b", text[c.end:c.end + 20]):
+        following = key_of_tokens(folded_tokens(nxt))
+        return following not in gazetteer().names
+    return False
+
+
+def _prior(p: Place, key: str, gaz: Gazetteer) -> float:
+    """Context-free plausibility of a place for a name: feature type, size, main-name match."""
+    if p.feature == "country":
+        score = 6.0
+    elif p.feature == "admin1":
+        score = 4.5 if p.country_code in ("US", "CA", "AU", "IN", "GB") else 3.5
+    elif p.feature in ("region", "physical"):
+        score = 4.0
+    elif p.feature == "admin2":
+        score = 2.5 if " " in key else 1.0
+    else:
+        score = math.log10((p.population or 0) + 10) * 0.9
+    if key in gaz.main_names and p.geonameid in gaz.main_names[key]:
+        score += 0.6
+    return score
+
+
+@dataclass(slots=True)
+class _Context:
+    countries: dict[str, float]
+    admin1: dict[tuple[str, str], float]
+
+
+def _score(p: Place, c: _Candidate, ctx: _Context, gaz: Gazetteer) -> float:
+    score = _prior(p, c.key, gaz)
+    cc = p.country_code
+    if cc and cc in ctx.countries and p.feature != "country":
+        score += 2.0 * min(ctx.countries[cc], 1.5)
+    if cc and p.admin1_code and (cc, p.admin1_code) in ctx.admin1 and p.feature != "admin1":
+        score += 1.5 * min(ctx.admin1[(cc, p.admin1_code)], 2.0)
+    if c.region_hint is not None:
+        score += 5.0 if (cc, p.admin1_code) == c.region_hint else -2.0
+    if c.country_hint is not None:
+        score += 4.0 if cc == c.country_hint else -1.0
+    if c.feature_hint == "admin1" and p.feature == "admin1":
+        score += 4.0
+    if c.feature_hint == "city" and p.feature == "city":
+        score += 2.0
+    return score
+
+
+def _ranked(c: _Candidate, ctx: _Context, gaz: Gazetteer) -> list[tuple[float, Place]]:
+    if c.abbreviation is not None:
+        gid = gaz.admin1_by_code.get(c.abbreviation)
+        return [(9.0, gaz.places[gid])] if gid is not None else []
+    scored = [(_score(gaz.places[g], c, ctx, gaz), gaz.places[g]) for g in c.ids]
+    scored.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
+    return scored
+
+
+def _evidence(cands: list[_Candidate], ctx: _Context, gaz: Gazetteer) -> _Context:
+    """Countries and divisions the article talks about, weighted by how sure each mention is."""
+    countries: dict[str, float] = {}
+    admin1: dict[tuple[str, str], float] = {}
+    for c in cands:
+        ranked = _ranked(c, ctx, gaz)
+        if not ranked:
+            continue
+        best_score, best = ranked[0]
+        margin = best_score - ranked[1][0] if len(ranked) > 1 else 3.0
+        weight = 1.0 if margin >= 1.5 else 0.5 if margin >= 0.5 else 0.0
+        if weight and best.country_code:
+            countries[best.country_code] = countries.get(best.country_code, 0.0) + weight
+            if best.admin1_code and best.feature != "country":
+                k = (best.country_code, best.admin1_code)
+                admin1[k] = admin1.get(k, 0.0) + weight
+    return _Context(countries, admin1)
+
+
+def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer,
+            ctx: _Context, surnames: frozenset[str], lowercase_words: frozenset[str]) -> bool:
+    """General precision rules: common words, people, demonyms, all-caps acronyms, tiny towns."""
+    if c.abbreviation is not None:
+        return True
+    if c.text in gaz.demonyms:
+        return False
+    low = c.text.lower()
+    big = best.feature in ("country", "admin1", "region", "physical") or (best.population or 0) >= 100_000
+    if c.single:
+        if low in gaz.common_words and not (big and not c.sentence_initial and c.text[0].isupper() and low not in ("us",)):
+            if not (c.text.isupper() and best.feature == "country"):
+                return False
+        if c.text.isupper() and len(c.text.replace(".", "")) <= 3 and best.feature != "country" and "." not in c.text:
+            return False  # acronyms (NGO, CIA) that happen to be short place names
+        if c.text.isupper() and len(c.text) > 3 and not big:
+            return False
+        if low in lex.common and not (big and not c.sentence_initial) and c.prev_word.lower() not in _LOCATIVE \
+                and c.region_hint is None and c.country_hint is None:
+            return False
+        if c.sentence_initial and low in lowercase_words and not big:
+            return False
+    if _looks_like_person(c, text, lex, surnames):
+        return False
+    if best.feature == "city" and (best.population or 0) < 5000:
+        in_context = (best.country_code in ctx.countries) or c.region_hint is not None or c.country_hint is not None
+        if not in_context and c.prev_word.lower() not in _LOCATIVE:
+            return False
+    return True
+
+
+def _is_modifier(c: _Candidate, text: str, lex: _Lexicon) -> bool:
+    after = text[c.end:c.end + 2]
+    if not after.startswith(" ") or not c.next_word:
+        return False
+    word = c.next_word.rstrip(".,;:!?")
+    if not word or not word[0].isalpha():
+        return False
+    if word[0].islower():
+        return word.lower() not in lex.not_modifier and not word.endswith("ly")
+    return False
+
+
+def _confidence(ranked: list[tuple[float, Place]]) -> float:
+    if len(ranked) == 1:
+        return 0.9
+    margin = ranked[0][0] - ranked[1][0]
+    return round(min(0.95, 0.5 + 0.45 * (1 - math.exp(-margin))), 3)
+
+
+def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
+    """Toponyms of one article, per paragraph (article-wide context drives disambiguation).
+
+    Args:
+        paragraphs: the article's cleaned paragraphs, in order.
+
+    Returns:
+        One list per paragraph of LocationMention records, in text order; offsets index into
+        that paragraph's text.
+    """
+    gaz = gazetteer()
+    lex = _lexicon()
+    cands = [c for pi, text in enumerate(paragraphs) for c in _candidates(pi, text, gaz, lex)]
+    surnames = _person_surnames(paragraphs, lex)
+    lowercase_words = frozenset(w for text in paragraphs for w in re.findall(r"\b[a-z]+\b", text))
+    ctx = _evidence(cands, _Context({}, {}), gaz)
+    ctx = _evidence(cands, ctx, gaz)
+    out: list[list[LocationMention]] = [[] for _ in paragraphs]
+    for c in cands:
+        text = paragraphs[c.para]
+        ranked = _ranked(c, ctx, gaz)
+        if not ranked:
+            continue
+        best = ranked[0][1]
+        if not _accept(c, best, text, lex, gaz, ctx, surnames, lowercase_words):
+            continue
+        out[c.para].append(LocationMention(
+            start=c.start, end=c.end, text=c.text, geonameid=best.geonameid, name=best.name,
+            feature=best.feature, country_code=best.country_code, admin1_code=best.admin1_code,
+            latitude=best.latitude, longitude=best.longitude, confidence=_confidence(ranked),
+            is_modifier=_is_modifier(c, text, lex),
+        ))
+    return out
