@@ -270,7 +270,7 @@ _NUMBER_START_WORDS = frozenset(
 # A paragraph with none of these cannot hold a quantity: skip it without tokenizing.
 _TRIGGER_RE = re.compile(
     r"\d|\b(?:" + "|".join(sorted((re.escape(w) for w in _NUMBER_START_WORDS - {"a", "an"}), key=len, reverse=True))
-    + r"|dozen|couple|few)\b",
+    + "|" + "|".join(sorted(_FRACTIONS, key=len, reverse=True)) + r"|dozen|couple|few)\b",
     re.IGNORECASE,
 )
 # Runs of digits that are phone numbers, version strings, IP addresses or numeric dates.
@@ -385,6 +385,12 @@ def _mask_non_quantities(t: _Tokens, blocked: Sequence[tuple[int, int]]) -> None
             if nxt + 1 < t.n and t.glued(nxt + 1) and kind[nxt + 1] == _KIND_DIGIT:
                 t.masked[i] = t.masked[nxt + 1] = True
                 continue
+            if not _glued_word_known(t, nxt):
+                t.masked[i] = True  # "5G", "3D", "11a": names and codes
+                continue
+        if (nxt < t.n and low[nxt] == "^" and t.glued(nxt)) or (i > 0 and low[i - 1] == "^" and t.glued(i)):
+            t.masked[i] = True  # powers are notation, not news quantities
+            continue
         if i > 0 and t.glued(i) and kind[i - 1] == _KIND_WORD and raw[i - 1] not in _CURRENCY_CODES \
                 and low[i - 1] not in ("us", "hk", "aud", "cad", "nzd") and raw[i - 1] not in _MILLION_CODES:
             t.masked[i] = True  # "G20", "MH17"
@@ -439,6 +445,14 @@ def _mask_non_quantities(t: _Tokens, blocked: Sequence[tuple[int, int]]) -> None
             t.masked[i] = True
 
 
+def _glued_word_known(t: _Tokens, j: int) -> bool:
+    """True when the word glued to a number is a unit, scale or currency ("5km", "3k", "USD115")."""
+    w, r = t.low[j], t.raw[j]
+    if w in _ABBR_SCALES or r in _LETTER_SCALES or w in _MONEY_LETTER_SCALES or r in _CURRENCY_CODES or r in _MILLION_CODES:
+        return True
+    return any(t.match_forward(tab, j) is not None for tab in (_MEASURES, _PERCENT, _CURRENCY_SUFFIX, _TIME_UNITS, _AGE_ABBR))
+
+
 def _sentence_start(t: _Tokens, i: int) -> bool:
     """True when token i opens a sentence or a line."""
     if i == 0:
@@ -491,6 +505,7 @@ class _Core:
     needs_noun: bool = False
     year_like: bool = False
     fraction: bool = False
+    negated: bool = False
 
 
 def _number_at(t: _Tokens, i: int, money: bool) -> tuple[float, int, bool, bool] | None:
@@ -514,7 +529,7 @@ def _number_at(t: _Tokens, i: int, money: bool) -> tuple[float, int, bool, bool]
         if k == _KIND_DIGIT:
             if last not in ("", "b", "and") or (last and t.glued(j)):
                 break
-            if last in ("b", "and") and (_digit_value(raw[j]) >= last_scale or not raw[j].isdigit()):
+            if last in ("b", "and") and (_digit_value(raw[j]) >= min(last_scale, 1000.0) or not raw[j].isdigit()):
                 break
             cur = (cur or 0.0) + _digit_value(raw[j])
             last, words_only = "d", False
@@ -560,7 +575,7 @@ def _number_at(t: _Tokens, i: int, money: bool) -> tuple[float, int, bool, bool]
             break
         if w == "hundred" and last in ("a", "d", "u", "t"):
             cur = (cur or 1.0) * 100
-            last, scaled = "h", True
+            last, scaled, last_scale = "h", True, 100.0
             j += 1
             continue
         if w in _SCALE_WORDS and last in ("a", "d", "u", "t", "h"):
@@ -590,12 +605,20 @@ def _number_at(t: _Tokens, i: int, money: bool) -> tuple[float, int, bool, bool]
                     cur, scaled = None, True
                     j += 1
                 break
+            mixed = _fraction_at(t, j + 1) if nxt in _UNIT_WORDS or nxt in _TENS_WORDS else None
+            if mixed is not None and mixed[0] < 1:
+                if last == "b":
+                    total += mixed[0] * last_scale
+                else:
+                    cur = (cur or 0.0) + mixed[0]
+                j, last = mixed[1], "frac"
+                break
             if last in ("h", "b") and (nxt in _UNIT_WORDS or nxt in _TENS_WORDS or kind[j + 1] == _KIND_DIGIT):
                 last = "and"
                 j += 1
                 continue
             break
-        if w == "point" and last in ("u", "t", "d") and j + 1 < n and (low[j + 1] in _UNIT_WORDS or low[j + 1] in _TENS_WORDS):
+        if w == "point" and last in ("u", "t", "d", "h", "b") and j + 1 < n and (low[j + 1] in _UNIT_WORDS or low[j + 1] in _TENS_WORDS):
             digits = ""
             j += 1
             while j < n and (low[j] in _UNIT_WORDS or low[j] in _TENS_WORDS or low[j] in _DASHES):
@@ -640,15 +663,18 @@ def _fraction_at(t: _Tokens, i: int) -> tuple[float, int] | None:
         numerator, j = 1.0, i + 1
     elif w in _UNIT_WORDS or w in _TENS_WORDS or t.kind[i] == _KIND_DIGIT:
         got = _number_at(t, i, False)
-        if got is None or got[2]:
+        if got is None:
             return None
         numerator, j = got[0], got[1]
     if numerator is None or j >= n or t.masked[j]:
         return None
+    if low[j] in _DASHES and j + 1 < n and low[j + 1] in _FRACTIONS and numerator != 1.0:
+        j += 1  # "five - eighths"
     denom_word = low[j]
     # Compound denominators: "twenty-fifth", "twenty-first".
     base = 0.0
-    if denom_word in _TENS_WORDS and j + 2 < n and low[j + 1] in _DASHES and t.glued(j + 1):
+    if denom_word in _TENS_WORDS and j + 2 < n and low[j + 1] in _DASHES and t.glued(j + 1) \
+            and (low[j + 2] in _FRACTIONS or low[j + 2] in ("first", "second")):
         base, j = float(_TENS_WORDS[denom_word]), j + 2
         denom_word = low[j]
         if denom_word == "first":
@@ -719,6 +745,16 @@ def _cores(t: _Tokens) -> list[_Core]:
             out.append(_Core(i, j, value, value, scaled=value >= 1000, fraction=value < 1))
             i = j
             continue
+        if kind[i] == _KIND_DIGIT and i + 2 < n and low[i + 1] == "/" and kind[i + 2] == _KIND_DIGIT \
+                and t.glued(i + 1) and t.glued(i + 2):
+            num, den = _digit_value(t.raw[i]), _digit_value(t.raw[i + 2])
+            if t.raw[i].isdigit() and t.raw[i + 2].isdigit() and 0 < num < den <= 16:
+                core = _Core(i, i + 3, num / den, num / den, fraction=True)
+                if i > 0 and low[i - 1] in ("-", "−") and t.glued(i) and (i == 1 or not t.glued(i - 1)):
+                    core.i, core.low, core.high, core.negated = i - 1, -core.low, -core.high, True
+                out.append(core)
+            i += 3  # other slashed numbers are dates or scores
+            continue
         money = t.match_backward(_CURRENCY_PREFIX, i) is not None
         got = _number_at(t, i, money)
         if got is None:
@@ -734,10 +770,10 @@ def _cores(t: _Tokens) -> list[_Core]:
         if i > 0 and low[i - 1] in ("-", "−") and t.glued(i) and (i == 1 or not t.glued(i - 1) or kind[i - 2] == _KIND_SYMBOL and low[i - 2] not in _DASHES):
             if not (i >= 2 and kind[i - 2] in (_KIND_DIGIT,)) and not (i >= 2 and low[i - 2] in ("to", "and")):
                 core.low = core.high = -value
-                core.i = i - 1
+                core.i, core.negated = i - 1, True
         elif i > 0 and low[i - 1] in _NEGATIVE_WORDS:
             core.low = core.high = -value
-            core.i = i - 1
+            core.i, core.negated = i - 1, True
         out.append(core)
         i = j
     return out
@@ -768,8 +804,18 @@ def _attach_units(t: _Tokens, core: _Core) -> bool:
             core.high *= 1e6
             core.unit, core.j = f"currency:{_MILLION_CODES[t.raw[j]]}", j + 1
             return True
-        if j < n and t.raw[j] in _CURRENCY_CODES:
+        if j < n and t.raw[j] in _CURRENCY_CODES and not (j + 1 < n and t.glued(j + 1) and t.kind[j + 1] == _KIND_DIGIT):
             core.unit, core.j = f"currency:{_CURRENCY_CODES[t.raw[j]]}", j + 1
+            if core.j < n and low[core.j] in _SCALE_WORDS and not core.scaled:  # "75 USD million"
+                core.low *= _SCALE_WORDS[low[core.j]]
+                core.high = core.low
+                core.j += 1
+                core.scaled = True
+            _attach_minor(t, core)
+            return True
+        if j < n and t.kind[j] == _KIND_SYMBOL and (symbol := _CURRENCY_PREFIX.get(low[j])) and len(symbol[-1][0]) == 1 \
+                and not (j + 1 < n and (t.kind[j + 1] == _KIND_DIGIT or low[j + 1] in _NUMBER_START_WORDS)):
+            core.unit, core.j = f"currency:{symbol[-1][1]}", j + 1  # "10 €", "100 ₡"
             return True
         hit = t.match_forward(_CURRENCY_SUFFIX, j)
         if hit is not None:
@@ -791,6 +837,11 @@ def _attach_units(t: _Tokens, core: _Core) -> bool:
             return True
         # Units may hang on a hyphen: "3-inch", "six-mile trip".
         k = j + 1 if j < n and low[j] in _DASHES and t.glued(j) and t.glued(j + 1) else j
+        bracket = j + 2 < n and low[j] in ("(", "{", "[") and low[j + 2] in (")", "}", "]")
+        hit = t.match_forward(_MEASURES, j + 1) if bracket else None
+        if hit is not None and hit[0] == j + 2:
+            core.j, core.unit = j + 3, hit[1]  # "20 (kg)"
+            return True
         hit = t.match_forward(_MEASURES, k)
         if hit is not None:
             end, unit = hit
@@ -798,6 +849,8 @@ def _attach_units(t: _Tokens, core: _Core) -> bool:
             glued = t.glued(k)
             if not (spelled in _GLUED_ONLY and not glued) and not (end < n and t.glued(end) and t.kind[end] == _KIND_DIGIT):
                 core.j, core.unit = end, unit
+                if unit == "ft":
+                    _attach_inches(t, core)
                 return True
         hit = t.match_forward(_TIME_UNITS, k)
         if hit is not None:
@@ -829,6 +882,20 @@ def _attach_units(t: _Tokens, core: _Core) -> bool:
         if hit is not None and hit[1] == core.unit.split(":", 1)[1]:
             core.j = hit[0]
     return True
+
+
+def _attach_inches(t: _Tokens, core: _Core) -> None:
+    """Fold inches into feet: "5 ft 2 in", "six feet four inches"."""
+    j = core.j
+    if j >= t.n or t.masked[j]:
+        return
+    got = _number_at(t, j, False)
+    if got is None or got[2] or not 0 <= got[0] < 12:
+        return
+    end = got[1]
+    if end < t.n and t.low[end] in ("in", "inch", "inches", '"'):
+        core.low = core.high = core.low + got[0] / 12
+        core.j = end + 1
 
 
 def _attach_minor(t: _Tokens, core: _Core) -> None:
@@ -1044,7 +1111,7 @@ def _range_between(t: _Tokens, a: _Draft, b: _Draft) -> _Draft | None:
     joiner = gap[0]
     if opener in ("between", "from") and a.qualifier is None and joiner in _JOINERS[opener]:
         pass
-    elif a.qualifier is None and b.qualifier is None and joiner in _JOINERS["bare"]:
+    elif (a.qualifier is None or a.approximate and a.low == a.high) and b.qualifier is None and joiner in _JOINERS["bare"]:
         if joiner in _DASHES and not (t.glued(a.j) and t.glued(b.i)) and t.kind[b.i] != _KIND_DIGIT:
             return None
         opener = ""
@@ -1067,11 +1134,29 @@ def _range_between(t: _Tokens, a: _Draft, b: _Draft) -> _Draft | None:
         return None  # "3-1 win", "5 to 4 vote": scores and tallies, not ranges
     if lo_core.year_like and hi_core.year_like and unit == "count":
         return None  # "2014-2016" is a date span
-    qualifier = opener or None
+    qualifier = opener or a.qualifier
     if b.qualifier:
         qualifier = f"{qualifier or ''} ... {joiner} {b.qualifier}".strip()
-    return _Draft(a.i - (1 if opener else 0), b.j, lo, hi, True, True, a.approximate or b.approximate, False, unit,
+    return _Draft(a.i - (1 if opener and a.qualifier is None else 0), b.j, lo, hi, True, True, a.approximate or b.approximate, False, unit,
                   qualifier, lo_core, hi_core)
+
+
+def _ratio_joined(t: _Tokens, a: _Draft, b: _Draft) -> _Draft | None:
+    """Join "one out of three", "1 in 5", "one over twenty" into one fraction."""
+    if a.unit != "count" or b.unit != "count" or a.first is not a.last or b.first is not b.last:
+        return None
+    if a.qualifier is not None or a.first.vague or b.first.vague or b.first.year_like:
+        return None
+    gap = t.low[a.j:b.first.i]
+    over = b.qualifier == "over" and a.j == b.i
+    if not over and (b.qualifier is not None or gap not in (["out", "of"], ["in"])):
+        return None
+    num, den = a.first.low, b.first.low
+    if not (0 < num and num <= den) and not over or den == 0:
+        return None
+    value = num / den
+    frac = _Core(a.first.i, b.first.j, value, value, fraction=True)
+    return _Draft(a.i, b.j, value, value, True, True, a.approximate, False, "fraction", None, frac, frac)
 
 
 def _bounds_joined(t: _Tokens, a: _Draft, b: _Draft) -> _Draft | None:
@@ -1094,7 +1179,7 @@ def _bounds_joined(t: _Tokens, a: _Draft, b: _Draft) -> _Draft | None:
 def _keep_core(t: _Tokens, core: _Core) -> bool:
     """False for cores that are not quantities even though they read as numbers."""
     low, n = t.low, t.n
-    if core.word_one and core.unit == "count":
+    if core.word_one and core.unit == "count" and not core.negated:
         before = low[core.i - 1] if core.i > 0 else ""
         before2 = " ".join(low[max(0, core.i - 2):core.i])
         nxt = core.j
@@ -1104,7 +1189,9 @@ def _keep_core(t: _Tokens, core: _Core) -> bool:
             return False
         if nxt >= n or t.kind[nxt] != _KIND_WORD:
             return False  # "working as one." / "one, ..."
-        if low[nxt] != "of" and (low[nxt] in _NOUN_STOPS or low[nxt].endswith("ed") or low[nxt] == "another"):
+        ratio = low[nxt] in ("over", "out", "in") and nxt + 1 < n and (
+            t.kind[nxt + 1] == _KIND_DIGIT or low[nxt + 1] in _NUMBER_START_WORDS or low[nxt + 1] == "of")
+        if low[nxt] != "of" and not ratio and (low[nxt] in _NOUN_STOPS or low[nxt].endswith("ed") or low[nxt] == "another"):
             return False  # "One cannot", "one even though", "one said"
     if core.needs_noun:
         nxt = core.j
@@ -1149,7 +1236,7 @@ def quantity_mentions(text: str, blocked: Sequence[tuple[int, int]] = ()) -> lis
     joined: list[_Draft] = []
     for d in drafts:
         if joined:
-            merged = _range_between(t, joined[-1], d) or _bounds_joined(t, joined[-1], d)
+            merged = _range_between(t, joined[-1], d) or _bounds_joined(t, joined[-1], d) or _ratio_joined(t, joined[-1], d)
             if merged is not None:
                 joined[-1] = merged
                 continue
