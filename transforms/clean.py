@@ -524,7 +524,7 @@ def _list_pass(units: list[_Unit]) -> None:
             # "More from X" or "Related:" heads a list of headlines; "Related: <headline>" is one link,
             # after which only bulleted lines are taken as more links.
             following = True
-            bare_header = unit.reason in ("more_from", "tags") or unit.text.endswith((":", "…", "...", "»"))
+            bare_header = unit.reason == "more_from" or unit.n_words <= 2 or unit.text.endswith((":", "…", "...", "»"))
             continue
         if not following:
             continue
