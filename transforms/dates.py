@@ -100,8 +100,11 @@ def validate_rules(data: Any) -> list[str]:
         items = data.get(key)
         if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
             problems.append(f"{key}: must be a list of non-empty strings")
-    if problems:
-        return problems
+    # check the contents of whatever is well-formed, so one run reports every problem
+    data = {
+        **{k: data[k] if isinstance(data.get(k), dict) else {} for k in _MAP_KEYS},
+        **{k: data[k] if isinstance(data.get(k), list) else [] for k in _LIST_KEYS},
+    }
     for name, num in data["months"].items():
         if not (isinstance(num, int) and 1 <= num <= 12):
             problems.append(f"months.{name}: {num!r} is not 1..12")
@@ -766,8 +769,10 @@ def _is_adjective(ctx: _Context) -> bool:
     """Whether the match sits before a noun ("quarterly dividend", "daily newspaper")."""
     word = _NEXT_TOKEN.match(ctx.text, ctx.end)
     following = (word.group(1) or "") if word else ""
-    return bool(following) and following.islower() and following not in _FUNCTION_WORDS and \
-        re.match(r"[ \t]", ctx.text[ctx.end : ctx.end + 1]) is not None
+    if not following or re.match(r"[ \t]", ctx.text[ctx.end : ctx.end + 1]) is None:
+        return False
+    # a capitalized word after it is a name ("the party daily Granma", "The Daily Example")
+    return following[0].isupper() or following not in _FUNCTION_WORDS
 
 
 def _bare_plural(m: re.Match[str], ctx: _Context) -> _Timex | None:
@@ -901,11 +906,11 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
     ),
     _rule(
         r"(?<![\w/.-])(?:(?P<iy>(?:1[5-9]|20)\d{2})-(?P<im>0[1-9]|1[0-2])-(?P<id>[0-2]\d|3[01])"
-        r"|(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4}|\d{2}))(?![\w/.-]|,\d)",
+        r"|(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4}|\d{2}))(?![\w/-]|[.,]\d)",
         _numeric_day,
     ),
     _rule(
-        rf"{_B}(?:{_WD},?\s+)?(?:(?i:the)\s+)?(?P<mon>{_MON})\s*(?P<d>{_DAYNUM}|(?i:{_ORD})){_E}(?![:.,]\d)",
+        rf"{_B}(?:{_WD},?\s+)?(?P<mon>{_MON})\s*(?P<d>{_DAYNUM}|(?i:{_ORD})){_E}(?![:.,]\d)",
         _month_day,
     ),
     _rule(
