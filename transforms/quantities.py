@@ -742,14 +742,15 @@ def _cores(t: _Tokens) -> list[_Core]:
         frac = _fraction_at(t, i)
         if frac is not None:
             value, j = frac
-            out.append(_Core(i, j, value, value, scaled=value >= 1000, fraction=value < 1))
+            out.append(_Core(i, j, value, value, unit="fraction" if value < 1 else "count", scaled=value >= 1000,
+                             fraction=value < 1))
             i = j
             continue
         if kind[i] == _KIND_DIGIT and i + 2 < n and low[i + 1] == "/" and kind[i + 2] == _KIND_DIGIT \
                 and t.glued(i + 1) and t.glued(i + 2):
             num, den = _digit_value(t.raw[i]), _digit_value(t.raw[i + 2])
             if t.raw[i].isdigit() and t.raw[i + 2].isdigit() and 0 < num < den <= 16:
-                core = _Core(i, i + 3, num / den, num / den, fraction=True)
+                core = _Core(i, i + 3, num / den, num / den, unit="fraction", fraction=True)
                 if i > 0 and low[i - 1] in ("-", "−") and t.glued(i) and (i == 1 or not t.glued(i - 1)):
                     core.i, core.low, core.high, core.negated = i - 1, -core.low, -core.high, True
                 out.append(core)
@@ -768,7 +769,7 @@ def _cores(t: _Tokens) -> list[_Core]:
         core.year_like = j == i + 1 and kind[i] == _KIND_DIGIT and raw.isdigit() and len(raw) == 4 and 1000 <= value <= 2100
         # A sign: "-9.5", "minus five", but not the hyphen of a range or a label ("T-72").
         if i > 0 and low[i - 1] in ("-", "−") and t.glued(i) and (i == 1 or not t.glued(i - 1) or kind[i - 2] == _KIND_SYMBOL and low[i - 2] not in _DASHES):
-            if not (i >= 2 and kind[i - 2] in (_KIND_DIGIT,)) and not (i >= 2 and low[i - 2] in ("to", "and")):
+            if not (i >= 2 and kind[i - 2] == _KIND_DIGIT):
                 core.low = core.high = -value
                 core.i, core.negated = i - 1, True
         elif i > 0 and low[i - 1] in _NEGATIVE_WORDS:
@@ -1161,8 +1162,9 @@ def _ratio_joined(t: _Tokens, a: _Draft, b: _Draft) -> _Draft | None:
 
 def _bounds_joined(t: _Tokens, a: _Draft, b: _Draft) -> _Draft | None:
     """Join "more than 30 and less than 40" (or the reverse order) into one interval."""
-    if b.i - a.j != 1 or t.low[a.j] not in ("and", "but", ",") or a.unit != b.unit:
+    if b.i - a.j != 1 or t.low[a.j] not in ("and", "but", ",") or "count" not in (a.unit, b.unit) and a.unit != b.unit:
         return None
+    unit = b.unit if a.unit == "count" else a.unit
     if a.low is not None and a.high is None and b.low is None and b.high is not None:
         lower, upper = a, b
     elif a.low is None and a.high is not None and b.low is not None and b.high is None:
@@ -1173,7 +1175,7 @@ def _bounds_joined(t: _Tokens, a: _Draft, b: _Draft) -> _Draft | None:
     if lower.low >= upper.high:
         return None
     return _Draft(a.i, b.j, lower.low, upper.high, lower.low_inc, upper.high_inc, a.approximate or b.approximate,
-                  False, a.unit, f"{a.qualifier} ... {t.low[a.j]} {b.qualifier}", a.first, b.last)
+                  False, unit, f"{a.qualifier} ... {t.low[a.j]} {b.qualifier}", a.first, b.last)
 
 
 def _keep_core(t: _Tokens, core: _Core) -> bool:
