@@ -834,7 +834,21 @@ def _reference(m: re.Match[str], ctx: _Context) -> _Timex | None:
         # adjectives count only before a noun ("current talks"), not "electric current"
         if not re.match(r"\s+[a-z]", ctx.text[ctx.end : ctx.end + 2]):
             return None
+    if phrase == "now" and _is_reduced_relative(ctx):
+        return None
     return _Timex("DATE", _REFERENCES[phrase], False)
+
+
+_AUXILIARIES = frozenset("is are was were be been am 's 're has have had will would can could may might".split())
+
+
+def _is_reduced_relative(ctx: _Context) -> bool:
+    """ "the wars now being waged": `now` inside a noun's modifier describes it, it dates no event."""
+    following = _NEXT_TOKEN.match(ctx.text, ctx.end)
+    if not following or (following.group(1) or "").lower() != "being":
+        return False
+    prev = _PREV_WORD.search(ctx.before(30))
+    return bool(prev) and prev.group(1).isalpha() and prev.group(1) not in _AUXILIARIES
 
 
 def _set(m: re.Match[str], ctx: _Context) -> _Timex | None:
