@@ -1114,6 +1114,34 @@ def _value_span(value: str) -> tuple[datetime.date | None, datetime.date | None,
 # Public API
 
 
+# Every rule needs one of these words (or a digit) inside its match, so the rules only run on
+# windows around them: most of a paragraph has none, and scanning it with ~30 patterns is the cost.
+_TRIGGERS = frozenset(
+    [w for phrase in [*_MONTHS, *_WEEKDAYS, *_PARTS, *_SEASONS, *_REFERENCES, *_SETS] for w in phrase.split()]
+    + [u + "s" for u in _UNITS]
+    + list(_UNITS)
+    + "centuries today yesterday tomorrow tonight noon midnight midday weekend half quarters qtr q1 q2 q3 q4 "
+    "thousand seventeen eighteen nineteen twenty".split()
+) - frozenset(_LEX["function_words"]) - {"a", "an", "the", "at", "right", "so", "in", "these", "per"}
+_TOKEN = re.compile(r"[A-Za-z]+|\d+")
+_WINDOW_MARGIN = 80
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Disjoint (start, end) stretches of the paragraph around trigger words, where rules can match."""
+    windows: list[tuple[int, int]] = []
+    for token in _TOKEN.finditer(text):
+        word = token.group()
+        if word[0].isdigit() or word.lower() in _TRIGGERS:
+            start = max(0, token.start() - _WINDOW_MARGIN)
+            end = min(len(text), token.end() + _WINDOW_MARGIN)
+            if windows and start <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], end)
+            else:
+                windows.append((start, end))
+    return windows
+
+
 def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMention]:
     """All date/time expressions in one paragraph, sorted by start, non-overlapping.
 
@@ -1126,14 +1154,20 @@ def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMent
         The mentions, longest match first among overlapping candidates, then sorted by offset.
     """
     candidates: list[tuple[int, int, int, _Timex]] = []
-    for order, (pattern, handler) in enumerate(_RULES):
-        for m in pattern.finditer(text):
-            start, end = m.span()
-            if end <= start:
-                continue
-            timex = handler(m, _Context(text, anchor_date, start, end))
-            if timex is not None:
-                candidates.append((start, end, order, timex))
+    for window_start, window_end in _windows(text):
+        for order, (pattern, handler) in enumerate(_RULES):
+            for m in pattern.finditer(text, window_start, window_end):
+                if m.end() == window_end < len(text):
+                    # the window cut the text short: redo this match on the whole paragraph
+                    m = pattern.match(text, m.start())  # type: ignore[assignment]
+                    if m is None:
+                        continue
+                start, end = m.span()
+                if end <= start:
+                    continue
+                timex = handler(m, _Context(text, anchor_date, start, end))
+                if timex is not None:
+                    candidates.append((start, end, order, timex))
     candidates.sort(key=lambda c: (c[0] - c[1], c[2], c[0]))
     taken: list[tuple[int, int, _Timex]] = []
     for start, end, _, timex in candidates:
