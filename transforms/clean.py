@@ -75,6 +75,8 @@ class _Rule:
     pattern: re.Pattern[str]
     max_words: int
     header: bool
+    anchored: bool  # prefix and whole-line rules: matched at the start only
+    keywords: re.Pattern[str] | None  # search rules: one keyword must occur in the lower-cased line first
 
 
 @dataclass(slots=True)
@@ -104,7 +106,7 @@ def boilerplate_rule_errors(data: Any) -> list[str]:
         if not isinstance(rule, Mapping):
             errors.append(f"{where}: not a mapping")
             continue
-        unknown = set(rule) - {"reason", "kind", "max_words", "header", "patterns"}
+        unknown = set(rule) - {"reason", "kind", "max_words", "header", "patterns", "keywords"}
         if unknown:
             errors.append(f"{where}: unknown keys {sorted(unknown)}")
         if not isinstance(rule.get("reason"), str) or not re.fullmatch(r"[a-z_]+", rule.get("reason", "")):
@@ -115,6 +117,9 @@ def boilerplate_rule_errors(data: Any) -> list[str]:
             errors.append(f"{where}: max_words must be a positive integer")
         if not isinstance(rule.get("header", False), bool):
             errors.append(f"{where}: header must be true or false")
+        keywords = rule.get("keywords", [])
+        if not isinstance(keywords, list) or not all(isinstance(k, str) and k and k == k.lower() for k in keywords):
+            errors.append(f"{where}: keywords must be a list of non-empty lower-case strings")
         patterns = rule.get("patterns")
         if not isinstance(patterns, list) or not patterns:
             errors.append(f"{where}: patterns must be a non-empty list")
@@ -168,7 +173,11 @@ def _compiled_rules(data: Mapping[str, Any]) -> tuple[_Rule, ...]:
             body = f"^(?:{body})"
         elif rule["kind"] == "line":
             body = f"^(?:{body})$"
-        compiled.append(_Rule(rule["reason"], re.compile(body, re.I), rule["max_words"], rule.get("header", False)))
+        compiled.append(_Rule(
+            rule["reason"], re.compile(body, re.I), rule["max_words"], rule.get("header", False),
+            rule["kind"] != "search",
+            re.compile("|".join(map(re.escape, rule["keywords"]))) if rule.get("keywords") else None,
+        ))
     # Cheapest-to-reject first does not matter much; order by max_words so long lines stop early.
     return tuple(sorted(compiled, key=lambda r: -r.max_words))
 
@@ -183,7 +192,7 @@ def _checked(name: str, validator: Any) -> Any:
 
 _BOILERPLATE = _compiled_rules(_checked("boilerplate", boilerplate_rule_errors))
 _MAX_RULE_WORDS = max(r.max_words for r in _BOILERPLATE)
-_PREFIX_RULES = tuple(r for r in _BOILERPLATE if r.pattern.pattern.startswith("^(?:") and not r.pattern.pattern.endswith("$"))
+_PREFIX_RULES = tuple(r for r in _BOILERPLATE if r.anchored and not r.pattern.pattern.endswith("$"))
 _LANG = _checked("clean_languages", language_rule_errors)
 
 
@@ -271,10 +280,14 @@ def _lexicon_match(text: str, n_words: int) -> _Rule | None:
     """The first boilerplate rule that claims this line."""
     if n_words > _MAX_RULE_WORDS:
         return None
+    lower = text.lower()
     for rule in _BOILERPLATE:
         if n_words > rule.max_words:
             break  # rules are sorted by max_words, largest first
-        if rule.pattern.search(text):
+        if rule.anchored:
+            if rule.pattern.match(text):
+                return rule
+        elif (rule.keywords is None or rule.keywords.search(lower)) and rule.pattern.search(text):
             return rule
     return None
 
@@ -418,7 +431,15 @@ def _stopword_counts(words: Iterable[str]) -> dict[str, int]:
 
 def _dominant_language(units: list[_Unit]) -> str | None:
     """The article's language by stopword counts, when the evidence is clear."""
-    counts = _stopword_counts(w for u in units for w in _LETTER_WORD.findall(u.text.lower()))
+    # The first couple of thousand characters tell the language as well as the whole text does.
+    sample: list[str] = []
+    size = 0
+    for unit in units:
+        sample.append(unit.text)
+        size += len(unit.text)
+        if size > 2000:
+            break
+    counts = _stopword_counts(_LETTER_WORD.findall(" ".join(sample).lower()))
     if not counts:
         return None
     lang, best = max(counts.items(), key=lambda kv: kv[1])
@@ -470,8 +491,14 @@ def _title_pass(units: list[_Unit], title: str | None, strip_site_name: bool) ->
     """Drop repeats of the title; returns the title, without a site-name part the page's heading lacks."""
     if not title:
         return title
+    title_folded = title.casefold()
     for i, unit in enumerate(units):
+        # Past the top only an exact repeat counts, and only a line of about the title's length can be one.
+        if i >= 3 and abs(len(unit.text) - len(title)) > 8 and unit.text.casefold() != title_folded:
+            continue
         relation = _title_relation(unit.text, title) if unit.n_words <= 40 else None
+        if i >= 3 and relation != "same":
+            continue
         if relation == "same":
             _mark(unit, "repeated_title")
         elif relation is not None and i < 3 and not _is_story(unit):
