@@ -1,0 +1,10 @@
+"""Accuracy evaluations against public gold data (`broadsheet eval NAME`)."""
+
+# evaluation name -> module in this package
+EVALUATIONS = {
+    "dates": "dates",
+    "quantities": "quantities",
+    "locations": "locations",
+    "html": "html",
+    "seeds": "seeds",
+}

@@ -329,10 +329,10 @@ def parsed_file(uri: str, data: bytes, meta: Mapping[str, Any] | None = None) ->
     if fmt is None:
         return [], [Reject(uri, "discover", "unsupported", "file type not supported")]
     try:
+        if fmt == "warc":  # WARC gzip is per record: warcio reads it, and a damaged tail spares earlier records
+            return articles_from_warc(uri, io.BytesIO(data))
         if uri.lower().endswith(".gz"):
             data = gunzipped(data)
-        if fmt == "warc":
-            return articles_from_warc(uri, io.BytesIO(data))
         if not data.strip():
             return [], [Reject(uri, "parse", "empty", "file is empty")]
         if fmt == "txt":

@@ -1,0 +1,150 @@
+"""One batch of input files: read them, run the pure transforms, stage one Parquet part per table.
+
+This is the body of the per-batch Prefect task, kept free of Prefect so it can run (and be tested)
+anywhere: in the flow's process, a Dask worker, or a plain test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows.inputs import MAX_FILE_BYTES, MAX_WARC_BYTES, InputFile, content_sha256, read_bytes
+from transforms.formats import RawArticle, Reject, input_format, parsed_file, sidecar_meta
+from transforms.records import Rows, article_rows, prepared_article, with_story_dates
+from warehouse.publish import StagedBatch
+from warehouse.schemas import ARTICLE_TABLES, TABLES, table_from_rows
+from warehouse.store import InputRecord, Warehouse, new_part_id
+
+
+@dataclass
+class BatchOutcome:
+    """What a batch task returns to the flow (small: paths and counts, never the rows)."""
+
+    staged: StagedBatch | None
+    unchanged: dict[str, InputRecord]  # inputs whose content hash did not change (fingerprint refresh only)
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def reject_row(r: Reject, run_id: str) -> dict[str, Any]:
+    """A `rejects` table row."""
+    return {"run_id": run_id, "source_uri": r.source_uri, "stage": r.stage, "reason": r.reason, "detail": r.detail}
+
+
+def _read(f: InputFile, rejects: list[Reject]) -> tuple[bytes, bytes | None] | None:
+    limit = MAX_WARC_BYTES if input_format(f.uri) == "warc" else MAX_FILE_BYTES
+    if f.size > limit:
+        rejects.append(Reject(f.uri, "read", "too_large", f"{f.size} bytes; the limit is {limit}"))
+        return None
+    try:
+        data = read_bytes(f.uri, limit)
+    except (OSError, ValueError) as exc:
+        rejects.append(Reject(f.uri, "read", "unreadable", str(exc)[:500]))
+        return None
+    side = None
+    if f.sidecar:
+        try:
+            side = read_bytes(f.sidecar, 1024 * 1024)
+        except (OSError, ValueError) as exc:
+            rejects.append(Reject(f.sidecar, "read", "unreadable", str(exc)[:500]))
+    return data, side
+
+
+def process_batch(
+    files: list[InputFile],
+    known: dict[str, str],
+    warehouse_uri: str,
+    run_id: str,
+    batch_no: int,
+    ingested_at: dt.datetime,
+) -> BatchOutcome:
+    """Read, transform and stage one batch of input files.
+
+    Args:
+        files: the inputs of this batch.
+        known: content hash the manifest holds for inputs seen before (uri -> sha256).
+        warehouse_uri: where to stage the parts.
+        run_id: the run.
+        batch_no: position of the batch in the run (names the part).
+        ingested_at: the run's start time, stamped on every article.
+
+    Returns:
+        Staged part paths, manifest entries, counts and seconds per stage.
+    """
+    clock = time.perf_counter
+    t0 = clock()
+    rejects: list[Reject] = []
+    raws: list[tuple[str, RawArticle]] = []
+    unchanged: dict[str, InputRecord] = {}
+    fresh: dict[str, InputRecord] = {}
+    for f in files:
+        got = _read(f, rejects)
+        if got is None:
+            fresh[f.uri] = InputRecord("", f.fingerprint, [], [])
+            continue
+        data, side = got
+        sha = content_sha256(data, side)
+        if known.get(f.uri) == sha:
+            unchanged[f.uri] = InputRecord(sha, f.fingerprint, [], [])
+            continue
+        meta = None
+        if side is not None and f.sidecar:
+            meta, bad = sidecar_meta(f.sidecar, side)
+            if bad:
+                rejects.append(bad)
+        articles, file_rejects = parsed_file(f.uri, data, meta)
+        rejects.extend(file_rejects)
+        raws.extend((f.uri, a) for a in articles)
+        fresh[f.uri] = InputRecord(sha, f.fingerprint, [], [])
+    t1 = clock()
+
+    prepared = []
+    for uri, raw in raws:
+        try:
+            prepared.append((uri, prepared_article(raw)))
+        except Exception as exc:  # one article's bug must not lose the batch
+            rejects.append(Reject(raw.source_uri, "transform", "clean_error", f"{type(exc).__name__}: {exc}"[:500]))
+    dated = with_story_dates([p for _, p in prepared])
+    rows: Rows = defaultdict(list)
+    ids_by_input: dict[str, list[str]] = defaultdict(list)
+    for (uri, _), article in zip(prepared, dated):
+        if not article.text:
+            rejects.append(Reject(article.raw.source_uri, "transform", "no_content", "nothing left after cleaning"))
+            continue
+        try:
+            article_tables = article_rows(article, run_id, ingested_at)
+        except Exception as exc:
+            rejects.append(Reject(article.raw.source_uri, "transform", "extract_error",
+                                  f"{type(exc).__name__}: {exc}"[:500]))
+            continue
+        for table, table_rows in article_tables.items():
+            rows[table].extend(table_rows)
+        ids_by_input[uri].append(article_tables["articles"][0]["article_id"])
+    t2 = clock()
+
+    wh = Warehouse(warehouse_uri)
+    part = new_part_id(run_id, f"b{batch_no:05d}")
+    paths: dict[str, str] = {}
+    if rows.get("articles"):
+        for table in ARTICLE_TABLES:
+            path = wh.staged_path(run_id, table, part)
+            wh.write_part(path, table_from_rows(TABLES[table], rows.get(table, [])))
+            paths[table] = path
+    if rejects:
+        path = wh.staged_path(run_id, "rejects", part)
+        wh.write_part(path, table_from_rows(TABLES["rejects"], [reject_row(r, run_id) for r in rejects]))
+        paths["rejects"] = path
+    for uri, rec in fresh.items():
+        ids = ids_by_input.get(uri, [])
+        fresh[uri] = InputRecord(rec.sha256, rec.fingerprint, [part] if ids else [], ids)
+    t3 = clock()
+    counts = {table: len(rows.get(table, [])) for table in ARTICLE_TABLES}
+    counts["rejects"] = len(rejects)
+    staged = StagedBatch(part, paths, fresh, counts) if (paths or fresh) else None
+    return BatchOutcome(staged, unchanged, counts, {"read": t1 - t0, "transform": t2 - t1, "write": t3 - t2},
+                        rejects)

@@ -1,0 +1,164 @@
+"""The `broadsheet` command line."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+PROJECT_ROOT = pathlib.Path(__file__).resolve().parent.parent
+DEMO_INPUT = PROJECT_ROOT / "data" / "demo"
+
+# No network here and nothing to report home: set before Prefect or GX is imported.
+for _key, _value in {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}.items():
+    os.environ.setdefault(_key, _value)
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Broadsheet: raw news in, queryable warehouse out.")
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
+
+
+def _print_table(con, sql: str, max_rows: int = 50) -> None:
+    from rich.table import Table
+
+    cur = con.execute(sql)
+    names = [d[0] for d in cur.description] if cur.description else []
+    rows = cur.fetchmany(max_rows + 1)
+    table = Table(*names, show_lines=False)
+    for row in rows[:max_rows]:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console = _console()
+    console.print(table)
+    if len(rows) > max_rows:
+        console.print(f"(first {max_rows} rows shown)")
+
+
+def open_catalog(warehouse: str):
+    """A read-only DuckDB connection to a warehouse's catalog."""
+    import duckdb
+
+    from warehouse.catalog import CATALOG
+    from warehouse.store import Warehouse
+
+    wh = Warehouse(warehouse)
+    path = wh.path(CATALOG)
+    if not wh.is_local:
+        raise typer.BadParameter("query a remote warehouse through a local copy of its catalog")
+    if not os.path.exists(path):
+        raise typer.BadParameter(f"no warehouse at {warehouse} (missing {CATALOG}); run `broadsheet run` first")
+    return duckdb.connect(path, read_only=True)
+
+
+@app.command()
+def run(
+    input: Annotated[str, typer.Option("--input", help="Directory or URI of raw input files.")] = str(DEMO_INPUT),
+    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse directory or URI.")] = "warehouse",
+    runner: Annotated[str, typer.Option(help="Where batch tasks run: local or dask.")] = "local",
+    dask_address: Annotated[Optional[str], typer.Option(help="tcp://HOST:PORT of a Dask scheduler.")] = None,
+    batch_files: Annotated[int, typer.Option(help="Input files per batch task.")] = 250,
+    prune: Annotated[bool, typer.Option(help="Drop rows of input files that no longer exist.")] = False,
+    wait: Annotated[float, typer.Option(help="Seconds to wait if another run holds the warehouse.")] = 0.0,
+    quiet: Annotated[bool, typer.Option(help="Print only the summary line.")] = False,
+) -> None:
+    """Process new and changed inputs into the warehouse (default: the bundled demo corpus into ./warehouse)."""
+    from flows.runners import run_flow
+    from warehouse.publish import WarehouseBusy
+
+    try:
+        summary = run_flow(input, warehouse, runner=runner, dask_address=dask_address, batch_files=batch_files,
+                           prune=prune, lock_wait_seconds=wait)
+    except WarehouseBusy as exc:
+        _console().print(f"[red]{exc}[/red]")
+        raise typer.Exit(3) from None
+    except FileNotFoundError as exc:
+        _console().print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    _print_summary(summary, quiet)
+    if summary["status"] != "completed":
+        raise typer.Exit(1)
+
+
+def _print_summary(summary: dict, quiet: bool) -> None:
+    from rich.markup import escape
+
+    console = _console()
+    counts = summary["counts"]
+    console.print(
+        f"run {summary['run_id']}: {summary['status']}; {summary['n_files_seen']} files seen, "
+        f"{summary['n_files_new']} new or changed; {counts.get('articles', 0)} articles, "
+        f"{counts.get('paragraphs', 0)} paragraphs, {counts.get('rejects', 0)} rejects"
+    )
+    if quiet:
+        return
+    for r in summary["rejects"][:10]:
+        console.print(escape(f"  rejected {r['source_uri']} [{r['stage']}/{r['reason']}] {r['detail'] or ''}"[:200]))
+    if len(summary["rejects"]) > 10:
+        console.print(f"  ... and {len(summary['rejects']) - 10} more (see the rejects table)")
+    console.print(f"DuckDB catalog: {summary['catalog']}")
+    if os.path.exists(summary["catalog"]):
+        sql = ("SELECT count(*) AS articles, sum(n_paragraphs) AS paragraphs, "
+               "count(DISTINCT source_uri) AS sources FROM articles")
+        console.print(f"Example: broadsheet query --warehouse {summary['warehouse']} \"{sql}\"")
+        con = open_catalog(summary["warehouse"])
+        try:
+            _print_table(con, sql)
+        finally:
+            con.close()
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL to run against the warehouse views.")],
+    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse directory.")] = "warehouse",
+    max_rows: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
+) -> None:
+    """Run read-only ad-hoc SQL against the warehouse and print the result."""
+    import duckdb
+
+    con = open_catalog(warehouse)
+    try:
+        _print_table(con, sql, max_rows)
+    except duckdb.Error as exc:
+        _console().print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        con.close()
+
+
+@app.command("eval")
+def evaluate(
+    name: Annotated[str, typer.Argument(help="What to evaluate: dates, quantities, locations, html or seeds.")],
+    shared: Annotated[Optional[str], typer.Option(help="The shared gold data directory.")] = None,
+) -> None:
+    """Score one extraction step against public gold data."""
+    import importlib
+
+    from evaluation import EVALUATIONS
+
+    if name not in EVALUATIONS:
+        raise typer.BadParameter(f"unknown evaluation {name!r}; choose from {', '.join(sorted(EVALUATIONS))}")
+    module = importlib.import_module(f"evaluation.{EVALUATIONS[name]}")
+    argv = ["--shared", shared] if shared else []
+    raise typer.Exit(module.main(argv))
+
+
+def main() -> None:
+    """Console entry point."""
+    app(prog_name="broadsheet")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""The Broadsheet Prefect flow: discover -> batches -> stage -> publish -> runs row."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.runtime import flow_run
+
+from flows.batch import BatchOutcome, process_batch, reject_row
+from flows.inputs import InputFile, discovered_inputs
+from transforms.formats import Reject
+from warehouse.publish import StagedBatch, commit_run, writer_lock
+from warehouse.schemas import TABLES, table_from_rows
+from warehouse.store import InputRecord, Snapshot, Warehouse
+
+DEFAULT_BATCH_FILES = 250
+_NO_RECORD = InputRecord("", "", [], [])
+
+
+@dataclass
+class RunSummary:
+    """What a run did, for the CLI and the caller."""
+
+    run_id: str
+    warehouse: str
+    catalog: str
+    status: str
+    n_files_seen: int
+    n_files_new: int
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form."""
+        return dataclasses.asdict(self)
+
+
+def code_version() -> str:
+    """The installed Broadsheet version."""
+    try:
+        return metadata.version("broadsheet")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def new_run_id(now: dt.datetime) -> str:
+    """A sortable, unique run id."""
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+@task(name="discover-inputs", retries=2, retry_delay_seconds=[1, 5])
+def discover(input_uri: str) -> tuple[list[InputFile], list[Reject]]:
+    """List every input file (IO; retried on flaky storage)."""
+    return discovered_inputs(input_uri)
+
+
+@task(name="process-batch", retries=2, retry_delay_seconds=[1, 5])
+def process_batch_task(files: list[InputFile], known: dict[str, str], warehouse_uri: str, run_id: str,
+                       batch_no: int, ingested_at: dt.datetime) -> BatchOutcome:
+    """Read, transform and stage one batch of files."""
+    return process_batch(files, known, warehouse_uri, run_id, batch_no, ingested_at)
+
+
+@task(name="publish", retries=1, retry_delay_seconds=[2])
+def publish(warehouse_uri: str, snap: Snapshot, staged: list[StagedBatch], run_id: str, run_row: dict,
+            extra_parts: dict[str, dict[str, str]], replaced: set[str],
+            manifest_updates: dict[str, InputRecord | None]) -> Snapshot:
+    """Commit the run's staged parts and swap in the new catalog."""
+    wh = Warehouse(warehouse_uri)
+    return commit_run(wh, snap, staged, run_id, run_row, extra_parts, replaced, manifest_updates)
+
+
+def plan_batches(files: list[InputFile], snap: Snapshot, batch_files: int) -> tuple[list[list[InputFile]], int]:
+    """Split the files that may have changed into batches; returns (batches, number of files skipped unread)."""
+    todo = []
+    skipped = 0
+    for f in files:
+        rec = snap.inputs.get(f.uri)
+        if rec is not None and rec.sha256 and rec.fingerprint == f.fingerprint:
+            skipped += 1
+            continue
+        todo.append(f)
+    return [todo[i:i + batch_files] for i in range(0, len(todo), batch_files)], skipped
+
+
+@flow(name="broadsheet-run", log_prints=False)
+def broadsheet_run(
+    input_uri: str,
+    warehouse_uri: str = "warehouse",
+    batch_files: int = DEFAULT_BATCH_FILES,
+    prune: bool = False,
+    lock_wait_seconds: float = 0.0,
+) -> dict[str, Any]:
+    """Process every new or changed input file under `input_uri` into the warehouse at `warehouse_uri`.
+
+    Args:
+        input_uri: directory or URI of raw input files (searched recursively).
+        warehouse_uri: warehouse root (directory or URI).
+        batch_files: input files per batch task.
+        prune: drop the rows of input files that no longer exist.
+        lock_wait_seconds: how long to wait for another run on the same warehouse to finish.
+
+    Returns:
+        The run summary as a dict.
+    """
+    log = get_run_logger()
+    started = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    run_id = new_run_id(started)
+    wh = Warehouse(warehouse_uri)
+    seconds: dict[str, float] = {}
+    with writer_lock(wh, lock_wait_seconds):
+        t0 = time.perf_counter()
+        snap = wh.read_snapshot()
+        recovered = wh.recover(snap)
+        if recovered:
+            log.warning("recovered from an interrupted run: %d leftover paths set aside", len(recovered))
+        files, found_rejects = discover(input_uri)
+        # A file refused at discovery is reported once, not on every scheduled run.
+        discover_rejects = [r for r in found_rejects
+                            if snap.inputs.get(r.source_uri, _NO_RECORD).sha256 != f"rejected:{r.reason}"]
+        batches, skipped = plan_batches(files, snap, batch_files)
+        seconds["discover"] = time.perf_counter() - t0
+        log.info("%d input files, %d unchanged, %d batches to process", len(files), skipped, len(batches))
+
+        known = {f.uri: snap.inputs[f.uri].sha256 for b in batches for f in b if f.uri in snap.inputs}
+        futures = [
+            process_batch_task.submit(b, {f.uri: known[f.uri] for f in b if f.uri in known}, wh.uri, run_id, n,
+                                      started)
+            for n, b in enumerate(batches)
+        ]
+        outcomes: list[BatchOutcome] = [fut.result() for fut in futures]
+        for stage in ("read", "transform", "write"):
+            seconds[stage] = sum(o.seconds.get(stage, 0.0) for o in outcomes)
+
+        t1 = time.perf_counter()
+        staged = [o.staged for o in outcomes if o.staged is not None]
+        manifest: dict[str, InputRecord | None] = {}
+        for o in outcomes:
+            for uri, rec in o.unchanged.items():
+                old = snap.inputs[uri]
+                manifest[uri] = InputRecord(old.sha256, rec.fingerprint, old.parts, old.article_ids)
+        replaced: set[str] = set()
+        for b in staged:
+            for uri, rec in b.inputs.items():
+                manifest[uri] = rec
+                if uri in snap.inputs:
+                    replaced.add(uri)
+        for r in discover_rejects:
+            manifest[r.source_uri] = InputRecord(f"rejected:{r.reason}", "", [], [])
+        if prune:
+            present = {f.uri for f in files} | {r.source_uri for r in found_rejects}
+            for uri in snap.inputs:
+                if uri not in present:
+                    replaced.add(uri)
+                    manifest[uri] = None
+        all_rejects = list(discover_rejects) + [r for o in outcomes for r in o.rejects]
+        extra: dict[str, dict[str, str]] = {}
+        if discover_rejects:
+            path = wh.staged_path(run_id, "rejects", f"{run_id}-discover")
+            wh.write_part(path, table_from_rows(TABLES["rejects"], [reject_row(r, run_id) for r in discover_rejects]))
+            extra["rejects"] = {f"{run_id}-discover": path}
+        counts = {t: sum(o.counts.get(t, 0) for o in outcomes) for t in ("articles", "paragraphs", "removed_lines")}
+        counts["rejects"] = len(all_rejects)
+        n_new = sum(len(b) for b in batches) - sum(len(o.unchanged) for o in outcomes)
+        status = "completed"
+        run_row = {
+            "run_id": run_id,
+            "flow_run_id": str(flow_run.get_id() or "") or None,
+            "started_at": started,
+            "finished_at": dt.datetime.now(dt.timezone.utc),
+            "status": status,
+            "n_files_seen": len(files),
+            "n_files_new": n_new,
+            "n_articles": counts["articles"],
+            "n_rejected": counts["rejects"],
+            "validation_success": None,
+            "code_version": code_version(),
+            "input_uri": input_uri,
+            "stage_seconds": json.dumps({k: round(v, 3) for k, v in seconds.items()}),
+        }
+        publish(wh.uri, snap, staged, run_id, run_row, extra, replaced, manifest)
+        seconds["publish"] = time.perf_counter() - t1
+        wh.empty_trash()
+    summary = RunSummary(
+        run_id, wh.uri, wh.url("broadsheet.duckdb"), status, len(files), n_new, counts, seconds,
+        [reject_row(r, run_id) for r in all_rejects],
+    )
+    log.info("run %s: %s", run_id, json.dumps(summary.counts))
+    return summary.to_dict()

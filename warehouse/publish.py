@@ -1,0 +1,207 @@
+"""Publishing a run: settle cross-batch columns, retire replaced rows, commit the snapshot, swap the catalog."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from warehouse.catalog import build_catalog
+from warehouse.schemas import ARTICLE_TABLES, TABLES, table_from_rows
+from warehouse.store import InputRecord, Snapshot, Warehouse, new_part_id
+
+LOCK = "_state/lock"
+
+
+class WarehouseBusy(RuntimeError):
+    """Another run holds the warehouse's writer lock."""
+
+
+@contextlib.contextmanager
+def writer_lock(wh: Warehouse, wait_seconds: float = 0.0) -> Iterator[None]:
+    """Hold the single-writer lock of a local warehouse; raise WarehouseBusy if another run keeps it."""
+    if not wh.is_local:
+        yield  # object stores have no advisory locks: schedule runs of one warehouse so they cannot overlap
+        return
+    os.makedirs(wh.path("_state"), exist_ok=True)
+    fd = os.open(wh.path(LOCK), os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+                    raise WarehouseBusy(
+                        f"warehouse {wh.uri} is being written by {holder}; wait for that run to finish"
+                    ) from None
+                time.sleep(0.5)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"run pid {os.getpid()}".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock, also when the process is killed
+
+
+@dataclass
+class StagedBatch:
+    """What a batch task staged: part id, staged paths per table, and manifest entries for its inputs."""
+
+    part: str
+    paths: dict[str, str]
+    inputs: dict[str, InputRecord]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _article_keys(wh: Warehouse, snap: Snapshot) -> list[tuple[str, str, object, str]]:
+    """(content_sha256, ingested_at, source_uri, article_id) of every live article."""
+    keys = []
+    for part in snap.tables.get("articles", []):
+        t = wh.read_part(wh.part_path("articles", part))
+        cols = t.select(["content_sha256", "ingested_at", "source_uri", "article_id"]).to_pydict()
+        keys.extend(zip(cols["content_sha256"], cols["ingested_at"], cols["source_uri"], cols["article_id"]))
+    return keys
+
+
+def settle_duplicates(wh: Warehouse, snap: Snapshot, staged: Sequence[StagedBatch]) -> None:
+    """Fill `duplicate_of` in staged articles: the first article (by ingestion, then source) with the same text."""
+    first: dict[str, tuple] = {}
+    for sha, ingested, uri, aid in sorted(_article_keys(wh, snap), key=lambda k: (str(k[1]), k[2])):
+        first.setdefault(sha, (str(ingested), uri, aid))
+    tables = {b.part: wh.read_part(b.paths["articles"]) for b in staged if "articles" in b.paths}
+    new_keys = []
+    for part, t in tables.items():
+        cols = t.select(["content_sha256", "source_uri", "article_id"]).to_pydict()
+        new_keys.extend((sha, uri, aid, part) for sha, uri, aid in
+                        zip(cols["content_sha256"], cols["source_uri"], cols["article_id"]))
+    for sha, uri, aid, _ in sorted(new_keys, key=lambda k: k[1]):
+        first.setdefault(sha, ("", uri, aid))
+    for b in staged:
+        if b.part not in tables:
+            continue
+        t = tables[b.part]
+        dup = [
+            (first[sha][2] if first[sha][2] != aid else None)
+            for sha, aid in zip(t.column("content_sha256").to_pylist(), t.column("article_id").to_pylist())
+        ]
+        if any(d is not None for d in dup):
+            idx = t.schema.get_field_index("duplicate_of")
+            t = t.set_column(idx, t.schema.field(idx), pa.array(dup, type=pa.string()))
+            wh.write_part(b.paths["articles"], t)
+
+
+def retire_inputs(wh: Warehouse, snap: Snapshot, replaced: set[str], run_id: str
+                  ) -> tuple[dict[str, set[str]], dict[str, dict[str, str]], dict[str, InputRecord]]:
+    """Remove the rows of replaced (changed or pruned) inputs from live parts, copying parts that keep other rows.
+
+    Returns:
+        (parts to drop per table, rewritten parts to add per table, manifest updates for inputs that moved part).
+    """
+    dropped: dict[str, set[str]] = defaultdict(set)
+    added: dict[str, dict[str, str]] = defaultdict(dict)
+    moved: dict[str, InputRecord] = {}
+    inputs_by_part: dict[str, set[str]] = defaultdict(set)
+    for uri, rec in snap.inputs.items():
+        for part in rec.parts:
+            inputs_by_part[part].add(uri)
+    affected = {part for uri in replaced if uri in snap.inputs for part in snap.inputs[uri].parts}
+    gone_ids = {aid for uri in replaced if uri in snap.inputs for aid in snap.inputs[uri].article_ids}
+    for n, part in enumerate(sorted(affected)):
+        keep_inputs = inputs_by_part[part] - replaced
+        new_part = new_part_id(run_id, f"r{n:05d}") if keep_inputs else None
+        for table in ARTICLE_TABLES:
+            if part not in snap.tables.get(table, []):
+                continue
+            dropped[table].add(part)
+            if new_part is None:
+                continue
+            t = wh.read_part(wh.part_path(table, part))
+            kept = t.filter(pc.invert(pc.is_in(t.column("article_id"), pa.array(sorted(gone_ids), pa.string()))))
+            path = wh.staged_path(run_id, table, new_part)
+            wh.write_part(path, kept)
+            added[table][new_part] = path
+        for uri in keep_inputs:
+            rec = moved.get(uri) or snap.inputs[uri]
+            moved[uri] = InputRecord(rec.sha256, rec.fingerprint,
+                                     sorted({new_part if p == part else p for p in rec.parts}), rec.article_ids)
+    return dropped, added, moved
+
+
+def places_part(wh: Warehouse, snap: Snapshot, staged: Sequence[StagedBatch], run_id: str,
+                place_of: Callable[[int], dict] | None) -> str | None:
+    """Stage the `places` dimension for every geonameid referenced by live or staged location mentions."""
+    if place_of is None:
+        return None
+    ids: set[int] = set()
+    paths = [wh.part_path("location_mentions", p) for p in snap.tables.get("location_mentions", [])]
+    paths += [b.paths["location_mentions"] for b in staged if "location_mentions" in b.paths]
+    for path in paths:
+        col = wh.read_part(path).column("geonameid")
+        ids.update(int(v) for v in pc.unique(col.drop_null()).to_pylist())
+    rows = [place_of(g) for g in sorted(ids)]
+    path = wh.staged_path(run_id, "places", new_part_id(run_id, "places"))
+    wh.write_part(path, table_from_rows(TABLES["places"], rows))
+    return path
+
+
+def commit_run(
+    wh: Warehouse,
+    snap: Snapshot,
+    staged: Sequence[StagedBatch],
+    run_id: str,
+    run_row: dict,
+    extra_parts: dict[str, dict[str, str]],
+    replaced: set[str],
+    manifest_updates: dict[str, InputRecord | None],
+    place_of: Callable[[int], dict] | None = None,
+) -> Snapshot:
+    """Publish a run's staged batches in one snapshot replacement, then swap in a new catalog.
+
+    Args:
+        wh: the warehouse (the caller holds its writer lock).
+        snap: the snapshot the run started from.
+        staged: the batches that passed validation.
+        run_id: the run.
+        run_row: this run's row of the `runs` table.
+        extra_parts: run-level staged parts (table -> {part id: path}), e.g. discovery rejects.
+        replaced: inputs whose earlier rows must leave the live set (changed or pruned files).
+        manifest_updates: new manifest entries (None removes an input).
+        place_of: geonameid -> `places` row, when locations are extracted.
+
+    Returns:
+        The snapshot now live.
+    """
+    dropped, added, moved = retire_inputs(wh, snap, replaced, run_id)
+    settle_duplicates(wh, snap, staged)
+    new_parts: dict[str, dict[str, str]] = defaultdict(dict)
+    for table, parts in added.items():
+        new_parts[table].update(parts)
+    for b in staged:
+        for table, path in b.paths.items():
+            new_parts[table][b.part] = path
+    for table, parts in extra_parts.items():
+        new_parts[table].update(parts)
+    runs_path = wh.staged_path(run_id, "runs", run_id)
+    wh.write_part(runs_path, table_from_rows(TABLES["runs"], [run_row]))
+    new_parts["runs"][run_id] = runs_path
+    places = places_part(wh, snap, staged, run_id, place_of)
+    if places is not None:
+        dropped["places"].update(snap.tables.get("places", []))
+        new_parts["places"][new_part_id(run_id, "places")] = places
+    updates: dict[str, InputRecord | None] = {**moved, **manifest_updates}
+    new_snap = wh.commit(snap, new_parts, dropped, updates)
+    build_catalog(wh, new_snap)
+    wh.clear_staging(run_id)
+    return new_snap

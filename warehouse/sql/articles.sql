@@ -1,0 +1,2 @@
+-- grain: one row per article read (per source and content)
+SELECT * FROM {articles}

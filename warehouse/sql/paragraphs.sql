@@ -1,0 +1,2 @@
+-- grain: one row per paragraph of an article
+SELECT * FROM {paragraphs}

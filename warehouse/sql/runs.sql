@@ -1,0 +1,2 @@
+-- grain: one row per pipeline run
+SELECT * FROM {runs}

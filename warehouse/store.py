@@ -1,0 +1,265 @@
+"""Warehouse storage: immutable Parquet parts, and the snapshot that says which parts are live.
+
+Layout under the warehouse root (a local directory or any fsspec URI):
+
+    tables/<table>/<part>.parquet     live data files (immutable once written)
+    _state/snapshot.json              the commit point: live parts per table and the input manifest
+    _state/staging/<run_id>/          parts written by a run before it publishes
+    _state/trash/                     superseded parts, kept for readers of the previous catalog
+    broadsheet.duckdb                 views over the live parts (rebuilt and swapped in by `catalog`)
+
+A run stages parts, then `commit` moves them into `tables/` and replaces the snapshot in one write.
+Whatever a crash leaves behind is either staged (ignored, cleaned up) or in `tables/` but not in the
+snapshot (moved to the trash by `recover`), so the live set is always exactly one snapshot's.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from warehouse.schemas import TABLES
+
+SNAPSHOT = "_state/snapshot.json"
+STAGING = "_state/staging"
+TRASH = "_state/trash"
+TABLES_DIR = "tables"
+TRASH_GRACE_SECONDS = 3600.0
+
+
+@dataclass
+class InputRecord:
+    """What the manifest remembers of one processed input file."""
+
+    sha256: str
+    fingerprint: str  # size and modification times; when unchanged the file is not even read
+    parts: list[str]  # part ids holding this file's rows
+    article_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Snapshot:
+    """The live state of a warehouse: parts per table and the manifest of processed inputs."""
+
+    version: int = 0
+    tables: dict[str, list[str]] = field(default_factory=lambda: {name: [] for name in TABLES})
+    inputs: dict[str, InputRecord] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """Serialized form (stable key order, so equal snapshots are equal files)."""
+        return json.dumps(
+            {
+                "version": self.version,
+                "tables": {k: sorted(v) for k, v in sorted(self.tables.items())},
+                "inputs": {k: v.__dict__ for k, v in sorted(self.inputs.items())},
+            },
+            indent=1,
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Snapshot:
+        """Parse a serialized snapshot."""
+        raw = json.loads(text)
+        tables = {name: [] for name in TABLES}
+        tables.update({k: list(v) for k, v in raw.get("tables", {}).items()})
+        inputs = {k: InputRecord(**v) for k, v in raw.get("inputs", {}).items()}
+        return cls(version=int(raw.get("version", 0)), tables=tables, inputs=inputs)
+
+
+class Warehouse:
+    """A warehouse root on any fsspec filesystem."""
+
+    def __init__(self, root: str):
+        self.fs, path = fsspec.core.url_to_fs(root)
+        self.protocol = self.fs.protocol if isinstance(self.fs.protocol, str) else self.fs.protocol[0]
+        self.is_local = self.protocol in ("file", "local")
+        self.root = path.rstrip("/") if not self.is_local else posixpath.abspath(path)
+        self.uri = root if not self.is_local else self.root
+
+    # -- paths -------------------------------------------------------------------------------------
+
+    def path(self, *parts: str) -> str:
+        """Filesystem path of a location inside the warehouse."""
+        return posixpath.join(self.root, *parts)
+
+    def url(self, *parts: str) -> str:
+        """Fully qualified URL (what DuckDB is given) of a location inside the warehouse."""
+        p = self.path(*parts)
+        return p if self.is_local else f"{self.protocol}://{p}"
+
+    def part_path(self, table: str, part: str) -> str:
+        """Where a live part of a table lives."""
+        return self.path(TABLES_DIR, table, f"{part}.parquet")
+
+    def staged_path(self, run_id: str, table: str, part: str) -> str:
+        """Where a run stages a part before publishing it."""
+        return self.path(STAGING, run_id, table, f"{part}.parquet")
+
+    # -- snapshot ----------------------------------------------------------------------------------
+
+    def read_snapshot(self) -> Snapshot:
+        """The current snapshot (an empty one for a new warehouse)."""
+        p = self.path(SNAPSHOT)
+        if not self.fs.exists(p):
+            return Snapshot()
+        with self.fs.open(p, "r", encoding="utf-8") as fh:
+            return Snapshot.from_json(fh.read())
+
+    def write_snapshot(self, snap: Snapshot) -> None:
+        """Replace the snapshot in one atomic step (write aside, then rename over)."""
+        self.write_text_atomic(SNAPSHOT, snap.to_json())
+
+    def write_text_atomic(self, rel: str, text: str) -> None:
+        """Write a small text file so readers see the old or the new content, never a mix."""
+        final = self.path(rel)
+        tmp = f"{final}.tmp-{uuid.uuid4().hex[:8]}"
+        self.fs.makedirs(posixpath.dirname(final), exist_ok=True)
+        with self.fs.open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        self.fs.mv(tmp, final)
+
+    # -- parts -------------------------------------------------------------------------------------
+
+    def write_part(self, path: str, table: pa.Table) -> None:
+        """Write one Parquet file under a temporary name and move it into place."""
+        self.fs.makedirs(posixpath.dirname(path), exist_ok=True)
+        tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
+        with self.fs.open(tmp, "wb") as fh:
+            pq.write_table(table, fh, compression="zstd")
+        self.fs.mv(tmp, path)
+
+    def read_part(self, path: str) -> pa.Table:
+        """Read one Parquet file."""
+        with self.fs.open(path, "rb") as fh:
+            return pq.read_table(fh)
+
+    def staged_parts(self, run_id: str) -> dict[str, list[str]]:
+        """Part ids staged by a run, per table."""
+        found: dict[str, list[str]] = {}
+        base = self.path(STAGING, run_id)
+        for table in TABLES:
+            d = posixpath.join(base, table)
+            if self.fs.exists(d):
+                found[table] = sorted(
+                    posixpath.basename(p)[: -len(".parquet")]
+                    for p in self.fs.ls(d, detail=False)
+                    if p.endswith(".parquet")
+                )
+        return found
+
+    def live_part_urls(self, snap: Snapshot, table: str) -> list[str]:
+        """URLs of a table's live parts, in a stable order."""
+        return [self.url(TABLES_DIR, table, f"{p}.parquet") for p in sorted(snap.tables.get(table, []))]
+
+    # -- publishing --------------------------------------------------------------------------------
+
+    def commit(self, old: Snapshot, new_parts: dict[str, dict[str, str]], dropped: dict[str, Iterable[str]],
+               inputs: dict[str, InputRecord | None]) -> Snapshot:
+        """Publish staged parts and retire dropped ones in one snapshot replacement.
+
+        Args:
+            old: the snapshot the run started from (the caller holds the warehouse lock).
+            new_parts: table -> {part id: staged path} to move into `tables/`.
+            dropped: table -> part ids that leave the live set (moved to the trash afterwards).
+            inputs: manifest updates; None removes an input.
+
+        Returns:
+            The snapshot now live.
+        """
+        for table, parts in new_parts.items():
+            for part, staged in parts.items():
+                dest = self.part_path(table, part)
+                self.fs.makedirs(posixpath.dirname(dest), exist_ok=True)
+                self.fs.mv(staged, dest)
+        tables = {name: set(parts) for name, parts in old.tables.items()}
+        for table, parts in dropped.items():
+            tables.setdefault(table, set()).difference_update(parts)
+        for table, parts in new_parts.items():
+            tables.setdefault(table, set()).update(parts)
+        manifest = dict(old.inputs)
+        for uri, rec in inputs.items():
+            if rec is None:
+                manifest.pop(uri, None)
+            else:
+                manifest[uri] = rec
+        snap = Snapshot(old.version + 1, {k: sorted(v) for k, v in tables.items()}, manifest)
+        self.write_snapshot(snap)
+        for table, parts in dropped.items():
+            for part in parts:
+                self._to_trash(table, part)
+        return snap
+
+    def _to_trash(self, table: str, part: str) -> None:
+        src = self.part_path(table, part)
+        if self.fs.exists(src):
+            dest = self.path(TRASH, f"{int(time.time())}", table, f"{part}.parquet")
+            self.fs.makedirs(posixpath.dirname(dest), exist_ok=True)
+            self.fs.mv(src, dest)
+
+    def clear_staging(self, run_id: str) -> None:
+        """Remove what is left of a run's staging area (empty once its parts are published)."""
+        d = self.path(STAGING, run_id)
+        if self.fs.exists(d):
+            self.fs.rm(d, recursive=True)
+
+    def recover(self, snap: Snapshot) -> list[str]:
+        """Undo what an interrupted run left: unpublished parts in `tables/` go to the trash, staging is cleared.
+
+        Returns:
+            The paths moved or removed.
+        """
+        touched: list[str] = []
+        for table in TABLES:
+            d = self.path(TABLES_DIR, table)
+            if not self.fs.exists(d):
+                continue
+            live = set(snap.tables.get(table, []))
+            for p in self.fs.ls(d, detail=False):
+                name = posixpath.basename(p)
+                part = name[: -len(".parquet")] if name.endswith(".parquet") else None
+                if part is not None and part in live:
+                    continue
+                if part is None and ".tmp-" not in name:
+                    continue  # not ours; leave it alone
+                if part is None:
+                    self.fs.rm(p)
+                else:
+                    self._to_trash(table, part)
+                touched.append(p)
+        staging = self.path(STAGING)
+        if self.fs.exists(staging):
+            leftovers = self.fs.find(staging)
+            self.fs.rm(staging, recursive=True)
+            touched.extend(leftovers)
+        return touched
+
+    def empty_trash(self, older_than: float = TRASH_GRACE_SECONDS) -> None:
+        """Delete trashed parts old enough that no reader of an earlier catalog still needs them."""
+        trash = self.path(TRASH)
+        if not self.fs.exists(trash):
+            return
+        cutoff = time.time() - older_than
+        for p in self.fs.ls(trash, detail=False):
+            stamp = posixpath.basename(p)
+            if stamp.isdigit() and int(stamp) < cutoff:
+                self.fs.rm(p, recursive=True)
+
+
+def new_part_id(run_id: str, label: str) -> str:
+    """A part id unique to a run and batch (`<run_id>-<label>`)."""
+    return f"{run_id}-{label}"
+
+
+def json_dumps(obj: Any) -> str:
+    """Compact, stable JSON."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
