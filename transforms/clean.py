@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import ahocorasick
+
 from transforms._data import rules
 
 _LINE_BREAK = re.compile(r"\r\n?|\n|[\u2028\u2029\x85]")
@@ -76,7 +78,8 @@ class _Rule:
     max_words: int
     header: bool
     anchored: bool  # prefix and whole-line rules: matched at the start only
-    keywords: re.Pattern[str] | None  # search rules: one keyword must occur in the lower-cased line first
+    keywords: bool  # search rules with keywords: one must occur in the lower-cased line first
+    index: int = 0
 
 
 @dataclass(slots=True)
@@ -167,7 +170,7 @@ def language_rule_errors(data: Any) -> list[str]:
 
 def _compiled_rules(data: Mapping[str, Any]) -> tuple[_Rule, ...]:
     compiled = []
-    for rule in data["rules"]:
+    for index, rule in enumerate(data["rules"]):
         body = "|".join(f"(?:{p})" for p in rule["patterns"])
         if rule["kind"] == "prefix":
             body = f"^(?:{body})"
@@ -176,10 +179,23 @@ def _compiled_rules(data: Mapping[str, Any]) -> tuple[_Rule, ...]:
         compiled.append(_Rule(
             rule["reason"], re.compile(body, re.I), rule["max_words"], rule.get("header", False),
             rule["kind"] != "search",
-            re.compile("|".join(map(re.escape, rule["keywords"]))) if rule.get("keywords") else None,
+            bool(rule.get("keywords")), index,
         ))
-    # Cheapest-to-reject first does not matter much; order by max_words so long lines stop early.
+    # Ordered by max_words, largest first, so a long line stops at the first rule too small for it.
     return tuple(sorted(compiled, key=lambda r: -r.max_words))
+
+
+def _keyword_automaton(data: Mapping[str, Any]) -> Any:
+    """One Aho-Corasick automaton over every rule's keywords: a single pass tells which rules may match."""
+    automaton = ahocorasick.Automaton()
+    owners: dict[str, set[int]] = {}
+    for index, rule in enumerate(data["rules"]):
+        for keyword in rule.get("keywords", ()):
+            owners.setdefault(keyword, set()).add(index)
+    for keyword, indexes in owners.items():
+        automaton.add_word(keyword, frozenset(indexes))
+    automaton.make_automaton()
+    return automaton
 
 
 def _checked(name: str, validator: Any) -> Any:
@@ -190,7 +206,9 @@ def _checked(name: str, validator: Any) -> Any:
     return data
 
 
-_BOILERPLATE = _compiled_rules(_checked("boilerplate", boilerplate_rule_errors))
+_BOILERPLATE_DATA = _checked("boilerplate", boilerplate_rule_errors)
+_BOILERPLATE = _compiled_rules(_BOILERPLATE_DATA)
+_KEYWORDS = _keyword_automaton(_BOILERPLATE_DATA)
 _MAX_RULE_WORDS = max(r.max_words for r in _BOILERPLATE)
 _PREFIX_RULES = tuple(r for r in _BOILERPLATE if r.anchored and not r.pattern.pattern.endswith("$"))
 _LANG = _checked("clean_languages", language_rule_errors)
@@ -280,14 +298,16 @@ def _lexicon_match(text: str, n_words: int) -> _Rule | None:
     """The first boilerplate rule that claims this line."""
     if n_words > _MAX_RULE_WORDS:
         return None
-    lower = text.lower()
+    triggered: set[int] = set()
+    for _, indexes in _KEYWORDS.iter(text.lower()):
+        triggered |= indexes
     for rule in _BOILERPLATE:
         if n_words > rule.max_words:
             break  # rules are sorted by max_words, largest first
         if rule.anchored:
             if rule.pattern.match(text):
                 return rule
-        elif (rule.keywords is None or rule.keywords.search(lower)) and rule.pattern.search(text):
+        elif (not rule.keywords or rule.index in triggered) and rule.pattern.search(text):
             return rule
     return None
 
