@@ -1114,32 +1114,69 @@ def _value_span(value: str) -> tuple[datetime.date | None, datetime.date | None,
 # Public API
 
 
-# Every rule needs one of these words (or a digit) inside its match, so the rules only run on
-# windows around them: most of a paragraph has none, and scanning it with ~30 patterns is the cost.
-_TRIGGERS = frozenset(
-    [w for phrase in [*_MONTHS, *_WEEKDAYS, *_PARTS, *_SEASONS, *_REFERENCES, *_SETS] for w in phrase.split()]
-    + [u + "s" for u in _UNITS]
-    + list(_UNITS)
-    + "centuries today yesterday tomorrow tonight noon midnight midday weekend half quarters qtr q1 q2 q3 q4 "
-    "thousand seventeen eighteen nineteen twenty".split()
-) - frozenset(_LEX["function_words"]) - {"a", "an", "the", "at", "right", "so", "in", "these", "per"}
+# Every rule needs a trigger of some class inside its match (M month, W weekday, D digits, U unit word,
+# R other temporal word), so each rule only runs on windows around its own triggers: most of a
+# paragraph has none, and scanning all of it with ~30 patterns was the whole cost.
+def _trigger_classes() -> dict[str, str]:
+    """Lower-case trigger word -> its class letter."""
+    classes: dict[str, str] = {}
+    other = [w for phrase in [*_PARTS, *_SEASONS, *_REFERENCES, *_SETS] for w in phrase.split()]
+    other += "today yesterday tomorrow tonight noon midnight midday thousand seventeen eighteen nineteen twenty".split()
+    for word in other:
+        classes[word] = "R"
+    units = [*_UNITS, *(u + "s" for u in _UNITS), "centuries", "weekend", "half", "quarters", "qtr"]
+    for word in units:
+        classes[word] = "U"
+    for word in _WEEKDAYS:
+        classes[word] = "W"
+    for word in _MONTHS:
+        classes[word] = "M"
+    for word in [*_LEX["function_words"], "a", "an", "the", "at", "right", "so", "in", "these", "per"]:
+        classes.pop(word, None)
+    return classes
+
+
+_TRIGGERS = _trigger_classes()
 _TOKEN = re.compile(r"[A-Za-z]+|\d+")
 _WINDOW_MARGIN = 80
+_RULE_TRIGGERS: dict[object, str] = {
+    _abs_day: "M", _numeric_day: "D", _month_day: "M", _month_year: "M", _month_rel_year: "M",
+    _bare_month: "M", _weekday: "W", _deictic_day: "R", _clock: "DR", _year: "D", _decade: "D",
+    _century: "DU", _year_ago: "U", _ago: "U", _relative_period: "UR", _span_duration: "U",
+    _bare_plural: "U", _quarter: "UD", _latest_quarter: "U", _half: "U", _season: "R",
+    _weekend: "U", _reference: "R", _set: "RU",
+}
 
 
-def _windows(text: str) -> list[tuple[int, int]]:
-    """Disjoint (start, end) stretches of the paragraph around trigger words, where rules can match."""
-    windows: list[tuple[int, int]] = []
+def _windows(text: str) -> dict[str, list[tuple[int, int]]]:
+    """Per trigger class, the disjoint (start, end) stretches of the paragraph around its triggers."""
+    spans: dict[str, list[tuple[int, int]]] = {}
     for token in _TOKEN.finditer(text):
         word = token.group()
-        if word[0].isdigit() or word.lower() in _TRIGGERS:
-            start = max(0, token.start() - _WINDOW_MARGIN)
-            end = min(len(text), token.end() + _WINDOW_MARGIN)
-            if windows and start <= windows[-1][1]:
-                windows[-1] = (windows[-1][0], end)
-            else:
-                windows.append((start, end))
-    return windows
+        kind = "D" if word[0].isdigit() else _TRIGGERS.get(word.lower())
+        if kind is None:
+            continue
+        start = max(0, token.start() - _WINDOW_MARGIN)
+        end = min(len(text), token.end() + _WINDOW_MARGIN)
+        windows = spans.setdefault(kind, [])
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return spans
+
+
+def _rule_windows(spans: dict[str, list[tuple[int, int]]], kinds: str) -> list[tuple[int, int]]:
+    """Merged windows of several trigger classes."""
+    if len(kinds) == 1:
+        return spans.get(kinds, [])
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(w for k in kinds for w in spans.get(k, [])):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMention]:
@@ -1154,8 +1191,9 @@ def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMent
         The mentions, longest match first among overlapping candidates, then sorted by offset.
     """
     candidates: list[tuple[int, int, int, _Timex]] = []
-    for window_start, window_end in _windows(text):
-        for order, (pattern, handler) in enumerate(_RULES):
+    spans = _windows(text)
+    for order, (pattern, handler) in enumerate(_RULES):
+        for window_start, window_end in _rule_windows(spans, _RULE_TRIGGERS.get(handler, "DMWUR")):
             for m in pattern.finditer(text, window_start, window_end):
                 if m.end() == window_end < len(text):
                     # the window cut the text short: redo this match on the whole paragraph
