@@ -47,7 +47,7 @@ def rules_problems(data: Any) -> list[str]:
     if not isinstance(data, dict):
         return ["top level must be a mapping"]
     lists = ("connectors", "admin1_words", "city_words", "titles", "given_names", "organizations",
-             "common_capitalized", "not_modifier_followers")
+             "common_capitalized", "not_modifier_followers", "qualifiers")
     for key in lists:
         value = data.get(key)
         if not isinstance(value, list) or not value:
@@ -83,6 +83,7 @@ class _Lexicon:
     organizations: re.Pattern[str]
     common: frozenset[str]
     not_modifier: frozenset[str]
+    qualifiers: frozenset[str]
     abbreviations: dict[str, tuple[str, str]]  # "Ky." -> ("US", "KY")
 
 
@@ -104,6 +105,7 @@ def _lexicon() -> _Lexicon:
         organizations=org_re,
         common=frozenset(data["common_capitalized"]),
         not_modifier=frozenset(data["not_modifier_followers"]),
+        qualifiers=frozenset(data["qualifiers"]),
         abbreviations=abbrevs,
     )
 
@@ -116,7 +118,7 @@ _JOINERS = frozenset({" ", "-", "‐", "‑"})
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\"“”'‘’()\[\]•|—–-]\s*|\n\s*)$")
 _LOCATIVE = frozenset({"in", "at", "near", "from", "to", "into", "outside", "across", "throughout",
                         "towards", "toward", "around", "via", "of", "between", "within", "inside"})
-_FIRST_PERSON_WORDS = frozenset({"i", "we", "you"})
+_DATELINE_END = re.compile(r"\s*(?:,|\(|—|–|-|:)")
 
 
 @dataclass(slots=True)
@@ -145,6 +147,9 @@ class _Candidate:
     country_hint: str | None  # from ", Country" after the name
     feature_hint: str | None  # "admin1" / "city" from a feature word after the name
     abbreviation: tuple[str, str] | None = None
+    prev_in_run: str = ""  # capitalized word just before the match inside the same name run
+    prev_initial: bool = False  # that word starts a sentence
+    after_place: bool = False  # the word before is itself the end of a matched place
 
 
 @functools.cache
@@ -285,20 +290,24 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
             region_hint, country_hint = _hint_after(text, end, gaz, lex)
             abbreviation = lex.abbreviations.get(surface) if j == i + 1 else None
             ids = gaz.names[key] if key in gaz.names else ()
+            prev_in_run = run[i - 1].text if i > 0 and run[i - 1].cap else ""
+            prev_initial = bool(prev_in_run) and _sentence_initial(text, run[i - 1].start)
+            after_place = bool(out) and out[-1].end == (run[i - 1].end if i > 0 else -1)
             out.append(_Candidate(
                 para=pi, start=start, end=end, text=surface, key=key, ids=ids,
                 next_word=nxt, prev_word=prev, prev2_word=prev2,
                 sentence_initial=_sentence_initial(text, start), single=(j == i + 1),
                 region_hint=region_hint, country_hint=country_hint,
                 feature_hint=_feature_hint(nxt, lex), abbreviation=abbreviation,
+                prev_in_run=prev_in_run, prev_initial=prev_initial, after_place=after_place,
             ))
             i = j
     return out
 
 
-def _person_surnames(paragraphs: Sequence[str], lex: _Lexicon) -> frozenset[str]:
-    """Words used as a person's surname anywhere in the article ("Mr. Jordan", "Tom Paris")."""
-    names: set[str] = set()
+def _person_surnames(paragraphs: Sequence[str], lex: _Lexicon, cands: list[_Candidate]) -> frozenset[str]:
+    """Words used as a person's surname anywhere in the article ("Mr. Jordan", "Mohamed Salah")."""
+    names: set[str] = {c.text for c in cands if c.single and _inside_name(c, lex)}
     for text in paragraphs:
         for m in re.finditer(r"\b([A-Z][a-z]+)\.?\s+(?:[A-Z]\.\s+)?([A-Z][a-z]+)\b", text):
             first, last = m.group(1).lower(), m.group(2)
@@ -307,14 +316,25 @@ def _person_surnames(paragraphs: Sequence[str], lex: _Lexicon) -> frozenset[str]
     return frozenset(names)
 
 
-def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: frozenset[str]) -> bool:
+def _inside_name(c: _Candidate, lex: _Lexicon) -> bool:
+    """The match ends a longer capitalized name that is not a place ("Mohamed Salah", "Camp Nou")."""
+    prev = c.prev_in_run.lower().rstrip(".")
+    if not prev or c.after_place or prev in lex.qualifiers or prev in lex.connectors:
+        return False
+    # "Although Edmonton ...": a capitalized sentence opener is not part of the name.
+    return not (c.prev_initial and (prev in gazetteer().common_words or prev in lex.common or prev.endswith("ly")))
+
+
+def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: frozenset[str], big: bool) -> bool:
     prev = c.prev_word.rstrip(".").lower()
     prev_cap = bool(c.prev_word) and c.prev_word[0].isupper()
     if prev in lex.titles and prev_cap:
         return True
     if prev_cap and prev in lex.given_names and text[c.start - 1:c.start] == " ":
         return True
-    if c.single and c.text in surnames and c.prev_word.lower() not in _LOCATIVE:
+    if _inside_name(c, lex):
+        return True
+    if c.single and c.text in surnames and c.prev_word.lower() not in _LOCATIVE and not big:
         return True
     nxt = c.next_word.rstrip(".,;:'’s")
     if c.text.lower() in lex.given_names and nxt[:1].isupper() and re.match(r"\s[A-Z][a-z]+\b", text[c.end:c.end + 20]):
@@ -326,15 +346,15 @@ def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: frozen
 def _prior(p: Place, key: str, gaz: Gazetteer) -> float:
     """Context-free plausibility of a place for a name: feature type, size, main-name match."""
     if p.feature == "country":
-        score = 6.0
+        score = 9.0
     elif p.feature == "admin1":
-        score = 4.5 if p.country_code in ("US", "CA", "AU", "IN", "GB") else 3.5
+        score = 6.5
     elif p.feature in ("region", "physical"):
-        score = 4.0
+        score = 6.0
     elif p.feature == "admin2":
-        score = 2.5 if " " in key else 1.0
+        score = 4.5 if " " in key else 1.0
     else:
-        score = math.log10((p.population or 0) + 10) * 0.9
+        score = 1.2 * math.log10((p.population or 0) + 10) - 1.0
     if key in gaz.main_names and p.geonameid in gaz.main_names[key]:
         score += 0.6
     return score
@@ -342,21 +362,34 @@ def _prior(p: Place, key: str, gaz: Gazetteer) -> float:
 
 @dataclass(slots=True)
 class _Context:
-    countries: dict[str, float]
-    admin1: dict[tuple[str, str], float]
+    """Evidence per country / division, split by the name that gave it (so a name never supports itself)."""
+
+    countries: dict[str, dict[str, float]]
+    admin1: dict[tuple[str, str], dict[str, float]]
+
+    def country(self, cc: str | None, key: str) -> float:
+        return sum(w for k, w in self.countries.get(cc or "", {}).items() if k != key)
+
+    def division(self, cc: str | None, a1: str | None, key: str) -> float:
+        return sum(w for k, w in self.admin1.get((cc or "", a1 or ""), {}).items() if k != key)
 
 
 def _score(p: Place, c: _Candidate, ctx: _Context, gaz: Gazetteer) -> float:
     score = _prior(p, c.key, gaz)
     cc = p.country_code
-    if cc and cc in ctx.countries and p.feature != "country":
-        score += 2.0 * min(ctx.countries[cc], 1.5)
-    if cc and p.admin1_code and (cc, p.admin1_code) in ctx.admin1 and p.feature != "admin1":
-        score += 1.5 * min(ctx.admin1[(cc, p.admin1_code)], 2.0)
+    bonus = 0.0
+    if cc:
+        bonus += 2.5 * min(ctx.country(cc, c.key), 1.5)
+    if cc and p.admin1_code and p.feature != "admin1":
+        bonus += 1.5 * min(ctx.division(cc, p.admin1_code, c.key), 2.0)
+    if p.feature == "city":
+        # A hamlet sharing a famous name needs more than "the same country was mentioned".
+        bonus *= min(1.0, math.log10((p.population or 0) + 10) / 4.5)
+    score += bonus
     if c.region_hint is not None:
-        score += 5.0 if (cc, p.admin1_code) == c.region_hint else -2.0
+        score += 6.0 if (cc, p.admin1_code) == c.region_hint else -2.0
     if c.country_hint is not None:
-        score += 4.0 if cc == c.country_hint else -1.0
+        score += 5.0 if cc == c.country_hint else -1.0
     if c.feature_hint == "admin1" and p.feature == "admin1":
         score += 4.0
     if c.feature_hint == "city" and p.feature == "city":
@@ -375,8 +408,8 @@ def _ranked(c: _Candidate, ctx: _Context, gaz: Gazetteer) -> list[tuple[float, P
 
 def _evidence(cands: list[_Candidate], ctx: _Context, gaz: Gazetteer) -> _Context:
     """Countries and divisions the article talks about, weighted by how sure each mention is."""
-    countries: dict[str, float] = {}
-    admin1: dict[tuple[str, str], float] = {}
+    countries: dict[str, dict[str, float]] = {}
+    admin1: dict[tuple[str, str], dict[str, float]] = {}
     for c in cands:
         ranked = _ranked(c, ctx, gaz)
         if not ranked:
@@ -385,10 +418,11 @@ def _evidence(cands: list[_Candidate], ctx: _Context, gaz: Gazetteer) -> _Contex
         margin = best_score - ranked[1][0] if len(ranked) > 1 else 3.0
         weight = 1.0 if margin >= 1.5 else 0.5 if margin >= 0.5 else 0.0
         if weight and best.country_code:
-            countries[best.country_code] = countries.get(best.country_code, 0.0) + weight
+            per_key = countries.setdefault(best.country_code, {})
+            per_key[c.key] = per_key.get(c.key, 0.0) + weight
             if best.admin1_code and best.feature != "country":
-                k = (best.country_code, best.admin1_code)
-                admin1[k] = admin1.get(k, 0.0) + weight
+                per_div = admin1.setdefault((best.country_code, best.admin1_code), {})
+                per_div[c.key] = per_div.get(c.key, 0.0) + weight
     return _Context(countries, admin1)
 
 
@@ -405,19 +439,21 @@ def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer
         if low in gaz.common_words and not (big and not c.sentence_initial and c.text[0].isupper() and low not in ("us",)):
             if not (c.text.isupper() and best.feature == "country"):
                 return False
-        if c.text.isupper() and len(c.text.replace(".", "")) <= 3 and best.feature != "country" and "." not in c.text:
+        if c.text.isupper() and len(c.text.replace(".", "")) <= 3 and best.feature not in ("country", "region") \
+                and "." not in c.text:
             return False  # acronyms (NGO, CIA) that happen to be short place names
-        if c.text.isupper() and len(c.text) > 3 and not big:
+        dateline = c.start < 3 and _DATELINE_END.match(text, c.end) is not None
+        if c.text.isupper() and len(c.text) > 3 and not big and not dateline:
             return False
         if low in lex.common and not (big and not c.sentence_initial) and c.prev_word.lower() not in _LOCATIVE \
                 and c.region_hint is None and c.country_hint is None:
             return False
         if c.sentence_initial and low in lowercase_words and not big:
             return False
-    if _looks_like_person(c, text, lex, surnames):
+    if _looks_like_person(c, text, lex, surnames, big):
         return False
     if best.feature == "city" and (best.population or 0) < 5000:
-        in_context = (best.country_code in ctx.countries) or c.region_hint is not None or c.country_hint is not None
+        in_context = ctx.country(best.country_code, c.key) > 0 or c.region_hint is not None or c.country_hint is not None
         if not in_context and c.prev_word.lower() not in _LOCATIVE:
             return False
     return True
@@ -455,7 +491,7 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     gaz = gazetteer()
     lex = _lexicon()
     cands = [c for pi, text in enumerate(paragraphs) for c in _candidates(pi, text, gaz, lex)]
-    surnames = _person_surnames(paragraphs, lex)
+    surnames = _person_surnames(paragraphs, lex, cands)
     lowercase_words = frozenset(w for text in paragraphs for w in re.findall(r"\b[a-z]+\b", text))
     ctx = _evidence(cands, _Context({}, {}), gaz)
     ctx = _evidence(cands, ctx, gaz)
