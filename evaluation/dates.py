@@ -16,8 +16,8 @@ import argparse
 import dataclasses
 import datetime
 import json
-import re
 import pathlib
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterable

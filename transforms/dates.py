@@ -320,7 +320,7 @@ def _duration(value: float | None, unit_word: str) -> str:
 class _Context:
     """What a rule may consult: the paragraph, the anchor and the tense around a match."""
 
-    __slots__ = ("text", "anchor", "start", "end")
+    __slots__ = ("anchor", "end", "start", "text")
 
     def __init__(self, text: str, anchor: datetime.date | None, start: int, end: int) -> None:
         self.text = text
@@ -501,7 +501,7 @@ def _bare_month(m: re.Match[str], ctx: _Context) -> _Timex | None:
             if not prev or prev.group(1) not in {"in", "since", "until", "till", "by", "of", "from",
                                                   "through", "during", "to", "before", "after",
                                                   "and", "or", "between", "last", "next", "this",
-                                                  "early", "late", "mid", "end", "since"}:
+                                                  "early", "late", "mid", "end"}:
                 return None
         if ctx.after(3).startswith("'s") is False and re.match(r"\s+[A-Z][a-z]", ctx.text[ctx.end : ctx.end + 3]):
             # "June Carter", "August Wilson": a capitalized word after a bare month is a name
@@ -839,7 +839,7 @@ def _reference(m: re.Match[str], ctx: _Context) -> _Timex | None:
     return _Timex("DATE", _REFERENCES[phrase], False)
 
 
-_AUXILIARIES = frozenset("is are was were be been am 's 're has have had will would can could may might".split())
+_AUXILIARIES = frozenset(["is", "are", "was", "were", "be", "been", "am", "'s", "'re", "has", "have", "had", "will", "would", "can", "could", "may", "might"])
 
 
 def _is_reduced_relative(ctx: _Context) -> bool:
@@ -848,7 +848,7 @@ def _is_reduced_relative(ctx: _Context) -> bool:
     if not following or (following.group(1) or "").lower() != "being":
         return False
     prev = _PREV_WORD.search(ctx.before(30))
-    return bool(prev) and prev.group(1).isalpha() and prev.group(1) not in _AUXILIARIES
+    return prev is not None and prev.group(1).isalpha() and prev.group(1) not in _AUXILIARIES
 
 
 def _set(m: re.Match[str], ctx: _Context) -> _Timex | None:
@@ -1121,7 +1121,7 @@ def _trigger_classes() -> dict[str, str]:
     """Lower-case trigger word -> its class letter."""
     classes: dict[str, str] = {}
     other = [w for phrase in [*_PARTS, *_SEASONS, *_REFERENCES, *_SETS] for w in phrase.split()]
-    other += "today yesterday tomorrow tonight noon midnight midday thousand seventeen eighteen nineteen twenty".split()
+    other += ["today", "yesterday", "tomorrow", "tonight", "noon", "midnight", "midday", "thousand", "seventeen", "eighteen", "nineteen", "twenty"]
     for word in other:
         classes[word] = "R"
     units = [*_UNITS, *(u + "s" for u in _UNITS), "centuries", "weekend", "half", "quarters", "qtr"]
