@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import datetime
 import json
 import pathlib
@@ -58,7 +59,7 @@ def test_offsets_sorted_and_disjoint(case: dict[str, Any]) -> None:
     found = date_mentions(case["text"], _anchor(case["anchor"]))
     for m in found:
         assert case["text"][m.start : m.end] == m.text
-    for a, b in zip(found, found[1:]):
+    for a, b in itertools.pairwise(found):
         assert a.end <= b.start
 
 
