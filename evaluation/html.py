@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from transforms.clean import clean_article
-from transforms.formats import article_from_html
+from transforms.formats import Reject, article_from_html
 from transforms.paragraphs import article_text
 
 DATASET = "eval/data/article_extraction_benchmark.dev.jsonl.gz"
@@ -69,7 +69,7 @@ def _rows(path: pathlib.Path) -> Iterator[dict[str, Any]]:
 def _texts(row: dict[str, Any]) -> tuple[str, str]:
     """(trafilatura alone, ours) for one benchmark page: title plus text, as the pipeline would store it."""
     raw = article_from_html(row.get("url") or row["doc_id"], row["html"])
-    if not hasattr(raw, "body"):  # a Reject: nothing extracted
+    if isinstance(raw, Reject):  # nothing extracted
         return "", ""
     title = raw.title or ""
     baseline = f"{title}\n\n{raw.body}"

@@ -11,6 +11,7 @@ everything dropped is a `RemovedLine` with a reason code (see docs/cleaning.md).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -28,17 +29,17 @@ _TERMINAL = re.compile(r"""[.!?…:;。！？．]["'”’»)\]」』）]*$|["�
 # Han and kana are written without spaces: two characters count as about one word.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Embedded social posts are quoted story content even though they look like link lines.
-_SOCIAL_EMBED = re.compile(r"\(@\w+\)|pic\.twitter\.com/|\binstagram\.com/p/", re.I)
+_SOCIAL_EMBED = re.compile(r"\(@\w+\)|pic\.twitter\.com/|\binstagram\.com/p/", re.IGNORECASE)
 _BULLET = re.compile(r"^(?:[-–—•*·▪►>]|\d{1,2}[.)])\s+")
 _QUOTE = re.compile(r"""["“”«»„]""")
 _SEPARATOR = re.compile(r"\s+[|–—:·•\-]\s+|\s*[|·•]\s*")
 _NAME_TOKEN = re.compile(r"^(?:[A-Z][a-zà-ÿ’'\-]+(?:-[A-Z][a-zà-ÿ]+)?|[A-Z]\.(?:[A-Z]\.)*|Mc[A-Z][a-z]+|O'[A-Z][a-z]+)$")
 _NAME_PARTICLES = frozenset({"de", "da", "do", "dos", "das", "van", "von", "der", "den", "al", "el", "bin", "ibn", "la", "le", "del", "di", "du", "st.", "and", "&"})
-_BYLINE = re.compile(r"^(?:written |reported )?(?:by|por|par|von|di)\s+(?P<rest>\S.*)$", re.I)
+_BYLINE = re.compile(r"^(?:written |reported )?(?:by|por|par|von|di)\s+(?P<rest>\S.*)$", re.IGNORECASE)
 _AUTHOR_STOP = re.compile(
-    r"\s+[|·•–—-]\s+|,\s+|\s+(?:for|in|at|on)\s+(?=[A-Z])|\s+(?:updated|published|posted)\b|\s+\d", re.I
+    r"\s+[|·•–—-]\s+|,\s+|\s+(?:for|in|at|on)\s+(?=[A-Z])|\s+(?:updated|published|posted)\b|\s+\d", re.IGNORECASE
 )
-_TIME = re.compile(r"\b\d{1,2}[:.h]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?|\b\d{1,2}\s*[ap]\.?m\.?", re.I)
+_TIME = re.compile(r"\b\d{1,2}[:.h]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?|\b\d{1,2}\s*[ap]\.?m\.?", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?\b")
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})\b")
 
@@ -129,7 +130,7 @@ def boilerplate_rule_errors(data: Any) -> list[str]:
             continue
         for pattern in patterns:
             try:
-                compiled = re.compile(pattern, re.I)
+                compiled = re.compile(pattern, re.IGNORECASE)
             except (re.error, TypeError) as exc:
                 errors.append(f"{where}: bad pattern {pattern!r}: {exc}")
                 continue
@@ -177,7 +178,7 @@ def _compiled_rules(data: Mapping[str, Any]) -> tuple[_Rule, ...]:
         elif rule["kind"] == "line":
             body = f"^(?:{body})$"
         compiled.append(_Rule(
-            rule["reason"], re.compile(body, re.I), rule["max_words"], rule.get("header", False),
+            rule["reason"], re.compile(body, re.IGNORECASE), rule["max_words"], rule.get("header", False),
             rule["kind"] != "search",
             bool(rule.get("keywords")), index,
         ))
@@ -229,9 +230,9 @@ _DATE_FILLER = frozenset(
     list(_LANG["date_words"]) + [w for ws in _LANG["weekdays"].values() for w in ws] + list(_MONTHS)
 )
 _MONTH_ALT = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
-_MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
+_MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.IGNORECASE)
 _DAY_MONTH_YEAR = re.compile(
-    rf"\b(\d{{1,2}})(?:st|nd|rd|th|\.|º)?\s+(?:de\s+)?({_MONTH_ALT})\.?,?\s+(?:de\s+)?(\d{{4}})\b", re.I
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th|\.|º)?\s+(?:de\s+)?({_MONTH_ALT})\.?,?\s+(?:de\s+)?(\d{{4}})\b", re.IGNORECASE
 )
 
 
@@ -253,7 +254,7 @@ def _wrap_width(lines: list[str]) -> int | None:
     width = sorted(lengths)[int(len(lengths) * 0.9)]
     if width < 40:
         return None
-    followed = sum(1 for a, b in zip(lines, lines[1:]) if a and b and len(a) >= 0.6 * width)
+    followed = sum(1 for a, b in itertools.pairwise(lines) if a and b and len(a) >= 0.6 * width)
     return width if followed >= 3 else None
 
 

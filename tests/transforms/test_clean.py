@@ -178,13 +178,7 @@ def test_tail_headlines_removed_but_not_a_story_list() -> None:
 
 
 def test_non_english_article_keeps_its_lines() -> None:
-    body = "\n\n".join([
-        "Greve no porto entra na segunda semana",
-        "Os trabalhadores do porto continuaram em greve nesta segunda-feira, e mais de 60 navios esperam ao largo.",
-        "O sindicato disse que as negociações com a empresa foram interrompidas por causa dos salários.",
-        "Ajustar o horário dos turnos",
-        "A empresa não comentou a greve, que já afeta a entrega de combustível e de cereais na região.",
-    ])
+    body = "Greve no porto entra na segunda semana\n\nOs trabalhadores do porto continuaram em greve nesta segunda-feira, e mais de 60 navios esperam ao largo.\n\nO sindicato disse que as negociações com a empresa foram interrompidas por causa dos salários.\n\nAjustar o horário dos turnos\n\nA empresa não comentou a greve, que já afeta a entrega de combustível e de cereais na região."
     result = clean_article(body, title_in_body=True)
     assert len(result.paragraphs) == 4
 

@@ -11,7 +11,7 @@ RUSSIAN = "Президент заявил во вторник, что пере�
 
 
 def test_utf8_passes_through_untouched() -> None:
-    assert decoded_text("Zürich – “quoted”".encode("utf-8")) == ("Zürich – “quoted”", ())
+    assert decoded_text("Zürich – “quoted”".encode()) == ("Zürich – “quoted”", ())
 
 
 def test_utf8_bom_is_dropped() -> None:
