@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-from transforms.quantities import quantity_mentions  # noqa: E402
+from transforms.quantities import quantity_mentions
 
 _TEMPLATES = (
     "More than {n} people were killed and about {m} wounded in {place}, officials said on Tuesday.",

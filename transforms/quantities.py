@@ -298,7 +298,7 @@ _PLURAL_NOT_S_END = ("ss", "us", "is", "ous")
 class _Tokens:
     """Parallel arrays describing the tokens of one paragraph."""
 
-    __slots__ = ("text", "starts", "ends", "raw", "low", "kind", "n", "masked")
+    __slots__ = ("ends", "kind", "low", "masked", "n", "raw", "starts", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -367,8 +367,8 @@ def _mask_non_quantities(t: _Tokens, blocked: Sequence[tuple[int, int]]) -> None
                 break
             t.masked[i] = True
     low, raw, kind = t.low, t.raw, t.kind
-    for i in range(t.n):
-        if kind[i] != _KIND_DIGIT or t.masked[i]:
+    for i in [k for k in range(t.n) if kind[k] == _KIND_DIGIT]:
+        if t.masked[i]:
             continue
         is_int = raw[i].isdigit()
         nxt = i + 1
@@ -555,7 +555,7 @@ def _number_at(t: _Tokens, i: int, money: bool) -> tuple[float, int, bool, bool]
         if w in _UNIT_WORDS:
             v = float(_UNIT_WORDS[w])
             if last in ("", "b", "h", "and") or (last == "t" and 0 < v < 10):
-                if last in ("b", "and") and v >= last_scale and last_scale > 1:
+                if last in ("b", "and") and v >= last_scale > 1:
                     break
                 cur = (cur or 0.0) + v
                 last = "u"
@@ -949,7 +949,7 @@ def _noun_tokens(t: _Tokens, j: int, core: _Core) -> list[int]:
             break
         if kind[k] != _KIND_WORD or w in _NOUN_STOPS or w in _MONTHS and _is_capitalized(raw[k]):
             break
-        if picked and (w.endswith("ed") or w.endswith("ing")) and w not in _IRREGULAR_PLURALS:
+        if picked and w.endswith(("ed", "ing")) and w not in _IRREGULAR_PLURALS:
             break
         if picked and len(w) > 4 and w.endswith("ly") and raw[k].islower():
             break
@@ -1152,7 +1152,7 @@ def _ratio_joined(t: _Tokens, a: _Draft, b: _Draft) -> _Draft | None:
     if not over and (b.qualifier is not None or gap not in (["out", "of"], ["in"])):
         return None
     num, den = a.first.low, b.first.low
-    if not (0 < num and num <= den) and not over or den == 0:
+    if not (0 < num <= den) and not over or den == 0:
         return None
     value = num / den
     frac = _Core(a.first.i, b.first.j, value, value, fraction=True)
