@@ -149,7 +149,8 @@ class _Candidate:
     abbreviation: tuple[str, str] | None = None
     prev_in_run: str = ""  # capitalized word just before the match inside the same name run
     prev_initial: bool = False  # that word starts a sentence
-    after_place: bool = False  # the word before is itself the end of a matched place
+    after_place: bool = False  # the word before is itself the end of a matched major place
+    next_in_run: str = ""  # capitalized word right after the match inside the same run
 
 
 @functools.cache
@@ -224,6 +225,15 @@ def _runs(tokens: list[_Token], text: str, lex: _Lexicon) -> list[list[_Token]]:
     return trimmed
 
 
+def _big_ids(ids: tuple[int, ...], gaz: Gazetteer) -> bool:
+    """Whether a name can denote a major place (country, division, region or a city of 100k+)."""
+    for gid in ids:
+        p = gaz.places[gid]
+        if p.feature in ("country", "admin1", "region", "physical") or (p.population or 0) >= 100_000:
+            return True
+    return False
+
+
 def _hint_after(text: str, end: int, gaz: Gazetteer, lex: _Lexicon) -> tuple[tuple[str, str] | None, str | None]:
     """", Ky." / ", Texas" / ", Syria" right after a name: the division or country it lies in."""
     m = re.match(r",\s+((?:[A-Z][\w.]*\.?)(?:[ -](?:[A-Z][\w.]*))?(?:[ -](?:[A-Z][\w.]*))?)", text[end:end + 40])
@@ -292,7 +302,8 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
             ids = gaz.names[key] if key in gaz.names else ()
             prev_in_run = run[i - 1].text if i > 0 and run[i - 1].cap else ""
             prev_initial = bool(prev_in_run) and _sentence_initial(text, run[i - 1].start)
-            after_place = bool(out) and out[-1].end == (run[i - 1].end if i > 0 else -1)
+            after_place = bool(out) and out[-1].end == (run[i - 1].end if i > 0 else -1) and _big_ids(out[-1].ids, gaz)
+            next_in_run = run[j].text if j < len(run) and run[j].cap and text[end:run[j].start] == " " else ""
             out.append(_Candidate(
                 para=pi, start=start, end=end, text=surface, key=key, ids=ids,
                 next_word=nxt, prev_word=prev, prev2_word=prev2,
@@ -300,6 +311,7 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
                 region_hint=region_hint, country_hint=country_hint,
                 feature_hint=_feature_hint(nxt, lex), abbreviation=abbreviation,
                 prev_in_run=prev_in_run, prev_initial=prev_initial, after_place=after_place,
+                next_in_run=next_in_run,
             ))
             i = j
     return out
@@ -334,6 +346,10 @@ def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: frozen
         return True
     if _inside_name(c, lex):
         return True
+    follower = c.next_in_run.lower().rstrip(".")
+    if c.single and follower and not big and follower not in lex.common and follower not in lex.admin1_words \
+            and follower not in lex.city_words and follower not in lex.connectors:
+        return True  # "Kristina Flores": a small-town name used as a given name
     if c.single and c.text in surnames and c.prev_word.lower() not in _LOCATIVE and not big:
         return True
     nxt = c.next_word.rstrip(".,;:'’s")
@@ -445,7 +461,7 @@ def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer
         dateline = c.start < 3 and _DATELINE_END.match(text, c.end) is not None
         if c.text.isupper() and len(c.text) > 3 and not big and not dateline:
             return False
-        if low in lex.common and not (big and not c.sentence_initial) and c.prev_word.lower() not in _LOCATIVE \
+        if low in lex.common and best.feature != "country" and c.prev_word.lower() not in _LOCATIVE \
                 and c.region_hint is None and c.country_hint is None:
             return False
         if c.sentence_initial and low in lowercase_words and not big:

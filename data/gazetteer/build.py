@@ -98,10 +98,11 @@ def _usable_alias(name: str) -> bool:
 
 
 def _robust_centre(points: list[tuple[float, float]]) -> tuple[float, float]:
-    """Middle of the 5-95 percentile box of member towns: close to an area's own centre point."""
+    """Middle of the box spanned by member towns (0.5-99.5 percentiles, so one misplaced town
+    does not stretch it): close to the geographic centre GeoNames gives a division."""
     lats = sorted(p[0] for p in points)
     lons = sorted(p[1] for p in points)
-    lo, hi = int(len(lats) * 0.05), max(int(len(lats) * 0.95) - 1, 0)
+    lo, hi = int(len(lats) * 0.005), max(int(len(lats) * 0.995) - 1, 0)
     return round((lats[lo] + lats[hi]) / 2, 5), round((lons[lo] + lons[hi]) / 2, 5)
 
 
