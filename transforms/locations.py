@@ -13,7 +13,7 @@ import functools
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from transforms._data import rules
@@ -372,7 +372,7 @@ def _prior(p: Place, key: str, gaz: Gazetteer) -> float:
     else:
         score = 1.2 * math.log10((p.population or 0) + 10) - 1.0
     if key in gaz.main_names and p.geonameid in gaz.main_names[key]:
-        score += 0.6
+        score += 1.5  # alternate names include odd historical and foreign forms
     return score
 
 
@@ -382,6 +382,25 @@ class _Context:
 
     countries: dict[str, dict[str, float]]
     admin1: dict[tuple[str, str], dict[str, float]]
+    points: list[tuple[str, float, float]] = field(default_factory=list)  # (key, lat, lon) of sure mentions
+
+    def nearness(self, p: Place, key: str) -> float:
+        """Bonus for lying close to places the article surely mentions (local news clusters)."""
+        if p.feature in ("country", "region", "physical"):
+            return 0.0
+        best = math.inf
+        coslat = math.cos(math.radians(p.latitude))
+        for k, lat, lon in self.points:
+            if k == key:
+                continue
+            dx = (lon - p.longitude) * coslat * 111.2
+            dy = (lat - p.latitude) * 111.2
+            best = min(best, dx * dx + dy * dy)
+        if best <= 80.0 ** 2:
+            return 2.5
+        if best <= 250.0 ** 2:
+            return 1.2
+        return 0.0
 
     def country(self, cc: str | None, key: str) -> float:
         return sum(w for k, w in self.countries.get(cc or "", {}).items() if k != key)
@@ -401,7 +420,7 @@ def _score(p: Place, c: _Candidate, ctx: _Context, gaz: Gazetteer) -> float:
     if p.feature == "city":
         # A hamlet sharing a famous name needs more than "the same country was mentioned".
         bonus *= min(1.0, math.log10((p.population or 0) + 10) / 4.5)
-    score += bonus
+    score += bonus + ctx.nearness(p, c.key)
     if c.region_hint is not None:
         score += 6.0 if (cc, p.admin1_code) == c.region_hint else -2.0
     if c.country_hint is not None:
@@ -426,6 +445,7 @@ def _evidence(cands: list[_Candidate], ctx: _Context, gaz: Gazetteer) -> _Contex
     """Countries and divisions the article talks about, weighted by how sure each mention is."""
     countries: dict[str, dict[str, float]] = {}
     admin1: dict[tuple[str, str], dict[str, float]] = {}
+    points: list[tuple[str, float, float]] = []
     for c in cands:
         ranked = _ranked(c, ctx, gaz)
         if not ranked:
@@ -433,13 +453,15 @@ def _evidence(cands: list[_Candidate], ctx: _Context, gaz: Gazetteer) -> _Contex
         best_score, best = ranked[0]
         margin = best_score - ranked[1][0] if len(ranked) > 1 else 3.0
         weight = 1.0 if margin >= 1.5 else 0.5 if margin >= 0.5 else 0.0
+        if weight >= 1.0 and best.feature in ("city", "admin2", "admin1"):
+            points.append((c.key, best.latitude, best.longitude))
         if weight and best.country_code:
             per_key = countries.setdefault(best.country_code, {})
             per_key[c.key] = per_key.get(c.key, 0.0) + weight
             if best.admin1_code and best.feature != "country":
                 per_div = admin1.setdefault((best.country_code, best.admin1_code), {})
                 per_div[c.key] = per_div.get(c.key, 0.0) + weight
-    return _Context(countries, admin1)
+    return _Context(countries, admin1, points)
 
 
 def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer,
