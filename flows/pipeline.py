@@ -17,8 +17,9 @@ from prefect.runtime import flow_run
 from flows.batch import BatchOutcome, process_batch, reject_row
 from flows.inputs import InputFile, discovered_inputs
 from transforms.formats import Reject
+from transforms.gazetteer import place
 from warehouse.publish import StagedBatch, commit_run, writer_lock
-from warehouse.schemas import TABLES, table_from_rows
+from warehouse.schemas import ARTICLE_TABLES, TABLES, table_from_rows
 from warehouse.store import InputRecord, Snapshot, Warehouse
 
 DEFAULT_BATCH_FILES = 250
@@ -76,7 +77,15 @@ def publish(warehouse_uri: str, snap: Snapshot, staged: list[StagedBatch], run_i
             manifest_updates: dict[str, InputRecord | None]) -> Snapshot:
     """Commit the run's staged parts and swap in the new catalog."""
     wh = Warehouse(warehouse_uri)
-    return commit_run(wh, snap, staged, run_id, run_row, extra_parts, replaced, manifest_updates)
+    return commit_run(wh, snap, staged, run_id, run_row, extra_parts, replaced, manifest_updates, place_row)
+
+
+def place_row(geonameid: int) -> dict[str, Any]:
+    """The `places` row of a GeoNames id, from the bundled gazetteer."""
+    p = place(geonameid)
+    return {"geonameid": p.geonameid, "name": p.name, "feature": p.feature, "country_code": p.country_code,
+            "admin1_code": p.admin1_code, "latitude": p.latitude, "longitude": p.longitude,
+            "population": p.population}
 
 
 def plan_batches(files: list[InputFile], snap: Snapshot, batch_files: int) -> tuple[list[list[InputFile]], int]:
@@ -138,7 +147,7 @@ def broadsheet_run(
             for n, b in enumerate(batches)
         ]
         outcomes: list[BatchOutcome] = [fut.result() for fut in futures]
-        for stage in ("read", "transform", "write"):
+        for stage in ("read", "transform", "write", "clean", "dates", "quantities", "locations"):
             seconds[stage] = sum(o.seconds.get(stage, 0.0) for o in outcomes)
 
         t1 = time.perf_counter()
@@ -168,7 +177,7 @@ def broadsheet_run(
             path = wh.staged_path(run_id, "rejects", f"{run_id}-discover")
             wh.write_part(path, table_from_rows(TABLES["rejects"], [reject_row(r, run_id) for r in discover_rejects]))
             extra["rejects"] = {f"{run_id}-discover": path}
-        counts = {t: sum(o.counts.get(t, 0) for o in outcomes) for t in ("articles", "paragraphs", "removed_lines")}
+        counts = {t: sum(o.counts.get(t, 0) for o in outcomes) for t in ARTICLE_TABLES}
         counts["rejects"] = len(all_rejects)
         n_new = sum(len(b) for b in batches) - sum(len(o.unchanged) for o in outcomes)
         status = "completed"

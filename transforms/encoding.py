@@ -43,6 +43,9 @@ _FTFY_REPAIRS = {"fix_latin_ligatures": "ligatures", "fix_character_width": "ful
                  "decode_inconsistent_utf8": "mojibake", "fix_c1_controls": "mojibake", "unescape_html": "html_entities"}
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
+
+
 class UndecodableError(ValueError):
     """The bytes are not text in any encoding we can detect."""
 
@@ -52,7 +55,7 @@ def looks_binary(data: bytes) -> bool:
     probe = data[:_BINARY_PROBE]
     if b"\x00" in probe:
         return True
-    controls = sum(1 for b in probe if b < 9 or 13 < b < 32)
+    controls = len(probe) - len(probe.translate(None, _CONTROL_BYTES))
     return bool(probe) and controls / len(probe) > 0.1
 
 

@@ -13,8 +13,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from transforms.clean import CleanArticle, clean_article
+from transforms.dates import DateMention, date_mentions, inferred_published_date, story_published_date
 from transforms.formats import RawArticle
+from transforms.language import article_language
+from transforms.locations import location_mentions
 from transforms.paragraphs import ParagraphSpan, article_text, paragraph_spans
+from transforms.quantities import quantity_mentions
+
+# The extraction rules are written for English; other languages get articles and paragraphs only.
+EXTRACTION_LANGUAGES = frozenset({"en"})
 
 Rows = dict[str, list[dict[str, Any]]]
 
@@ -52,11 +59,18 @@ def mention_id(parent: str, kind: str, index: int) -> str:
 
 
 def _publication(raw: RawArticle, clean: CleanArticle) -> tuple[dt.date | None, str]:
-    """Publication date by precedence: metadata > html > dateline > (inferred later) > warc > none."""
+    """Publication date by precedence: metadata > html > dateline > inferred > warc > none.
+
+    Story-level inference needs the other articles, so it happens in `with_story_dates`; here an article
+    without a stated date may still infer one from an unambiguous full date in its first paragraphs.
+    """
     if raw.published is not None and raw.published_source in ("metadata", "html"):
         return raw.published, raw.published_source
     if clean.dateline is not None:
         return clean.dateline, "dateline"
+    inferred = inferred_published_date(clean.paragraphs)
+    if inferred is not None:
+        return inferred, "inferred"
     if raw.published is not None:
         return raw.published, raw.published_source or "metadata"
     return None, "none"
@@ -67,25 +81,36 @@ def prepared_article(raw: RawArticle) -> PreparedArticle:
     clean = clean_article(raw.body, raw.title, title_in_body=raw.title_in_body)
     text = article_text(clean.paragraphs)
     published, source = _publication(raw, clean)
-    return PreparedArticle(raw, clean, text, published, source, raw.language)
+    language = (raw.language or "").strip().lower()[:2] or article_language(text)
+    return PreparedArticle(raw, clean, text, published, source, language)
+
+
+_STATED = frozenset({"metadata", "html", "dateline"})
 
 
 def with_story_dates(articles: Sequence[PreparedArticle]) -> list[PreparedArticle]:
-    """Undated articles take the earliest publication date of dated articles in the same story (source `inferred`)."""
-    story_dates: dict[str, list[dt.date]] = defaultdict(list)
+    """Articles without a stated date take their story's date from its dated articles (source `inferred`)."""
+    story_dates: dict[str, list[dt.date | None]] = defaultdict(list)
     for a in articles:
-        if a.raw.story_id and a.published is not None and a.published_source != "inferred":
+        if a.raw.story_id and a.published_source in _STATED:
             story_dates[a.raw.story_id].append(a.published)
     out = []
     for a in articles:
-        if a.published_source in ("none", "warc") and a.raw.story_id in story_dates:
-            a = replace(a, published=min(story_dates[a.raw.story_id]), published_source="inferred")
+        if a.published_source not in _STATED and a.raw.story_id in story_dates:
+            story_date = story_published_date(story_dates[a.raw.story_id])
+            if story_date is not None:
+                a = replace(a, published=story_date, published_source="inferred")
         out.append(a)
     return out
 
 
+def extracts(a: PreparedArticle) -> bool:
+    """Whether the extraction rules apply to this article's language (unknown language: yes)."""
+    return a.language is None or a.language in EXTRACTION_LANGUAGES
+
+
 def article_rows(a: PreparedArticle, run_id: str, ingested_at: dt.datetime) -> Rows:
-    """Rows of every article-level table for one prepared article."""
+    """Rows of the articles, paragraphs and removed_lines tables for one prepared article."""
     sha = content_sha256(a.text)
     aid = article_id(a.raw.source_uri, sha)
     spans: list[ParagraphSpan] = paragraph_spans(a.text)
@@ -129,4 +154,65 @@ def article_rows(a: PreparedArticle, run_id: str, ingested_at: dt.datetime) -> R
         rows["removed_lines"].append({
             "article_id": aid, "line_no": line.line_no, "text": line.text, "reason": line.reason, "run_id": run_id,
         })
+    return rows
+
+
+def _mention_base(paragraph: dict[str, Any], kind: str, index: int, start: int, end: int, text: str,
+                  run_id: str) -> dict[str, Any]:
+    return {
+        "mention_id": mention_id(paragraph["paragraph_id"], kind, index),
+        "article_id": paragraph["article_id"],
+        "paragraph_id": paragraph["paragraph_id"],
+        "char_start": start,
+        "char_end": end,
+        "text": text,
+        "run_id": run_id,
+    }
+
+
+def date_rows(paragraphs: Sequence[dict[str, Any]], anchor: dt.date | None, run_id: str
+              ) -> tuple[list[dict[str, Any]], list[list[DateMention]]]:
+    """`date_mentions` rows of an article's paragraphs, and the mentions per paragraph (quantities skip them)."""
+    rows: list[dict[str, Any]] = []
+    found: list[list[DateMention]] = []
+    for p in paragraphs:
+        mentions = date_mentions(p["text"], anchor)
+        found.append(mentions)
+        for i, m in enumerate(mentions):
+            rows.append({
+                **_mention_base(p, "d", i, m.start, m.end, m.text, run_id),
+                "timex_type": m.timex_type, "value": m.value, "start_date": m.start_date, "end_date": m.end_date,
+                "granularity": m.granularity, "is_relative": m.is_relative, "anchor_date": m.anchor_date,
+            })
+    return rows, found
+
+
+def quantity_rows(paragraphs: Sequence[dict[str, Any]], dates: Sequence[Sequence[DateMention]], run_id: str
+                  ) -> list[dict[str, Any]]:
+    """`quantity_mentions` rows of an article's paragraphs; numbers inside date mentions are never quantities."""
+    rows: list[dict[str, Any]] = []
+    for p, p_dates in zip(paragraphs, dates):
+        blocked = [(d.start, d.end) for d in p_dates]
+        for i, m in enumerate(quantity_mentions(p["text"], blocked)):
+            rows.append({
+                **_mention_base(p, "q", i, m.start, m.end, m.text, run_id),
+                "low": m.low, "high": m.high, "low_inclusive": m.low_inclusive, "high_inclusive": m.high_inclusive,
+                "approximate": m.approximate, "vague": m.vague, "unit": m.unit, "noun": m.noun,
+                "qualifier": m.qualifier,
+            })
+    return rows
+
+
+def location_rows(paragraphs: Sequence[dict[str, Any]], run_id: str) -> list[dict[str, Any]]:
+    """`location_mentions` rows of an article's paragraphs (the whole article is the disambiguation context)."""
+    rows: list[dict[str, Any]] = []
+    per_paragraph = location_mentions([p["text"] for p in paragraphs])
+    for p, mentions in zip(paragraphs, per_paragraph):
+        for i, m in enumerate(mentions):
+            rows.append({
+                **_mention_base(p, "l", i, m.start, m.end, m.text, run_id),
+                "geonameid": m.geonameid, "name": m.name, "feature": m.feature, "country_code": m.country_code,
+                "admin1_code": m.admin1_code, "latitude": m.latitude, "longitude": m.longitude,
+                "confidence": m.confidence, "is_modifier": m.is_modifier,
+            })
     return rows
