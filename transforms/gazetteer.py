@@ -45,6 +45,7 @@ class Gazetteer:
     admin1_by_code: Mapping[tuple[str, str], int]
     demonyms: frozenset[str]
     common_words: frozenset[str]
+    capitals: frozenset[int]  # ids of national capital cities
 
 
 # Arabic definite-article forms as transliterated in news copy (al-, el-, ez-, as-, ad-, ...).
@@ -159,6 +160,7 @@ def gazetteer() -> Gazetteer:
         admin1_by_code=admin1,
         demonyms=frozenset(meta["demonyms"]),
         common_words=frozenset(meta["common_words"]),
+        capitals=frozenset(meta["capitals"]),
     )
 
 

@@ -47,7 +47,7 @@ def rules_problems(data: Any) -> list[str]:
     if not isinstance(data, dict):
         return ["top level must be a mapping"]
     lists = ("connectors", "admin1_words", "city_words", "titles", "given_names", "organizations",
-             "common_capitalized", "not_modifier_followers", "qualifiers")
+             "common_capitalized", "not_modifier_followers", "qualifiers", "facilities")
     for key in lists:
         value = data.get(key)
         if not isinstance(value, list) or not value:
@@ -84,6 +84,7 @@ class _Lexicon:
     common: frozenset[str]
     not_modifier: frozenset[str]
     qualifiers: frozenset[str]
+    facilities: frozenset[str]
     abbreviations: dict[str, tuple[str, str]]  # "Ky." -> ("US", "KY")
 
 
@@ -106,6 +107,7 @@ def _lexicon() -> _Lexicon:
         common=frozenset(data["common_capitalized"]),
         not_modifier=frozenset(data["not_modifier_followers"]),
         qualifiers=frozenset(data["qualifiers"]),
+        facilities=frozenset(data["facilities"]),
         abbreviations=abbrevs,
     )
 
@@ -151,6 +153,7 @@ class _Candidate:
     prev_initial: bool = False  # that word starts a sentence
     after_place: bool = False  # the word before is itself the end of a matched major place
     next_in_run: str = ""  # capitalized word right after the match inside the same run
+    facility: bool = False  # a street or site name: recognized, not resolvable to a place
 
 
 @functools.cache
@@ -291,6 +294,17 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
                 continue
             j, key = found
             start, end = run[i].start, run[j - 1].end
+            if j < len(run) and run[j].text.lower() in lex.facilities and text[end:run[j].start] == " ":
+                # "Washington Drive", "Glenrock Lagoon": a street or site named after the place.
+                last = run[j]
+                out.append(_Candidate(
+                    para=pi, start=start, end=last.end, text=text[start:last.end], key="", ids=(),
+                    next_word=_word_after(text, last.end), prev_word="", prev2_word="",
+                    sentence_initial=False, single=False, region_hint=None, country_hint=None,
+                    feature_hint=None, facility=True,
+                ))
+                i = j + 1
+                continue
             surface = text[start:end]
             if any(bs < end and start < be for bs, be in blocked):
                 i = j
@@ -328,16 +342,25 @@ def _person_surnames(paragraphs: Sequence[str], lex: _Lexicon, cands: list[_Cand
     return frozenset(names)
 
 
+_LONE_CAPITALIZED = re.compile(r"(?<![A-Z][\w.]\s)(?<=[a-z,;]\s)([A-Z][a-z]+)(?!\s[A-Z])")
+
+
+def _standalone_words(paragraphs: Sequence[str]) -> frozenset[str]:
+    """Capitalized words used alone mid-sentence: how articles refer back to people ("Flores said")."""
+    return frozenset(m.group(1) for text in paragraphs for m in _LONE_CAPITALIZED.finditer(text))
+
+
 def _inside_name(c: _Candidate, lex: _Lexicon) -> bool:
     """The match ends a longer capitalized name that is not a place ("Mohamed Salah", "Camp Nou")."""
     prev = c.prev_in_run.lower().rstrip(".")
-    if not prev or c.after_place or prev in lex.qualifiers or prev in lex.connectors:
-        return False
+    if len(prev) < 2 or c.after_place or prev in lex.qualifiers or prev in lex.connectors:
+        return False  # "R-Westfield": a party letter, not a first name
     # "Although Edmonton ...": a capitalized sentence opener is not part of the name.
     return not (c.prev_initial and (prev in gazetteer().common_words or prev in lex.common or prev.endswith("ly")))
 
 
-def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: frozenset[str], big: bool) -> bool:
+def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: frozenset[str], big: bool,
+                       standalone: frozenset[str]) -> bool:
     prev = c.prev_word.rstrip(".").lower()
     prev_cap = bool(c.prev_word) and c.prev_word[0].isupper()
     if prev in lex.titles and prev_cap:
@@ -347,13 +370,15 @@ def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: frozen
     if _inside_name(c, lex):
         return True
     follower = c.next_in_run.lower().rstrip(".")
-    if c.single and follower and not big and follower not in lex.common and follower not in lex.admin1_words \
-            and follower not in lex.city_words and follower not in lex.connectors:
-        return True  # "Kristina Flores": a small-town name used as a given name
+    if c.single and c.text.lower() in lex.qualifiers and follower:
+        return True  # "Glenrock Lagoon", "Royal Street", "West Wales": a different, smaller feature
+    if c.single and follower and not big and c.next_in_run in standalone:
+        return True  # "Kristina Flores ... Flores said": a small-town name used as a given name
     if c.single and c.text in surnames and c.prev_word.lower() not in _LOCATIVE and not big:
         return True
     nxt = c.next_word.rstrip(".,;:'’s")
-    if c.text.lower() in lex.given_names and nxt[:1].isupper() and re.match(r"\s[A-Z][a-z]+\b", text[c.end:c.end + 20]):
+    if c.text.lower() in lex.given_names and nxt[:1].isupper() and nxt.lower() not in lex.common \
+            and re.match(r"\s[A-Z][a-z]+\b", text[c.end:c.end + 20]):
         following = key_of_tokens(folded_tokens(nxt))
         return following not in gazetteer().names
     return False
@@ -362,7 +387,7 @@ def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: frozen
 def _prior(p: Place, key: str, gaz: Gazetteer) -> float:
     """Context-free plausibility of a place for a name: feature type, size, main-name match."""
     if p.feature == "country":
-        score = 9.0
+        score = 11.0
     elif p.feature == "admin1":
         score = 6.5
     elif p.feature in ("region", "physical"):
@@ -371,6 +396,8 @@ def _prior(p: Place, key: str, gaz: Gazetteer) -> float:
         score = 4.5 if " " in key else 1.0
     else:
         score = 1.2 * math.log10((p.population or 0) + 10) - 1.0
+        if p.geonameid in gaz.capitals:
+            score += 2.0  # "Washington", "Rome", "Damascus" in news mean the capital
     if key in gaz.main_names and p.geonameid in gaz.main_names[key]:
         score += 1.5  # alternate names include odd historical and foreign forms
     return score
@@ -414,7 +441,7 @@ def _score(p: Place, c: _Candidate, ctx: _Context, gaz: Gazetteer) -> float:
     cc = p.country_code
     bonus = 0.0
     if cc:
-        bonus += 2.5 * min(ctx.country(cc, c.key), 1.5)
+        bonus += (2.5 if p.feature == "admin1" else 1.5) * min(ctx.country(cc, c.key), 1.5)
     if cc and p.admin1_code and p.feature != "admin1":
         bonus += 1.5 * min(ctx.division(cc, p.admin1_code, c.key), 2.0)
     if p.feature == "city":
@@ -464,8 +491,8 @@ def _evidence(cands: list[_Candidate], ctx: _Context, gaz: Gazetteer) -> _Contex
     return _Context(countries, admin1, points)
 
 
-def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer,
-            ctx: _Context, surnames: frozenset[str], lowercase_words: frozenset[str]) -> bool:
+def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer, ctx: _Context,
+            surnames: frozenset[str], lowercase_words: frozenset[str], standalone: frozenset[str]) -> bool:
     """General precision rules: common words, people, demonyms, all-caps acronyms, tiny towns."""
     if c.abbreviation is not None:
         return True
@@ -488,7 +515,7 @@ def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer
             return False
         if c.sentence_initial and low in lowercase_words and not big:
             return False
-    if _looks_like_person(c, text, lex, surnames, big):
+    if _looks_like_person(c, text, lex, surnames, big, standalone):
         return False
     if best.feature == "city" and (best.population or 0) < 5000:
         in_context = ctx.country(best.country_code, c.key) > 0 or c.region_hint is not None or c.country_hint is not None
@@ -531,16 +558,24 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     cands = [c for pi, text in enumerate(paragraphs) for c in _candidates(pi, text, gaz, lex)]
     surnames = _person_surnames(paragraphs, lex, cands)
     lowercase_words = frozenset(w for text in paragraphs for w in re.findall(r"\b[a-z]+\b", text))
+    standalone = _standalone_words(paragraphs)
     ctx = _evidence(cands, _Context({}, {}), gaz)
     ctx = _evidence(cands, ctx, gaz)
     out: list[list[LocationMention]] = [[] for _ in paragraphs]
     for c in cands:
         text = paragraphs[c.para]
+        if c.facility:
+            out[c.para].append(LocationMention(
+                start=c.start, end=c.end, text=c.text, geonameid=None, name=None, feature=None,
+                country_code=None, admin1_code=None, latitude=None, longitude=None, confidence=0.3,
+                is_modifier=_is_modifier(c, text, lex),
+            ))
+            continue
         ranked = _ranked(c, ctx, gaz)
         if not ranked:
             continue
         best = ranked[0][1]
-        if not _accept(c, best, text, lex, gaz, ctx, surnames, lowercase_words):
+        if not _accept(c, best, text, lex, gaz, ctx, surnames, lowercase_words, standalone):
             continue
         out[c.para].append(LocationMention(
             start=c.start, end=c.end, text=c.text, geonameid=best.geonameid, name=best.name,

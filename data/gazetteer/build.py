@@ -152,8 +152,17 @@ def build() -> dict[str, Any]:
     cinfo = _countryinfo(src["countryinfo"])
     fixes = extra.get("country_coordinates") or {}
     demonyms: set[str] = set(extra.get("demonyms") or [])
+    capitals: set[int] = set()
+    city_by_name: dict[tuple[str, str], tuple[int, int]] = {}
+    for c in cities.values():
+        k = (c["countrycode"], c["name"])
+        pop = int(c.get("population") or 0)
+        if k not in city_by_name or city_by_name[k][0] < pop:
+            city_by_name[k] = (pop, int(c["geonameid"]))
     for iso, c in sorted(json.loads(src["countries"].read_text(encoding="utf-8")).items()):
         info = cinfo.get(iso, {})
+        if c.get("capital") and (iso, c["capital"]) in city_by_name:
+            capitals.add(city_by_name[(iso, c["capital"])][1])
         latlng = fixes.get(iso) or info.get("latlng")
         if not latlng or len(latlng) != 2:
             continue
@@ -223,7 +232,8 @@ def build() -> dict[str, Any]:
 
     stop = [w.strip() for w in src["stoplist"].read_text(encoding="utf-8").splitlines() if w.strip()]
     lexicon = {"demonyms": sorted(demonyms | {d + "s" for d in demonyms if not d.endswith(("s", "sh", "ch", "ese"))}),
-               "common_words": sorted({w.lower() for w in stop})}
+               "common_words": sorted({w.lower() for w in stop}),
+               "capitals": sorted(capitals)}
     return {"places": [places[k] for k in sorted(places)],
             "names": sorted(names),
             "lexicon": lexicon}
