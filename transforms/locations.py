@@ -163,8 +163,12 @@ def _folded(token: str) -> tuple[str, ...]:
 
 def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
     out = []
+    connectors = lex.connectors
     for m in _TOKEN.finditer(text):
-        word, start, end = m.group(), m.start(), m.end()
+        word = m.group()
+        if not word[0].isupper() and word not in connectors:
+            continue  # the gap it leaves breaks a run anyway
+        start, end = m.start(), m.end()
         if word.endswith(".") and word.count(".") == 1 and word not in lex.abbreviations and word not in _DOTTED_WORDS:
             word, end = word[:-1], end - 1  # a sentence-final period, not part of the name
             if "." in word:
@@ -410,6 +414,7 @@ class _Context:
     countries: dict[str, dict[str, float]]
     admin1: dict[tuple[str, str], dict[str, float]]
     points: list[tuple[str, float, float]] = field(default_factory=list)  # (key, lat, lon) of sure mentions
+    memo: dict[tuple[Any, ...], list[tuple[float, Place]]] = field(default_factory=dict)  # rankings
 
     def nearness(self, p: Place, key: str) -> float:
         """Bonus for lying close to places the article surely mentions (local news clusters)."""
@@ -459,13 +464,35 @@ def _score(p: Place, c: _Candidate, ctx: _Context, gaz: Gazetteer) -> float:
     return score
 
 
+_MAX_SCORED = 40
+
+
+@functools.lru_cache(maxsize=200_000)
+def _shortlist(key: str) -> tuple[Place, ...]:
+    """Places worth scoring for a name: every non-town, and the towns with the highest priors.
+
+    Context bonuses are bounded, so a town far down the prior order can never win; cutting the
+    list keeps names like "Springfield" (hundreds of towns) cheap.
+    """
+    gaz = gazetteer()
+    places = [gaz.places[g] for g in gaz.names[key]] if key in gaz.names else []
+    if len(places) <= _MAX_SCORED:
+        return tuple(places)
+    places.sort(key=lambda p: (-_prior(p, key, gaz), p.geonameid))
+    return tuple(places[:_MAX_SCORED])
+
+
 def _ranked(c: _Candidate, ctx: _Context, gaz: Gazetteer) -> list[tuple[float, Place]]:
     if c.abbreviation is not None:
         gid = gaz.admin1_by_code.get(c.abbreviation)
         return [(9.0, gaz.places[gid])] if gid is not None else []
-    scored = [(_score(gaz.places[g], c, ctx, gaz), gaz.places[g]) for g in c.ids]
-    scored.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
-    return scored
+    memo_key = (c.key, c.region_hint, c.country_hint, c.feature_hint)
+    hit = ctx.memo.get(memo_key)
+    if hit is None:
+        hit = [(_score(p, c, ctx, gaz), p) for p in _shortlist(c.key)]
+        hit.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
+        ctx.memo[memo_key] = hit
+    return hit
 
 
 def _evidence(cands: list[_Candidate], ctx: _Context, gaz: Gazetteer) -> _Context:
