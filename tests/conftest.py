@@ -21,3 +21,12 @@ def shared_dir() -> pathlib.Path:
     if not (SHARED_DIR / "eval").is_dir():
         pytest.skip("../shared is not present in this checkout")
     return SHARED_DIR
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """One temporary Prefect server (SQLite) for every test that runs a real flow."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

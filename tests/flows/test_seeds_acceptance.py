@@ -1,0 +1,44 @@
+"""Acceptance on the five real seed articles in ../shared (skipped when a clone has no ../shared)."""
+
+import json
+import shutil
+
+import duckdb
+import pytest
+
+from flows.pipeline import broadsheet_run
+
+pytestmark = [pytest.mark.slow, pytest.mark.shared, pytest.mark.usefixtures("prefect_server")]
+
+
+
+def test_seed_articles_titles_offsets_and_dates(shared_dir, tmp_path):
+    gold = {g["doc"]: g for g in json.loads((shared_dir / "gold" / "seeds.gold.json").read_text())}
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for src in sorted((shared_dir / "corpus" / "seeds").glob("*.txt")):
+        shutil.copy(src, inp / src.name)
+        if not src.name.startswith("003_"):
+            (inp / f"{src.stem}.meta.json").write_text(json.dumps({"published": "2018-02-14"}))
+    summary = broadsheet_run(input_uri=str(inp), warehouse_uri=str(tmp_path / "wh"))
+    assert summary["counts"]["articles"] == 5 and summary["counts"]["rejects"] == 0
+    con = duckdb.connect(str(tmp_path / "wh" / "broadsheet.duckdb"), read_only=True)
+    articles = con.execute("select article_id, source_uri, title, text, published_date, published_date_source, "
+                           "author, language from articles").fetchall()
+    assert len(articles) == 5
+    for aid, uri, title, text, published, source, author, language in articles:
+        g = gold[uri.rsplit("/", 1)[-1]]
+        assert title == g["title"]
+        assert language == "en"
+        paragraphs = con.execute("select text, char_start, char_end from paragraphs where article_id = ? "
+                                 "order by ordinal", [aid]).fetchall()
+        lo, hi = g["content_paragraphs"]
+        assert lo <= len(paragraphs) <= hi
+        for ptext, start, end in paragraphs:
+            assert text[start:end] == ptext
+        assert str(published) == (g["published"] or g["dct"])
+        if g["published"]:
+            assert source == "dateline" and author == g["author"]
+    bad = con.execute("select count(*) from date_mentions m join paragraphs p using (paragraph_id) "
+                      "where substr(p.text, m.char_start + 1, m.char_end - m.char_start) <> m.text").fetchone()
+    assert bad == (0,)
