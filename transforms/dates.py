@@ -78,7 +78,21 @@ _MAP_KEYS = (
     "seasons",
     "references",
     "sets",
+    "holidays",
 )
+
+
+def _holiday_rule_ok(rule: Any) -> bool:
+    """Whether a `holidays` entry has one of the three shapes documented in dates.yaml."""
+    if not isinstance(rule, list) or not rule:
+        return False
+    if rule[0] == "easter":
+        return len(rule) == 2 and isinstance(rule[1], int) and -60 <= rule[1] <= 60
+    if not all(isinstance(x, int) for x in rule) or not 1 <= rule[0] <= 12:
+        return False
+    if len(rule) == 2:
+        return 1 <= rule[1] <= (29 if rule[0] == 2 else 30 if rule[0] in {4, 6, 9, 11} else 31)
+    return len(rule) == 4 and 1 <= rule[1] <= 7 and rule[2] in {-1, 1, 2, 3, 4, 5} and 1 <= rule[3] <= 28
 
 
 def validate_rules(data: Any) -> list[str]:
@@ -138,6 +152,9 @@ def validate_rules(data: Any) -> list[str]:
     for name, code in data["sets"].items():
         if not re.fullmatch(r"PT?\d+[SMHDWYQ]", str(code)):
             problems.append(f"sets.{name}: {code!r} is not a TIMEX3 period")
+    for name, rule in data["holidays"].items():
+        if not _holiday_rule_ok(rule):
+            problems.append(f"holidays.{name}: {rule!r} is not [month, day], [month, weekday, n, from_day] or [easter, offset]")
     for key in _MAP_KEYS:
         for name in data[key]:
             if not isinstance(name, str) or name != name.lower():
@@ -164,6 +181,7 @@ _AMBIGUOUS_MONTHS = frozenset(_LEX["ambiguous_months"])
 _AGE_NOUNS = frozenset(_LEX["age_nouns"])
 _FUNCTION_WORDS = frozenset(_LEX["function_words"])
 _AGED_THINGS = frozenset(_LEX["aged_things"])
+_HOLIDAYS: dict[str, list[Any]] = _LEX["holidays"]
 _NEXT_TOKEN = re.compile(r"\s*([A-Za-z]+)?")
 
 
@@ -189,6 +207,16 @@ _FULL_MONTHS = [m for m in _MONTHS if len(m) > 3 and m != "sept" or m == "may"]
 _ABBR_MONTHS = [m for m in _MONTHS if m not in _FULL_MONTHS]
 # A month name: full names end at a word boundary, abbreviations may carry a dot.
 _MON = rf"(?:(?:{_capitalized(_FULL_MONTHS)})\b|(?:{_capitalized(_ABBR_MONTHS)})(?:\.|\b))"
+def _holiday_alternation(names: Sequence[str]) -> str:
+    """Holiday names with capitalized words ("New Year's Day"), any apostrophe, longest first."""
+    forms = []
+    for name in sorted(names, key=lambda n: (-len(n), n)):
+        words = [w[:1].upper() + w[1:] for w in name.split()]
+        forms.append(r"\s+".join(re.escape(w).replace("'", "['’]") for w in words))
+    return "|".join(forms)
+
+
+_HOLIDAY_NAMES = _holiday_alternation(list(_HOLIDAYS))
 _FULL_WD = [w for w in _WEEKDAYS if w not in _LEX["weekday_abbreviations"]]
 _WD = (
     rf"(?:(?:{_capitalized(_FULL_WD)})\b|(?:{_capitalized(_LEX['weekday_abbreviations'])})\.)"
@@ -227,6 +255,8 @@ _TENSE_SLACK_DAYS = 14
 _FORWARD_WEIGHT = 1.5
 _SENTENCE_END = re.compile(r"[.!?;][\"'”’)\]]*\s+|\n")
 _FUTURE = re.compile(rf"(?i)(?<![\w'])(?:{_alt(_LEX['future_cues'])})(?!\w)")
+_OPEN_END = re.compile(r"(?<![\w'])(?:to|until|till|through)\s+$")
+_PAST_FRAME = re.compile(r"(?i)(?<![\w'])(?:had\s+been|was|were|had)\s+$")
 _PAST = re.compile(rf"(?i)(?<![\w'])(?:{_alt(_LEX['past_cues'])})(?!\w)")
 _NOT_YEAR_BEFORE = frozenset(w.lower() for w in _LEX["not_year_preceders"])
 _YEAR_BEFORE = frozenset(w.lower() for w in _LEX["year_preceders"])
@@ -299,7 +329,10 @@ def _duration(value: float | None, unit_word: str) -> str:
         return f"P{_amount(None if value is None else value * 2)}W"
     if code == "DE":
         return f"P{_amount(None if value is None else value * 10)}Y" if value else "PXDE"
-    if value is not None and value != int(value) and code in {"Y", "M", "W", "D", "H"}:
+    if value is not None and value != int(value) and unit == "minute":
+        whole, rest = int(value), round((value - int(value)) * 60)
+        return f"PT{whole}M{rest}S" if whole else f"PT{rest}S"
+    if value is not None and value != int(value) and code in {"Y", "M", "W", "D", "H"} and unit != "second":
         # TIMEX3 writes fractions as whole smaller units: 2 1/2 years -> P2Y6M, 5 1/2 hours -> PT5H30M
         smaller = {"Y": ("M", 12), "M": ("D", 30), "W": ("D", 7), "D": ("H", 24), "H": ("M", 60)}
         code2, factor = smaller[code]
@@ -347,8 +380,13 @@ class _Context:
         return self.text[max(self._sentence_start(), self.start - _TENSE_WINDOW) : self.start]
 
     def is_future(self) -> bool:
-        """True when the clause leading to the match speaks about the future ("will meet on")."""
-        return _FUTURE.search(self._lead()) is not None
+        """True when the clause leading to the match speaks about the future ("will meet on").
+
+        A cue framed in the past ("had been scheduled to", "was due to") looked forward from a past
+        moment: the plan's date is usually already behind the anchor, so it does not count.
+        """
+        lead = self._lead()
+        return any(_PAST_FRAME.search(lead, 0, cue.start()) is None for cue in _FUTURE.finditer(lead))
 
     def is_past(self) -> bool:
         """True when the clause leading to the match has a past-tense cue and no future cue."""
@@ -385,6 +423,8 @@ def _nearest_year(candidates: dict[int, datetime.date], ctx: _Context) -> int:
     """Year whose candidate date lies nearest the anchor, biased by the clause's tense."""
     assert ctx.anchor is not None
     future, past = ctx.is_future(), ctx.is_past()
+    if past and _OPEN_END.search(ctx.before(12)):
+        past = False  # "the offer was extended to Nov. 16": a past clause naming a later deadline
 
     def cost(year: int) -> int:
         gap = (candidates[year] - ctx.anchor).days  # type: ignore[operator]
@@ -470,7 +510,17 @@ def _numeric_day(m: re.Match[str], ctx: _Context) -> _Timex | None:
 
 def _month_day(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`February 7`, `7 February`, `Feb. 7th`, `the 7th of February`."""
-    resolved = _resolve_month_day(_month_number(m["mon"]), _day_number(m["d"]), ctx)
+    month, day = _month_number(m["mon"]), _day_number(m["d"])
+    rel = (m.groupdict().get("rel") or "").lower()
+    if rel in {"last", "next"} and ctx.anchor is not None:
+        # "since last Oct. 23": the latest such day before the anchor (the first after it for next)
+        days = [d for y in range(ctx.anchor.year - 1, ctx.anchor.year + 2) if (d := _safe_date(y, month, day))]
+        if rel == "last":
+            when = max((d for d in days if d < ctx.anchor), default=None)
+        else:
+            when = min((d for d in days if d > ctx.anchor), default=None)
+        return _Timex("DATE", when.isoformat(), True) if when else None
+    resolved = _resolve_month_day(month, day, ctx)
     if resolved is None:
         return None
     return _Timex("DATE", resolved[0], ctx.anchor is not None)
@@ -511,8 +561,12 @@ def _bare_month(m: re.Match[str], ctx: _Context) -> _Timex | None:
 
 def _weekday(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`Tuesday`, `last Friday`, `Sunday night`, `early Monday`."""
-    rel = (m["rel"] or "").lower().split()[-1] if m["rel"] else ""
-    value, _ = _resolve_weekday(_WEEKDAYS[m["wd"].lower().rstrip(".")], ctx, rel)
+    rel_words = (m["rel"] or "").lower().split()
+    rel = rel_words[-1] if rel_words else ""
+    value, day = _resolve_weekday(_WEEKDAYS[m["wd"].lower().rstrip(".")], ctx, rel)
+    if rel_words[:1] == ["the"] and rel in {"previous", "preceding"} and day is not None:
+        # "down 4.5% from the previous Friday": the one before the Friday the news is about
+        value = (day - datetime.timedelta(days=7)).isoformat()
     part = m["part"] or m["part2"]
     if part:
         return _Timex("TIME", f"{value}T{_PARTS[part.lower()]}", True)
@@ -631,6 +685,8 @@ def _season_value(code: str, year: int) -> str:
 
 def _relative_period(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`last week`, `this year`, `next month`, `earlier this month`, `last summer`, `this weekend`."""
+    if m["rel"][0].isupper() and m["unit"][0].isupper() and ctx.text[ctx._sentence_start() : ctx.start].strip("\"'“‘( "):
+        return None  # "ABC's \"This Week\" program": capitalized mid-sentence it is a title
     rel = m["rel"].lower().split()[-1]
     shift = _REL_SHIFT[rel]
     unit = m["unit"].lower()
@@ -646,6 +702,11 @@ def _relative_period(m: re.Match[str], ctx: _Context) -> _Timex | None:
         elif shift > 0 and anchor.month >= start_month:
             year += 1
         return _Timex("DATE", _season_value(code, year), True)
+    if unit == "year" and shift and m["rel"].lower().startswith("the "):
+        # "the following year", "the previous year": next to the year the paragraph last named
+        years = _EARLIER_YEAR.findall(ctx.text, 0, ctx.start)
+        if years:
+            return _Timex("DATE", f"{int(years[-1]) + shift:04d}", False)
     if anchor is None:
         unknown = {"week": "XXXX-WXX", "weekend": "XXXX-WXX-WE", "month": "XXXX-XX", "year": "XXXX",
                    "quarter": "XXXX-QX", "decade": "XXX", "century": "XX"}
@@ -673,7 +734,8 @@ def _year_ago(m: re.Match[str], ctx: _Context) -> _Timex | None:
     sentence = ctx.sentence() + " " + m.group(0)
     if not _QUARTER_WORD.search(sentence):
         sentence = ctx.text  # the paragraph may have named the quarter in an earlier sentence
-    if _QUARTER_WORD.search(sentence) and not _MONTHS_SPAN_WORD.search(sentence):
+    period = "period" in m.group(0).lower()  # "the year-ago period" of an earnings report is a quarter
+    if (period or _QUARTER_WORD.search(sentence)) and not _MONTHS_SPAN_WORD.search(sentence):
         # business news compares a quarter with the same quarter a year before
         named = _QUARTER_ORDINAL.search(sentence)
         if named:
@@ -749,6 +811,8 @@ def _span_duration(m: re.Match[str], ctx: _Context) -> _Timex | None:
     if lead.endswith("coming"):
         return _Timex("DATE", "FUTURE_REF", False)
     amount = _number(n_text)
+    if amount is not None and m["half"]:
+        amount += 0.5  # "a year and a half", "two hours and a half"
     if amount is not None and amount > 10000:
         return None
     return _Timex("DURATION", _duration(amount, unit), False)
@@ -851,10 +915,21 @@ def _is_reduced_relative(ctx: _Context) -> bool:
     return prev is not None and prev.group(1).isalpha() and prev.group(1) not in _AUXILIARIES
 
 
+_FREQUENCY_ADJECTIVES = frozenset(["daily", "weekly", "hourly", "nightly"])
+
+
 def _set(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`daily`, `every week`, `each year`, `twice a month`, `every Monday`."""
     if m["setword"]:
-        if _is_adjective(ctx):
+        word = m["setword"]
+        if word.lower() in _FREQUENCY_ADJECTIVES and word.islower():
+            # TimeML marks "daily tally", "weekly address", "hourly earnings"; but "the party daily
+            # Granma" is a newspaper, and "quarterly dividend" / "annual" stay adjectives (see docs)
+            following = _NEXT_TOKEN.match(ctx.text, ctx.end)
+            name = (following.group(1) or "") if following else ""
+            if name[:1].isupper():
+                return None
+        elif _is_adjective(ctx):
             return None
         return _Timex("SET", _SETS[re.sub(r"\s+", " ", m["setword"].lower())], False)
     if m["wd"]:
@@ -903,6 +978,118 @@ def _weekend(m: re.Match[str], ctx: _Context) -> _Timex | None:
     return _Timex("DATE", _iso_week(anchor) + "-WE", True)
 
 
+def _easter(year: int) -> datetime.date:
+    """Western (Gregorian) Easter Sunday of a year, by the anonymous Gregorian computus."""
+    golden = year % 19
+    century, years = divmod(year, 100)
+    leap_c, rest_c = divmod(century, 4)
+    moon_fix = (century + 8) // 25
+    sun_fix = (century - moon_fix + 1) // 3
+    epact = (19 * golden + century - leap_c - sun_fix + 15) % 30
+    leap_y, rest_y = divmod(years, 4)
+    weekday = (32 + 2 * rest_c + 2 * leap_y - epact - rest_y) % 7
+    correction = (golden + 11 * epact + 22 * weekday) // 451
+    month, day = divmod(epact + weekday - 7 * correction + 114, 31)
+    return datetime.date(year, month, day + 1)
+
+
+def _holiday_date(rule: list[Any], year: int) -> datetime.date | None:
+    """The day a `holidays` rule gives in one year."""
+    if rule[0] == "easter":
+        return _easter(year) + datetime.timedelta(days=rule[1])
+    if len(rule) == 2:
+        return _safe_date(year, rule[0], rule[1])
+    month, weekday, nth, from_day = rule
+    if nth == -1:
+        nyear, nmonth = _add_months(year, month, 1)
+        last = datetime.date(nyear, nmonth, 1) - datetime.timedelta(days=1)
+        return last - datetime.timedelta(days=(last.isoweekday() - weekday) % 7)
+    first = datetime.date(year, month, from_day)
+    day = first + datetime.timedelta(days=(weekday - first.isoweekday()) % 7 + 7 * (nth - 1))
+    return day if day.month == month else None
+
+
+def _holiday(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`Thanksgiving`, `last Christmas`, `Election Day`, `Easter 1999`: named days of the calendar."""
+    rule = _HOLIDAYS[re.sub(r"\s+", " ", m["name"].lower().replace("’", "'"))]
+    if m["y"]:
+        when = _holiday_date(rule, int(m["y"]))
+        return _Timex("DATE", when.isoformat(), False) if when else None
+    anchor = ctx.anchor
+    if anchor is None:
+        if rule[0] != "easter" and len(rule) == 2:
+            return _Timex("DATE", f"XXXX-{rule[0]:02d}-{rule[1]:02d}", False)
+        return _Timex("DATE", "XXXX-XX-XX", False)
+    candidates = {y: d for y in (anchor.year - 1, anchor.year, anchor.year + 1) if (d := _holiday_date(rule, y))}
+    rel = re.sub(r"\s+", " ", (m["rel"] or "").lower())
+    if rel == "last":
+        year = max(y for y, d in candidates.items() if d < anchor)
+    elif rel == "next":
+        year = min(y for y, d in candidates.items() if d > anchor)
+    elif rel == "this":
+        year = anchor.year
+    else:
+        year = _nearest_year(candidates, ctx)
+    return _Timex("DATE", candidates[year].isoformat(), True)
+
+
+_YEAR_DURATION_AFTER = re.compile(r"\s+(?:that\s+|which\s+)?(?:ended|ending|ends|to\s+date)\b", re.I)
+
+
+def _the_year(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`the year`, `the full year`, `the fiscal year`: the anchor's year; a duration before `ended`."""
+    if _YEAR_DURATION_AFTER.match(ctx.text, ctx.end):
+        return _Timex("DURATION", "P1Y", False)  # "the year ended Sept. 30" is a twelve-month period
+    if ctx.anchor is None:
+        return _Timex("DATE", "XXXX", True)
+    return _Timex("DATE", f"{ctx.anchor.year:04d}", True)
+
+
+_EARLIER_YEAR = re.compile(r"(?<![\w$#€£.,/:-])(1[6-9]\d\d|20\d\d)(?![\w%]|[.,/:]\d|-\d)")
+
+
+def _that_year(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`that year`, `later that year`, `the same year`: the last year named before it in the paragraph."""
+    years = _EARLIER_YEAR.findall(ctx.text, 0, ctx.start)
+    return _Timex("DATE", years[-1], False) if years else None
+
+
+_SEASON_PREPOSITIONS = frozenset(
+    ["in", "during", "over", "through", "throughout", "into", "since", "until", "till", "by", "before", "after"]
+)
+_SEASON_START = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}
+
+
+def _the_season(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`over the summer`, `into the early summer`: the latest such season, the next one when future."""
+    prev = _PREV_WORD.search(ctx.before(20))
+    if not prev or prev.group(1) not in _SEASON_PREPOSITIONS:
+        return None  # "the fall in prices", "blamed the spring floods"
+    code = _SEASONS[m["season"].lower()]
+    if ctx.anchor is None:
+        return _Timex("DATE", f"XXXX-{code}", True)
+    year, month = ctx.anchor.year, ctx.anchor.month
+    start = _SEASON_START[code]
+    if ctx.is_future():
+        year += 1 if month >= start + 3 else 0  # the season is over this year: next year's
+    elif code == "WI":
+        year -= 0 if month == 12 else 1
+    elif month < start:
+        year -= 1
+    return _Timex("DATE", _season_value(code, year), True)
+
+
+def _year_end(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`year-end`, `by year's end`, `the end of the year`: the anchor's year (`since year-end`: the last)."""
+    if _is_adjective(ctx):
+        return None  # "year-end net", "year-end bonus" describe a figure, they date nothing
+    if ctx.anchor is None:
+        return _Timex("DATE", "XXXX", True)
+    prev = _PREV_WORD.search(ctx.before(12))
+    shift = -1 if prev and prev.group(1) == "since" else 0
+    return _Timex("DATE", f"{ctx.anchor.year + shift:04d}", True)
+
+
 def _rule(pattern: str, handler: _Handler, flags: int = 0) -> tuple[re.Pattern[str], _Handler]:
     """One rule: a pattern compiled at import and its normalizer."""
     return re.compile(pattern, flags), handler
@@ -924,7 +1111,7 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
         _numeric_day,
     ),
     _rule(
-        rf"{_B}(?:{_WD},?\s+)?(?P<mon>{_MON})\s*(?P<d>{_DAYNUM}|(?i:{_ORD})){_E}(?![:.,]\d)",
+        rf"{_B}(?:(?P<rel>(?i:last|next|this))\s+)?(?:{_WD},?\s+)?(?P<mon>{_MON})\s*(?P<d>{_DAYNUM}|(?i:{_ORD})){_E}(?![:.,]\d)",
         _month_day,
     ),
     _rule(
@@ -948,7 +1135,7 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
     ),
     _rule(
         rf"{_B}(?:(?P<rel>(?i:(?:early|late|earlier|later)\s+(?:last|next|this)|last|next|this|"
-        rf"coming|previous|past|early|late|earlier|later|(?:the\s+)?day\s+before|the\s+previous|"
+        rf"coming|previous|past|early|late|earlier|later|(?:the\s+)?day\s+before|the\s+previous|the\s+preceding|"
         rf"the\s+following))\s+)?(?:(?P<part2>{_PART})\s+)?(?P<wd>{_WD})(?:'s)?"
         rf"(?:\s+(?P<part>{_PART})(?![\w-]))?",
         _weekday,
@@ -1002,7 +1189,7 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
     _rule(
         rf"{_B}(?:(?P<q>{_HEDGE}|{_THE_SPAN})\s+)?(?P<n>{_NUM})(?:\s+(?i:more|additional|straight|"
         rf"consecutive|full|long|trading|business|working|calendar))?(?:\s+|-)(?P<unit>{_UNIT})s?"
-        rf"(?P<tail>-old|-long|\s+old|\s+or\s+so)?{_E}",
+        rf"(?P<half>\s+(?i:and\s+a\s+half))?(?P<tail>-old|-long|\s+old|\s+or\s+so)?{_E}",
         _span_duration,
     ),
     _rule(
@@ -1023,7 +1210,8 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
         _quarter,
     ),
     _rule(
-        rf"{_B}(?i:the\s+(?:latest|most\s+recent|just-ended|just\s+ended|recent)?\s*quarter){_E}(?!-)(?![\s-]+(?i:of\s+(?:a|the|an)\b|century|mile|point))",
+        rf"{_B}(?i:the\s+(?:latest|most\s+recent|just-ended|just\s+ended|recent)?\s*quarter|"
+        rf"the\s+(?:latest|most\s+recent|just-ended)\s+period){_E}(?!-)(?![\s-]+(?i:of\s+(?:a|the|an)\b|century|mile|point))",
         _latest_quarter,
     ),
     _rule(
@@ -1043,6 +1231,22 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
         lambda m, ctx: _spelled_year_groups(m, ctx),
     ),
     _rule(rf"{_B}(?i:the\s+weekend){_E}", _weekend),
+    _rule(
+        rf"{_B}(?:(?P<rel>(?i:last|next|this))\s+)?(?P<name>{_HOLIDAY_NAMES})"
+        rf"(?:,?\s+(?i:of\s+)?(?P<y>{_YEAR})(?![\w%]|[.,]\d))?{_E}",
+        _holiday,
+    ),
+    _rule(
+        rf"{_B}(?i:the\s+(?:(?:full|fiscal|entire|whole|calendar)\s+)?year){_E}(?!-|'s?\s+end)"
+        rf"(?!\s+(?i:ago|earlier|before|after|later|two\s+thousand|nineteen)\b|\s+\d)",
+        _the_year,
+    ),
+    _rule(rf"{_B}(?:(?i:earlier|later)\s+(?:(?i:in|that)\s+)?)?(?i:that|the\s+same)\s+(?i:year){_E}(?!-)", _that_year),
+    _rule(
+        rf"{_B}(?i:the)\s+(?:(?i:early|late|mid)[\s-]+)?(?P<season>{_SEASON}){_E}(?![\s-]+(?i:of)\b|-)",
+        _the_season,
+    ),
+    _rule(rf"{_B}(?i:(?:the\s+)?(?:year-end|year\s+end|year's\s+end|end\s+of\s+the\s+year)){_E}", _year_end),
     _rule(rf"{_B}(?P<ref>(?i:{_alt(list(_REFERENCES))})){_E}", _reference),
     _rule(
         rf"{_B}(?:(?P<setword>(?i:{_alt(list(_SETS))}))|(?i:every|each)\s+(?:(?P<wd>{_WD})|(?P<mon>{_MON})|"
@@ -1121,7 +1325,8 @@ def _trigger_classes() -> dict[str, str]:
     """Lower-case trigger word -> its class letter."""
     classes: dict[str, str] = {}
     other = [w for phrase in [*_PARTS, *_SEASONS, *_REFERENCES, *_SETS] for w in phrase.split()]
-    other += ["today", "yesterday", "tomorrow", "tonight", "noon", "midnight", "midday", "thousand", "seventeen", "eighteen", "nineteen", "twenty"]
+    other += ["today", "yesterday", "tomorrow", "tonight", "noon", "midnight", "midday", "thousand", "seventeen", "eighteen", "nineteen", "twenty", "period"]
+    other += [w.strip("'") for name in _HOLIDAYS for w in re.split(r"[\s']+", name) if len(w) > 3]
     for word in other:
         classes[word] = "R"
     units = [*_UNITS, *(u + "s" for u in _UNITS), "centuries", "weekend", "half", "quarters", "qtr"]
@@ -1143,8 +1348,9 @@ _RULE_TRIGGERS: dict[object, str] = {
     _abs_day: "M", _numeric_day: "D", _month_day: "M", _month_year: "M", _month_rel_year: "M",
     _bare_month: "M", _weekday: "W", _deictic_day: "R", _clock: "DR", _year: "D", _decade: "D",
     _century: "DU", _year_ago: "U", _ago: "U", _relative_period: "UR", _span_duration: "U",
-    _bare_plural: "U", _quarter: "UD", _latest_quarter: "U", _half: "U", _season: "R",
-    _weekend: "U", _reference: "R", _set: "RU",
+    _bare_plural: "U", _quarter: "UD", _latest_quarter: "UR", _half: "U", _season: "R",
+    _weekend: "U", _reference: "R", _set: "RU", _holiday: "RU", _the_year: "U", _that_year: "U",
+    _the_season: "R", _year_end: "U",
 }
 
 
