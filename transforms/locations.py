@@ -421,16 +421,16 @@ class _Context:
         if p.feature in ("country", "region", "physical"):
             return 0.0
         best = math.inf
-        coslat = math.cos(math.radians(p.latitude))
+        plat, plon = p.latitude, p.longitude
+        coslat2 = math.cos(math.radians(plat)) ** 2
         for k, lat, lon in self.points:
-            if k == key:
-                continue
-            dx = (lon - p.longitude) * coslat * 111.2
-            dy = (lat - p.latitude) * 111.2
-            best = min(best, dx * dx + dy * dy)
-        if best <= 80.0 ** 2:
+            # squared equirectangular distance in degrees: plenty for a 80/250 km test
+            d = (lat - plat) ** 2 + (lon - plon) ** 2 * coslat2
+            if d < best and k != key:
+                best = d
+        if best <= (80.0 / 111.2) ** 2:
             return 2.5
-        if best <= 250.0 ** 2:
+        if best <= (250.0 / 111.2) ** 2:
             return 1.2
         return 0.0
 
@@ -441,8 +441,8 @@ class _Context:
         return sum(w for k, w in self.admin1.get((cc or "", a1 or ""), {}).items() if k != key)
 
 
-def _score(p: Place, c: _Candidate, ctx: _Context, gaz: Gazetteer) -> float:
-    score = _prior(p, c.key, gaz)
+def _score(prior: float, p: Place, c: _Candidate, ctx: _Context) -> float:
+    score = prior
     cc = p.country_code
     bonus = 0.0
     if cc:
@@ -452,7 +452,9 @@ def _score(p: Place, c: _Candidate, ctx: _Context, gaz: Gazetteer) -> float:
     if p.feature == "city":
         # A hamlet sharing a famous name needs more than "the same country was mentioned".
         bonus *= min(1.0, math.log10((p.population or 0) + 10) / 4.5)
-    score += bonus + ctx.nearness(p, c.key)
+    if ctx.points and p.feature in ("city", "admin2", "admin1"):
+        bonus += ctx.nearness(p, c.key)
+    score += bonus
     if c.region_hint is not None:
         score += 6.0 if (cc, p.admin1_code) == c.region_hint else -2.0
     if c.country_hint is not None:
@@ -464,22 +466,33 @@ def _score(p: Place, c: _Candidate, ctx: _Context, gaz: Gazetteer) -> float:
     return score
 
 
-_MAX_SCORED = 40
+_MAX_SCORED = 15
 
 
 @functools.lru_cache(maxsize=200_000)
-def _shortlist(key: str) -> tuple[Place, ...]:
+def _shortlist(key: str) -> tuple[tuple[float, Place], ...]:
     """Places worth scoring for a name: every non-town, and the towns with the highest priors.
 
     Context bonuses are bounded, so a town far down the prior order can never win; cutting the
     list keeps names like "Springfield" (hundreds of towns) cheap.
     """
     gaz = gazetteer()
-    places = [gaz.places[g] for g in gaz.names[key]] if key in gaz.names else []
-    if len(places) <= _MAX_SCORED:
-        return tuple(places)
-    places.sort(key=lambda p: (-_prior(p, key, gaz), p.geonameid))
-    return tuple(places[:_MAX_SCORED])
+    scored = [(_prior(gaz.places[g], key, gaz), gaz.places[g]) for g in gaz.names[key]] if key in gaz.names else []
+    scored.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
+    return tuple(scored[:_MAX_SCORED])
+
+
+@functools.lru_cache(maxsize=100_000)
+def _prior_ranking(memo_key: tuple[str, tuple[str, str] | None, str | None, str | None]) -> list[tuple[float, Place]]:
+    """Ranking of a name's places without article context (cached across articles)."""
+    key, region_hint, country_hint, feature_hint = memo_key
+    probe = _Candidate(para=0, start=0, end=0, text="", key=key, ids=(), next_word="", prev_word="",
+                       prev2_word="", sentence_initial=False, single=True, region_hint=region_hint,
+                       country_hint=country_hint, feature_hint=feature_hint)
+    empty = _Context({}, {})
+    ranked = [(_score(prior, p, probe, empty), p) for prior, p in _shortlist(key)]
+    ranked.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
+    return ranked
 
 
 def _ranked(c: _Candidate, ctx: _Context, gaz: Gazetteer) -> list[tuple[float, Place]]:
@@ -487,9 +500,11 @@ def _ranked(c: _Candidate, ctx: _Context, gaz: Gazetteer) -> list[tuple[float, P
         gid = gaz.admin1_by_code.get(c.abbreviation)
         return [(9.0, gaz.places[gid])] if gid is not None else []
     memo_key = (c.key, c.region_hint, c.country_hint, c.feature_hint)
+    if not ctx.countries and not ctx.points:
+        return _prior_ranking(memo_key)  # no article context yet: the same for every article
     hit = ctx.memo.get(memo_key)
     if hit is None:
-        hit = [(_score(p, c, ctx, gaz), p) for p in _shortlist(c.key)]
+        hit = [(_score(prior, p, c, ctx), p) for prior, p in _shortlist(c.key)]
         hit.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
         ctx.memo[memo_key] = hit
     return hit
