@@ -91,3 +91,9 @@ def test_catalog_views_read_live_parts_only(tmp_path):
     build_catalog(wh, snap)
     con = duckdb.connect(str(tmp_path / CATALOG), read_only=True)
     assert con.execute("select run_id from runs").fetchall() == [("b",)]
+
+
+def test_data_dictionary_is_in_sync_with_the_schemas():
+    from warehouse.dictionary import DOC, dictionary_markdown
+
+    assert DOC.read_text(encoding="utf-8") == dictionary_markdown(), "run: python -m warehouse.dictionary"

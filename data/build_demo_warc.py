@@ -4,7 +4,7 @@ The three pages are original fictional news articles written for testing Broadsh
 warcinfo record, one request record and three HTML response records. Dates, record ids and headers are
 fixed, so running this script again reproduces the same file byte for byte.
 
-Usage (from the repository root):  .venv/bin/python data/demo/build_warc.py
+Usage (from the repository root):  .venv/bin/python data/build_demo_warc.py
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-OUT = Path(__file__).resolve().parent / "warc" / "newswire-sample.warc.gz"
+OUT = Path(__file__).resolve().parent / "demo" / "warc" / "newswire-sample.warc.gz"
 NAMESPACE = uuid.UUID("6f1c2a52-4d0e-4b8e-9c51-0b1d2e3f4a5b")
 
 

@@ -1,0 +1,51 @@
+"""The data dictionary (`docs/warehouse.md`), generated from the table schemas."""
+
+from __future__ import annotations
+
+import pathlib
+
+from warehouse.schemas import TABLES
+
+DOC = pathlib.Path(__file__).resolve().parent.parent / "docs" / "warehouse.md"
+
+
+def dictionary_markdown() -> str:
+    """Markdown describing every table: grain, key and each column's type and meaning."""
+    lines = [
+        "# Warehouse data dictionary",
+        "",
+        "Generated from `warehouse/schemas.py` by `python -m warehouse.dictionary`; a test fails when it drifts.",
+        "The same descriptions are in the DuckDB catalog (`COMMENT ON`), so BI tools show them.",
+        "",
+        "Each table is a set of Parquet files under `WAREHOUSE/tables/<table>/` and a view of the same name in",
+        "`WAREHOUSE/broadsheet.duckdb`. Column names are a public interface: they change only by adding.",
+        "",
+    ]
+    for spec in TABLES.values():
+        lines += [
+            f"## `{spec.name}`",
+            "",
+            spec.description,
+            "",
+            f"- **Grain:** {spec.grain}.",
+            f"- **Key:** {', '.join(f'`{k}`' for k in spec.key)}.",
+            "",
+            "| column | type | null | meaning |",
+            "|---|---|---|---|",
+        ]
+        for field in spec.schema:
+            null = "yes" if field.nullable else "no"
+            lines.append(f"| `{field.name}` | {field.type} | {null} | {spec.description_of(field.name)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_dictionary(path: pathlib.Path = DOC) -> pathlib.Path:
+    """Regenerate `docs/warehouse.md`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dictionary_markdown(), encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    print(write_dictionary())
