@@ -42,6 +42,20 @@ def filesystem(uri: str) -> tuple[fsspec.AbstractFileSystem, str, str]:
     return fs, path, prefix
 
 
+def _printable(path: str) -> str:
+    """A path that can be stored as UTF-8: undecodable name bytes become `\\xNN` escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _is_utf8(path: str) -> bool:
+    """True when a local path's bytes are valid UTF-8 (os.walk maps other bytes to lone surrogates)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _local_files(root: str) -> tuple[list[tuple[str, int, float | None]], list[Reject]]:
     """Walk a local tree without following directory symlinks (no loops); unreadable entries become rejects."""
     found: list[tuple[str, int, float | None]] = []
@@ -51,12 +65,17 @@ def _local_files(root: str) -> tuple[list[tuple[str, int, float | None]], list[R
         return [(root, st.st_size, st.st_mtime)], []
 
     def onerror(err: OSError) -> None:
-        rejects.append(Reject(err.filename or root, "discover", "unreadable", err.strerror or str(err)))
+        rejects.append(Reject(_printable(str(err.filename or root)), "discover", "unreadable",
+                              err.strerror or str(err)))
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=False):
         dirnames.sort()
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
+            if not _is_utf8(path):
+                # Every uri lands in UTF-8 Parquet columns; one such name would fail the whole batch's write.
+                rejects.append(Reject(_printable(path), "discover", "bad_name", "file name is not valid UTF-8"))
+                continue
             try:
                 st = os.stat(path)
             except OSError as exc:  # dangling link, link loop, vanished file

@@ -22,6 +22,8 @@ from transforms.encoding import UndecodableError, decoded_text, looks_binary, re
 MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024
 MAX_ARTICLE_CHARS = 1_000_000
 MAX_HTML_CHARS = 8_000_000
+# Decompress in slices of this size, so a bomb never costs more than `limit` plus one slice of memory.
+_GUNZIP_SLICE = 16 * 1024 * 1024
 
 MULTINEWS_ARTICLE_SEP = "|||||"
 MULTINEWS_NEWLINE = "NEWLINE_CHAR"
@@ -88,15 +90,13 @@ def gunzipped(data: bytes, limit: int = MAX_DECOMPRESSED_BYTES) -> bytes:
     out = bytearray()
     while data:
         decomp = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-        chunk = decomp.decompress(data, limit - len(out) + 1)
-        out += chunk
-        if len(out) > limit:
-            raise InputTooLarge(f"more than {limit} bytes once decompressed")
-        while decomp.unconsumed_tail:
-            chunk = decomp.decompress(decomp.unconsumed_tail, limit - len(out) + 1)
-            out += chunk
+        pending = data
+        while pending:
+            # A slice at a time: asking for `limit` at once would hold the slice and `out` together.
+            out += decomp.decompress(pending, min(_GUNZIP_SLICE, limit - len(out) + 1))
             if len(out) > limit:
                 raise InputTooLarge(f"more than {limit} bytes once decompressed")
+            pending = decomp.unconsumed_tail
         if not decomp.eof:
             raise zlib.error("truncated gzip stream")
         data = decomp.unused_data
@@ -144,10 +144,16 @@ def _with_meta(article: RawArticle, meta: Mapping[str, Any] | None) -> RawArticl
     )
 
 
-def _plain_text(data: bytes) -> tuple[str, tuple[str, ...]]:
+class _TextTooLarge(ValueError):
+    """Decoded text longer than any article may be (checked before the costly repairs)."""
+
+
+def _plain_text(data: bytes, limit: int | None = None) -> tuple[str, tuple[str, ...]]:
     if looks_binary(data):
         raise UndecodableError("binary content")
     text, decode_repairs = decoded_text(data)
+    if limit is not None and len(text) > limit:
+        raise _TextTooLarge(f"{len(text)} characters; the limit is {limit}")
     text, repairs = repaired_text(text)
     return text, decode_repairs + repairs
 
@@ -160,9 +166,13 @@ def _too_large(uri: str, text: str, limit: int = MAX_ARTICLE_CHARS) -> Reject | 
 
 def articles_from_txt(uri: str, data: bytes, meta: Mapping[str, Any] | None = None) -> Parsed:
     """A plain-text article (first non-empty line is the title), or a Multi-News file if it has `|||||`."""
-    text, repairs = _plain_text(data)
-    if MULTINEWS_ARTICLE_SEP in text:
-        return articles_from_multinews(uri, text)
+    if MULTINEWS_ARTICLE_SEP.encode() in data:
+        return articles_from_multinews(uri, _plain_text(data)[0])
+    try:
+        # Bound before repairing: mojibake repair of a 50 MB line takes minutes, and it would be refused anyway.
+        text, repairs = _plain_text(data, MAX_ARTICLE_CHARS)
+    except _TextTooLarge as exc:
+        return [], [Reject(uri, "parse", "too_large", str(exc))]
     if not text.strip():
         return [], [Reject(uri, "parse", "empty", "no text in file")]
     if reject := _too_large(uri, text):
@@ -211,6 +221,8 @@ def articles_from_html(uri: str, data: bytes, meta: Mapping[str, Any] | None = N
 
 def articles_from_jsonl(uri: str, data: bytes, meta: Mapping[str, Any] | None = None) -> Parsed:
     """One article per JSON line (`text` or `html` plus optional metadata); a bad line is a reject, not a failure."""
+    if looks_binary(data):
+        return [], [Reject(uri, "parse", "binary", "file is not text")]
     articles: list[RawArticle] = []
     rejects: list[Reject] = []
     text, _ = decoded_text(data)
@@ -221,6 +233,9 @@ def articles_from_jsonl(uri: str, data: bytes, meta: Mapping[str, Any] | None = 
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             rejects.append(Reject(f"{uri}#{line_no}", "parse", "bad_json", f"line {line_no}: {exc.msg}"))
+            continue
+        except RecursionError:  # deeply nested arrays: one line, not the whole file
+            rejects.append(Reject(f"{uri}#{line_no}", "parse", "bad_json", f"line {line_no}: nested too deeply"))
             continue
         if not isinstance(record, dict):
             rejects.append(Reject(f"{uri}#{line_no}", "parse", "bad_json", f"line {line_no}: not an object"))
@@ -293,6 +308,8 @@ def articles_from_warc(uri: str, stream: io.BufferedIOBase | io.BytesIO) -> Pars
     rejects: list[Reject] = []
     try:
         for record in ArchiveIterator(stream):
+            if record.format != "warc":  # warcio also reads ARC, and takes any text line for an ARC header
+                raise ValueError(f"not a WARC record ({record.format} format)")
             if record.rec_type != "response":
                 continue
             record_id = record.rec_headers.get_header("WARC-Record-ID") or ""
