@@ -384,7 +384,8 @@ def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: frozen
     if c.text.lower() in lex.given_names and nxt[:1].isupper() and nxt.lower() not in lex.common \
             and re.match(r"\s[A-Z][a-z]+\b", text[c.end:c.end + 20]):
         following = key_of_tokens(folded_tokens(nxt))
-        return following not in gazetteer().names
+        gaz = gazetteer()
+        return following not in gaz.names or not _big_ids(gaz.names[following], gaz)
     return False
 
 
@@ -393,7 +394,7 @@ def _prior(p: Place, key: str, gaz: Gazetteer) -> float:
     if p.feature == "country":
         score = 11.0
     elif p.feature == "admin1":
-        score = 6.5
+        score = 5.0  # below a same-named city of 100k+ ("Kaliningrad", "Geneva") unless "province" follows
     elif p.feature in ("region", "physical"):
         score = 6.0
     elif p.feature == "admin2":
@@ -415,6 +416,7 @@ class _Context:
     admin1: dict[tuple[str, str], dict[str, float]]
     points: list[tuple[str, float, float]] = field(default_factory=list)  # (key, lat, lon) of sure mentions
     memo: dict[tuple[Any, ...], list[tuple[float, Place]]] = field(default_factory=dict)  # rankings
+    lenient: bool = False  # screening pass: small towns get the benefit of the doubt
 
     def nearness(self, p: Place, key: str) -> float:
         """Bonus for lying close to places the article surely mentions (local news clusters)."""
@@ -437,8 +439,17 @@ class _Context:
     def country(self, cc: str | None, key: str) -> float:
         return sum(w for k, w in self.countries.get(cc or "", {}).items() if k != key)
 
+    def total(self, key: str) -> float:
+        return sum(w for per_key in self.countries.values() for k, w in per_key.items() if k != key)
+
     def division(self, cc: str | None, a1: str | None, key: str) -> float:
         return sum(w for k, w in self.admin1.get((cc or "", a1 or ""), {}).items() if k != key)
+
+
+def _main_ids(key: str) -> tuple[int, ...]:
+    """Ids whose main name is `key`."""
+    mains = gazetteer().main_names
+    return mains[key] if key in mains else ()
 
 
 def _score(prior: float, p: Place, c: _Candidate, ctx: _Context) -> float:
@@ -446,14 +457,20 @@ def _score(prior: float, p: Place, c: _Candidate, ctx: _Context) -> float:
     cc = p.country_code
     bonus = 0.0
     if cc:
-        bonus += (2.5 if p.feature == "admin1" else 1.5) * min(ctx.country(cc, c.key), 1.5)
+        # "Georgia": when a name is both a country and a division, the country context decides.
+        strong = p.feature == "admin1" and c.key in _COUNTRY_KEYS
+        weight = ctx.country(cc, c.key)
+        if weight:
+            # Scaled by the country's share of the article: local news leans on it, world news less.
+            share = weight / max(ctx.total(c.key), 1.0)
+            bonus += (3.75 if strong else 2.25) * min(weight, 1.0) * (0.4 + 0.6 * share)
     if cc and p.admin1_code and p.feature != "admin1":
         bonus += 1.5 * min(ctx.division(cc, p.admin1_code, c.key), 2.0)
     if p.feature == "city":
         # A hamlet sharing a famous name needs more than "the same country was mentioned".
         bonus *= min(1.0, math.log10((p.population or 0) + 10) / 4.5)
-    if ctx.points and p.feature in ("city", "admin2", "admin1"):
-        bonus += ctx.nearness(p, c.key)
+    if ctx.points and p.feature in ("city", "admin2", "admin1") and p.geonameid in _main_ids(c.key):
+        bonus += ctx.nearness(p, c.key)  # only for a place's own name, never an alias
     score += bonus
     if c.region_hint is not None:
         score += 6.0 if (cc, p.admin1_code) == c.region_hint else -2.0
@@ -480,6 +497,22 @@ def _shortlist(key: str) -> tuple[tuple[float, Place], ...]:
     scored = [(_prior(gaz.places[g], key, gaz), gaz.places[g]) for g in gaz.names[key]] if key in gaz.names else []
     scored.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
     return tuple(scored[:_MAX_SCORED])
+
+
+@functools.cache
+def _country_keys() -> frozenset[str]:
+    gaz = gazetteer()
+    return frozenset(k for k in gaz.names if any(gaz.places[g].feature == "country" for g in gaz.names[k]))
+
+
+class _CountryKeys:
+    """Names that denote a country (lazy, so importing the module stays cheap)."""
+
+    def __contains__(self, key: object) -> bool:
+        return key in _country_keys()
+
+
+_COUNTRY_KEYS = _CountryKeys()
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -540,6 +573,8 @@ def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer
         return True
     if c.text in gaz.demonyms:
         return False
+    if c.single and c.text.lower().rstrip(".") in lex.titles:
+        return False  # "Secretary", "Governor": titles before a name
     low = c.text.lower()
     big = best.feature in ("country", "admin1", "region", "physical") or (best.population or 0) >= 100_000
     if c.single:
@@ -559,7 +594,7 @@ def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer
             return False
     if _looks_like_person(c, text, lex, surnames, big, standalone):
         return False
-    if best.feature == "city" and (best.population or 0) < 5000:
+    if best.feature == "city" and (best.population or 0) < 5000 and not ctx.lenient:
         in_context = ctx.country(best.country_code, c.key) > 0 or c.region_hint is not None or c.country_hint is not None
         if not in_context and c.prev_word.lower() not in _LOCATIVE:
             return False
@@ -601,8 +636,18 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     surnames = _person_surnames(paragraphs, lex, cands)
     lowercase_words = frozenset(w for text in paragraphs for w in re.findall(r"\b[a-z]+\b", text))
     standalone = _standalone_words(paragraphs)
-    ctx = _evidence(cands, _Context({}, {}), gaz)
-    ctx = _evidence(cands, ctx, gaz)
+    # Only names that pass the precision rules (judged without context) may vote for context.
+    lenient = _Context({}, {}, lenient=True)
+    plausible = []
+    for c in cands:
+        if c.facility:
+            continue
+        ranked = _ranked(c, lenient, gaz)
+        if ranked and _accept(c, ranked[0][1], paragraphs[c.para], lex, gaz, lenient, surnames,
+                              lowercase_words, standalone):
+            plausible.append(c)
+    ctx = _evidence(plausible, _Context({}, {}), gaz)
+    ctx = _evidence(plausible, ctx, gaz)
     out: list[list[LocationMention]] = [[] for _ in paragraphs]
     for c in cands:
         text = paragraphs[c.para]
