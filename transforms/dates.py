@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import ahocorasick
+
 from transforms._data import rules
 
 __all__ = [
@@ -863,6 +865,11 @@ def _quarter(m: re.Match[str], ctx: _Context) -> _Timex | None:
     return _Timex("DATE", f"{year:04d}-Q{number}", True)
 
 
+def _short_quarter(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`Q3`, `Q4 2017` (its own rule: it is triggered by the digit after the Q)."""
+    return _quarter(m, ctx)
+
+
 def _latest_quarter(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`the quarter`, `the latest quarter`: in business news, the last completed quarter."""
     if ctx.anchor is None:
@@ -1148,7 +1155,7 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
     ),
     _rule(
         rf"{_B}(?:(?i:around|about|approximately|at\s+about|shortly\s+(?:before|after))\s+)?"
-        rf"(?:(?P<h>\d{{1,2}})(?:[:.](?P<mi>\d{{2}}))?\s*(?P<ap>[ap]\.m\.?|[AP]\.M\.?|[ap]m\b|[AP]M\b)"
+        rf"(?:(?<!\d[:.])(?P<h>\d{{1,2}})(?:[:.](?P<mi>\d{{2}}))?\s*(?P<ap>[ap]\.m\.?|[AP]\.M\.?|[ap]m\b|[AP]M\b)"
         rf"|(?P<noon>(?i:noon|midnight|midday))\b)"
         rf"(?:\s+(?:[ECMP][SD]T|GMT|UTC|local\s+time)\b)?"
         rf"(?:,?\s+(?:(?i:on)\s+)?(?:(?P<wd>{_WD})|(?P<dword>(?i:today|yesterday|tomorrow))\b|"
@@ -1207,7 +1214,7 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
     ),
     _rule(
         rf"{_B}(?P<q>Q[1-4])(?:\s+(?P<y3>{_YEAR}))?(?P<ord>)(?P<y1>)(?P<y2>)(?P<rel>){_E}",
-        _quarter,
+        _short_quarter,
     ),
     _rule(
         rf"{_B}(?i:the\s+(?:latest|most\s+recent|just-ended|just\s+ended|recent)?\s*quarter|"
@@ -1228,7 +1235,7 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
         rf"|(?P<cent>(?i:nineteen|eighteen|seventeen|twenty))[\s-]+(?:(?i:hundred\s+and)\s+)?"
         rf"(?P<rest2>(?i:(?:{_TENS})(?:[\s-](?:{_ONES}))?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
         rf"seventeen|eighteen|nineteen|oh[\s-](?:{_ONES})))){_E}",
-        lambda m, ctx: _spelled_year_groups(m, ctx),
+        _spelled_year_groups,
     ),
     _rule(rf"{_B}(?i:the\s+weekend){_E}", _weekend),
     _rule(
@@ -1318,71 +1325,159 @@ def _value_span(value: str) -> tuple[datetime.date | None, datetime.date | None,
 # Public API
 
 
-# Every rule needs a trigger of some class inside its match (M month, W weekday, D digits, U unit word,
-# R other temporal word), so each rule only runs on windows around its own triggers: most of a
-# paragraph has none, and scanning all of it with ~30 patterns was the whole cost.
-def _trigger_classes() -> dict[str, str]:
-    """Lower-case trigger word -> its class letter."""
-    classes: dict[str, str] = {}
-    other = [w for phrase in [*_PARTS, *_SEASONS, *_REFERENCES, *_SETS] for w in phrase.split()]
-    other += ["today", "yesterday", "tomorrow", "tonight", "noon", "midnight", "midday", "thousand", "seventeen", "eighteen", "nineteen", "twenty", "period"]
-    other += [w.strip("'") for name in _HOLIDAYS for w in re.split(r"[\s']+", name) if len(w) > 3]
-    for word in other:
-        classes[word] = "R"
-    units = [*_UNITS, *(u + "s" for u in _UNITS), "centuries", "weekend", "half", "quarters", "qtr"]
-    for word in units:
-        classes[word] = "U"
-    for word in _WEEKDAYS:
-        classes[word] = "W"
-    for word in _MONTHS:
-        classes[word] = "M"
-    for word in [*_LEX["function_words"], "a", "an", "the", "at", "right", "so", "in", "these", "per"]:
-        classes.pop(word, None)
-    return classes
+# Every rule's match contains one of its trigger words (or a digit token of a given shape) and starts
+# at most a few tokens before it. So instead of scanning the paragraph with ~35 patterns, each rule is
+# only tried (`pattern.match`) at the word starts just before its own triggers. Trigger words are found
+# in one Aho-Corasick pass; most paragraphs have two or three triggers, and most words trigger nothing.
+def _words(phrases: Sequence[str]) -> list[str]:
+    """Lower-case alphabetic tokens of some phrases, as `_TOKEN` splits them."""
+    return [w.lower() for phrase in phrases for w in re.findall(r"[A-Za-z]+", phrase)]
 
 
-_TRIGGERS = _trigger_classes()
-_TOKEN = re.compile(r"[A-Za-z]+|\d+")
-_WINDOW_MARGIN = 80
-_RULE_TRIGGERS: dict[object, str] = {
-    _abs_day: "M", _numeric_day: "D", _month_day: "M", _month_year: "M", _month_rel_year: "M",
-    _bare_month: "M", _weekday: "W", _deictic_day: "R", _clock: "DR", _year: "D", _decade: "D",
-    _century: "DU", _year_ago: "U", _ago: "U", _relative_period: "UR", _span_duration: "U",
-    _bare_plural: "U", _quarter: "UD", _latest_quarter: "UR", _half: "U", _season: "R",
-    _weekend: "U", _reference: "R", _set: "RU", _holiday: "RU", _the_year: "U", _that_year: "U",
-    _the_season: "R", _year_end: "U",
+_UNIT_WORDS = [*_UNITS, *(u + "s" for u in _UNITS), "centuries"]
+_PLURAL_UNITS = ["years", "months", "weeks", "days", "decades", "hours", "minutes", "centuries"]
+_PERIOD_UNITS = ["week", "weekend", "month", "year", "quarter", "decade", "century", *_SEASONS]
+_NUMBER_WORDS = ["thousand", "seventeen", "eighteen", "nineteen", "twenty"]
+_REFERENCE_STOP = frozenset(["the", "at", "in", "right", "these", "near", "long", "short", "coming"])
+# Digit-token shapes (see `_digit_shapes`): `year` 4 digits, `decade` 1990s / '90s, `numeric` followed
+# by / or -, `clock` followed by a.m./pm, `q` right after a capital Q.
+# handler -> (trigger words, digit shapes, how many tokens before a trigger the match may start)
+_TRIGGER_SPECS: dict[object, tuple[list[str], tuple[str, ...], int]] = {
+    _abs_day: (list(_MONTHS), (), 5),
+    _numeric_day: ([], ("numeric",), 0),
+    _month_day: (list(_MONTHS), (), 5),
+    _month_year: (list(_MONTHS), (), 4),
+    _month_rel_year: (list(_MONTHS), (), 4),
+    _bare_month: (list(_MONTHS), (), 4),
+    _weekday: (list(_WEEKDAYS), (), 4),
+    _deictic_day: (["today", "yesterday", "tomorrow", "tonight", "night", "morning", "afternoon", "evening"], (), 4),
+    _clock: (["noon", "midnight", "midday"], ("clock",), 3),
+    _year: ([], ("year",), 3),
+    _decade: ([], ("decade",), 3),
+    _century: (["century"], (), 3),
+    _year_ago: (["year", "ago", "earlier"], (), 3),
+    _ago: (["ago"], (), 10),
+    _relative_period: (_PERIOD_UNITS, (), 4),
+    _span_duration: (_UNIT_WORDS, (), 7),
+    _bare_plural: (_PLURAL_UNITS, (), 0),
+    _quarter: (["quarter", "qtr"], (), 6),
+    _short_quarter: ([], ("q",), 0),
+    _latest_quarter: (["quarter", "period"], (), 4),
+    _half: (["half"], (), 2),
+    _season: (list(_SEASONS), (), 3),
+    _spelled_year_groups: (_NUMBER_WORDS, (), 3),
+    _weekend: (["weekend"], (), 1),
+    _holiday: ([_words([name])[0] for name in _HOLIDAYS], (), 1),
+    _the_year: (["year"], (), 2),
+    _that_year: (["year"], (), 4),
+    _the_season: (list(_SEASONS), (), 3),
+    _year_end: (["year"], (), 4),
+    _reference: ([w for w in _words(list(_REFERENCES)) if w not in _REFERENCE_STOP], (), 3),
+    _set: ([*(_words([p])[0] for p in _SETS), "every", "each"], (), 0),
 }
+_Triggered = tuple[tuple[int, int], ...]  # (rule index, tokens back) pairs
 
 
-def _windows(text: str) -> dict[str, list[tuple[int, int]]]:
-    """Per trigger class, the disjoint (start, end) stretches of the paragraph around its triggers."""
-    spans: dict[str, list[tuple[int, int]]] = {}
-    for token in _TOKEN.finditer(text):
-        word = token.group()
-        kind = "D" if word[0].isdigit() else _TRIGGERS.get(word.lower())
-        if kind is None:
-            continue
-        start = max(0, token.start() - _WINDOW_MARGIN)
-        end = min(len(text), token.end() + _WINDOW_MARGIN)
-        windows = spans.setdefault(kind, [])
-        if windows and start <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], end)
-        else:
-            windows.append((start, end))
-    return spans
+def _trigger_tables() -> tuple[dict[str, _Triggered], dict[str, _Triggered]]:
+    """Lower-case trigger word -> rules it triggers, and digit shape -> rules it triggers."""
+    by_word: dict[str, list[tuple[int, int]]] = {}
+    by_shape: dict[str, list[tuple[int, int]]] = {}
+    for index, (_, handler) in enumerate(_RULES):
+        words, shapes, back = _TRIGGER_SPECS[handler]
+        for word in dict.fromkeys(words):
+            by_word.setdefault(word, []).append((index, back))
+        for shape in shapes:
+            by_shape.setdefault(shape, []).append((index, back))
+    return {w: tuple(r) for w, r in by_word.items()}, {k: tuple(r) for k, r in by_shape.items()}
 
 
-def _rule_windows(spans: dict[str, list[tuple[int, int]]], kinds: str) -> list[tuple[int, int]]:
-    """Merged windows of several trigger classes."""
-    if len(kinds) == 1:
-        return spans.get(kinds, [])
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(w for k in kinds for w in spans.get(k, [])):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+_WORD_RULES, _SHAPE_RULES = _trigger_tables()
+
+
+def _automaton() -> Any:
+    """Aho-Corasick automaton over the lower-case trigger words, each with (length, rules)."""
+    automaton = ahocorasick.Automaton()
+    for word, triggered in _WORD_RULES.items():
+        automaton.add_word(word, (len(word), triggered))
+    automaton.make_automaton()
+    return automaton
+
+
+_AUTOMATON = _automaton()
+_TOKEN = re.compile(r"[A-Za-z]+|\d+")
+_DIGIT_RUN = re.compile(r"\d+")
+_CLOCK_TAIL = re.compile(r"(?:[:.]\d\d)?\s*(?:[ap]\.m|[AP]\.M|[ap]m\b|[AP]M\b)")
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_CHARS_PER_TOKEN = 16  # how far back to look for the tokens a rule may start on (longest hedge: 13)
+
+
+def _prefix_words() -> frozenset[str]:
+    """Every lower-case word any rule pattern spells out: the only words a match can start on."""
+    return frozenset(w for pattern, _ in _RULES for w in re.findall(r"[a-z]+", pattern.pattern.lower()))
+
+
+_PREFIX_WORDS = _prefix_words()
+
+
+def _token_starts(text: str, window: int, start: int, count: int) -> list[int]:
+    """Offsets of the last `count` tokens of text[window:start]."""
+    if not count:
+        return []
+    return [t.start() for t in _TOKEN.finditer(text, window, start)][-count:]
+
+
+def _digit_triggers(text: str) -> list[tuple[int, _Triggered]]:
+    """(start, rules) for the digit tokens whose shape can begin or anchor a date."""
+    found: list[tuple[int, _Triggered]] = []
+    for m in _DIGIT_RUN.finditer(text):
+        start, end = m.span()
+        size, after = end - start, text[end : end + 1]
+        if size == 4:
+            found.append((start, _SHAPE_RULES["year"]))
+            if after == "s" or text[end : end + 2] == "'s":
+                found.append((start, _SHAPE_RULES["decade"]))
+        elif size == 2 and after == "s" and start and text[start - 1] == "'":
+            found.append((start - 1, _SHAPE_RULES["decade"]))  # "the '90s" starts at the apostrophe
+        if after == "/" or after == "-":
+            found.append((start, _SHAPE_RULES["numeric"]))
+        if size <= 2 and _CLOCK_TAIL.match(text, end):
+            found.append((start, _SHAPE_RULES["clock"]))
+        if size == 1 and start and text[start - 1] == "Q":
+            found.append((start - 1, _SHAPE_RULES["q"]))
+    return found
+
+
+def _rule_starts(text: str) -> dict[int, set[int]]:
+    """Rule index -> offsets where that rule may match: word starts up to its reach before its triggers."""
+    lower = text.lower()
+    if len(lower) != len(text):  # a few non-ASCII letters lower-case to two characters
+        lower = text.encode("ascii", "replace").decode("ascii").lower()
+    last = len(text) - 1
+    triggers = _digit_triggers(text)
+    for end, (size, triggered) in _AUTOMATON.iter(lower):
+        start = end - size + 1
+        if (start and lower[start - 1] in _LETTERS) or (end < last and lower[end + 1] in _LETTERS):
+            continue  # part of a longer word ("may" in "mayor", "day" in "holiday")
+        triggers.append((start, triggered))
+    starts: dict[int, set[int]] = {}
+    for start, triggered in triggers:
+        reach = max(back for _, back in triggered)
+        before: list[int] = []
+        if reach:
+            window = max(0, start - _CHARS_PER_TOKEN * reach)
+            for token in reversed(_TOKEN.findall(text, window, start)[-reach:]):
+                if not (token[0].isdigit() or token.lower() in _PREFIX_WORDS):
+                    break  # a match reaching further back would have to cover this word too
+                before.append(token)
+            before = _token_starts(text, window, start, len(before))
+        for index, back in triggered:
+            found = starts.get(index)
+            if found is None:
+                found = starts[index] = set()
+            found.add(start)
+            if back and before:
+                found.update(before[-back:])
+    return starts
 
 
 def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMention]:
@@ -1397,21 +1492,18 @@ def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMent
         The mentions, longest match first among overlapping candidates, then sorted by offset.
     """
     candidates: list[tuple[int, int, int, _Timex]] = []
-    spans = _windows(text)
-    for order, (pattern, handler) in enumerate(_RULES):
-        for window_start, window_end in _rule_windows(spans, _RULE_TRIGGERS.get(handler, "DMWUR")):
-            for m in pattern.finditer(text, window_start, window_end):
-                if m.end() == window_end < len(text):
-                    # the window cut the text short: redo this match on the whole paragraph
-                    m = pattern.match(text, m.start())  # type: ignore[assignment]
-                    if m is None:
-                        continue
-                start, end = m.span()
-                if end <= start:
-                    continue
-                timex = handler(m, _Context(text, anchor_date, start, end))
-                if timex is not None:
-                    candidates.append((start, end, order, timex))
+    for order, offsets in _rule_starts(text).items():
+        pattern, handler = _RULES[order]
+        for offset in offsets:
+            m = pattern.match(text, offset)
+            if m is None:
+                continue
+            start, end = m.span()
+            if end <= start:
+                continue
+            timex = handler(m, _Context(text, anchor_date, start, end))
+            if timex is not None:
+                candidates.append((start, end, order, timex))
     candidates.sort(key=lambda c: (c[0] - c[1], c[2], c[0]))
     taken: list[tuple[int, int, _Timex]] = []
     for start, end, _, timex in candidates:
