@@ -21,6 +21,7 @@ from warehouse.store import Snapshot, Warehouse
 
 CATALOG = "broadsheet.duckdb"
 SQL_DIR = pathlib.Path(__file__).resolve().parent / "sql"
+MARTS_DIR = SQL_DIR / "marts"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 _DUCKDB_TYPES = {
@@ -63,6 +64,23 @@ def view_grain(name: str) -> str:
     return first.removeprefix("-- grain:").strip()
 
 
+def mart_names() -> list[str]:
+    """Marts (views over the base views), in the order their files sort; a mart may use marts before it."""
+    return sorted(p.stem for p in MARTS_DIR.glob("*.sql")) if MARTS_DIR.is_dir() else []
+
+
+def mart_sql(name: str) -> str:
+    """The SQL body of a mart, from `warehouse/sql/marts/<name>.sql`."""
+    return (MARTS_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _sql_comment(sql: str, prefix: str) -> str:
+    for line in sql.splitlines():
+        if line.startswith(prefix):
+            return line.removeprefix(prefix).strip()
+    return ""
+
+
 def build_catalog(wh: Warehouse, snap: Snapshot, register: callable | None = None) -> str:
     """Write a new catalog for `snap` and swap it in; returns the catalog's path or URL."""
     sources = {name: table_source(spec, wh.live_part_urls(snap, name)) for name, spec in TABLES.items()}
@@ -79,6 +97,11 @@ def build_catalog(wh: Warehouse, snap: Snapshot, register: callable | None = Non
             con.execute(f'COMMENT ON VIEW "{name}" IS {_quote(spec.description + " Grain: " + spec.grain + ".")}')
             for col in spec.columns:
                 con.execute(f'COMMENT ON COLUMN "{name}"."{col}" IS {_quote(spec.description_of(col))}')
+        for name in mart_names():
+            body = mart_sql(name)
+            con.execute(f'CREATE VIEW "{name}" AS {body}')
+            note = f"{_sql_comment(body, '-- description:')} Grain: {_sql_comment(body, '-- grain:')}."
+            con.execute(f'COMMENT ON VIEW "{name}" IS {_quote(note.strip())}')
         con.execute("CHECKPOINT")
     finally:
         con.close()

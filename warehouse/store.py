@@ -6,6 +6,7 @@ Layout under the warehouse root (a local directory or any fsspec URI):
     _state/snapshot.json              the commit point: live parts per table and the input manifest
     _state/staging/<run_id>/          parts written by a run before it publishes
     _state/trash/                     superseded parts, kept for readers of the previous catalog
+    quarantine/<run_id>/<part>/       batches that failed validation, with their validation result
     broadsheet.duckdb                 views over the live parts (rebuilt and swapped in by `catalog`)
 
 A run stages parts, then `commit` moves them into `tables/` and replaces the snapshot in one write.
@@ -32,6 +33,7 @@ from warehouse.schemas import TABLES
 SNAPSHOT = "_state/snapshot.json"
 STAGING = "_state/staging"
 TRASH = "_state/trash"
+QUARANTINE = "quarantine"
 TABLES_DIR = "tables"
 TRASH_GRACE_SECONDS = 3600.0
 
@@ -205,6 +207,15 @@ class Warehouse:
             dest = self.path(TRASH, f"{int(time.time())}", table, f"{part}.parquet")
             self.fs.makedirs(posixpath.dirname(dest), exist_ok=True)
             self.fs.mv(src, dest)
+
+    def quarantine(self, run_id: str, part: str, paths: dict[str, str], validation_json: str) -> str:
+        """Move a batch's staged parts to `quarantine/<run_id>/<part>/` with its validation result; returns the dir."""
+        qdir = self.path(QUARANTINE, run_id, part)
+        self.fs.makedirs(qdir, exist_ok=True)
+        for table, staged in paths.items():
+            self.fs.mv(staged, posixpath.join(qdir, f"{table}.parquet"))
+        self.write_text_atomic(posixpath.join(QUARANTINE, run_id, part, "validation.json"), validation_json)
+        return qdir
 
     def clear_staging(self, run_id: str) -> None:
         """Remove what is left of a run's staging area (empty once its parts are published)."""
