@@ -47,7 +47,7 @@ def rules_problems(data: Any) -> list[str]:
     if not isinstance(data, dict):
         return ["top level must be a mapping"]
     lists = ("connectors", "admin1_words", "city_words", "titles", "given_names", "organizations",
-             "common_capitalized", "not_modifier_followers", "qualifiers", "facilities")
+             "common_capitalized", "not_modifier_followers", "qualifiers", "facilities", "institutions")
     for key in lists:
         value = data.get(key)
         if not isinstance(value, list) or not value:
@@ -85,6 +85,7 @@ class _Lexicon:
     not_modifier: frozenset[str]
     qualifiers: frozenset[str]
     facilities: frozenset[str]
+    institutions: frozenset[str]
     abbreviations: dict[str, tuple[str, str]]  # "Ky." -> ("US", "KY")
 
 
@@ -108,6 +109,8 @@ def _lexicon() -> _Lexicon:
         not_modifier=frozenset(data["not_modifier_followers"]),
         qualifiers=frozenset(data["qualifiers"]),
         facilities=frozenset(data["facilities"]),
+        institutions=frozenset(data["institutions"]) | frozenset(data["facilities"])
+        | frozenset(data["admin1_words"]) | frozenset(data["city_words"]),
         abbreviations=abbrevs,
     )
 
@@ -381,7 +384,7 @@ def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: frozen
     if c.single and c.text in surnames and c.prev_word.lower() not in _LOCATIVE and not big:
         return True
     nxt = c.next_word.rstrip(".,;:'’s")
-    if c.text.lower() in lex.given_names and nxt[:1].isupper() and nxt.lower() not in lex.common \
+    if c.text.lower() in lex.given_names and nxt[:1].isupper() and nxt.lower() not in lex.institutions \
             and re.match(r"\s[A-Z][a-z]+\b", text[c.end:c.end + 20]):
         following = key_of_tokens(folded_tokens(nxt))
         gaz = gazetteer()
@@ -400,7 +403,7 @@ def _prior(p: Place, key: str, gaz: Gazetteer) -> float:
     elif p.feature == "admin2":
         score = 4.5 if " " in key else 1.0
     else:
-        score = 1.2 * math.log10((p.population or 0) + 10) - 1.0
+        score = 1.6 * math.log10((p.population or 0) + 10) - 2.5
         if p.geonameid in gaz.capitals:
             score += 2.0  # "Washington", "Rome", "Damascus" in news mean the capital
     if key in gaz.main_names and p.geonameid in gaz.main_names[key]:
@@ -464,7 +467,7 @@ def _score(prior: float, p: Place, c: _Candidate, ctx: _Context) -> float:
             # Scaled by the country's share of the article: local news leans on it, world news less.
             share = weight / max(ctx.total(c.key), 1.0)
             bonus += (3.75 if strong else 2.25) * min(weight, 1.0) * (0.4 + 0.6 * share)
-    if cc and p.admin1_code and p.feature != "admin1":
+    if cc and p.admin1_code:
         bonus += 1.5 * min(ctx.division(cc, p.admin1_code, c.key), 2.0)
     if p.feature == "city":
         # A hamlet sharing a famous name needs more than "the same country was mentioned".
