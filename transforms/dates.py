@@ -263,7 +263,6 @@ _PAST = re.compile(rf"(?i)(?<![\w'])(?:{_alt(_LEX['past_cues'])})(?!\w)")
 _NOT_YEAR_BEFORE = frozenset(w.lower() for w in _LEX["not_year_preceders"])
 _YEAR_BEFORE = frozenset(w.lower() for w in _LEX["year_preceders"])
 _COUNT_NOUNS = frozenset(w.lower() for w in _LEX["count_nouns"])
-_PREV_WORD = re.compile(r"([^\s\d]+)\s*$")
 _NEXT_WORD = re.compile(r"^\s*([^\s]+)")
 _NUMBER_TOKEN = re.compile(r"[\d,.]+")
 _WORD_SPLIT = re.compile(r"[\s-]+")
@@ -271,6 +270,15 @@ _WORD_SPLIT = re.compile(r"[\s-]+")
 
 # ---------------------------------------------------------------------------------------------
 # Calendar helpers
+
+
+def _prev_word(text: str) -> str:
+    """The non-digit run of characters that ends `text` before trailing space ("" when it ends in a digit)."""
+    text = text.rstrip()
+    i = len(text)
+    while i and not text[i - 1].isspace() and not text[i - 1].isdigit():
+        i -= 1
+    return text[i:]
 
 
 def _iso_week(day: datetime.date) -> str:
@@ -379,7 +387,10 @@ class _Context:
 
     def _lead(self) -> str:
         """The few words of the same sentence right before the match: the clause that governs it."""
-        return self.text[max(self._sentence_start(), self.start - _TENSE_WINDOW) : self.start]
+        left = max(0, self.start - _TENSE_WINDOW)
+        for m in _SENTENCE_END.finditer(self.text, left, self.start):
+            left = m.end()
+        return self.text[left : self.start]
 
     def is_future(self) -> bool:
         """True when the clause leading to the match speaks about the future ("will meet on").
@@ -549,8 +560,8 @@ def _bare_month(m: re.Match[str], ctx: _Context) -> _Timex | None:
     rel = (m["rel"] or "").lower()
     if not rel and not m["mod"]:
         if name in _AMBIGUOUS_MONTHS:
-            prev = _PREV_WORD.search(ctx.before())
-            if not prev or prev.group(1) not in {"in", "since", "until", "till", "by", "of", "from",
+            prev = _prev_word(ctx.before())
+            if not prev or prev not in {"in", "since", "until", "till", "by", "of", "from",
                                                   "through", "during", "to", "before", "after",
                                                   "and", "or", "between", "last", "next", "this",
                                                   "early", "late", "mid", "end"}:
@@ -632,8 +643,8 @@ def _year_is_date(m: re.Match[str], ctx: _Context) -> bool:
     """Whether a bare 4-digit number reads as a year in its context."""
     year = int(m["y"])
     before = ctx.text[max(0, m.start() - 30) : m.start()]
-    prev = _PREV_WORD.search(before.lower())
-    prev_word = prev.group(1).strip("\"'(“") if prev else ""
+    prev = _prev_word(before.lower())
+    prev_word = prev.strip("\"'(“")
     if prev_word in _NOT_YEAR_BEFORE or before.rstrip().endswith(("©", "#", "$", "€", "£")):
         return False
     if re.search(r"(?i)(?:copyright|\(c\))\s*$", before):
@@ -802,8 +813,8 @@ def _span_duration(m: re.Match[str], ctx: _Context) -> _Timex | None:
     if base == "quarter" and ctx.after(4).lstrip().startswith("of"):
         return None  # "three-quarters of its food" is a fraction
     if n_text in {"a", "an"} and not m["q"]:
-        prev = _PREV_WORD.search(ctx.before(20))
-        if prev and prev.group(1) not in _FUNCTION_WORDS | {"than", "about", "nearly", "almost", "within"}:
+        prev = _prev_word(ctx.before(20))
+        if prev and prev not in _FUNCTION_WORDS | {"than", "about", "nearly", "almost", "within"}:
             return None  # "$1.76 a year", "four flights a week": a rate, not a duration
     if m["tail"] and "old" in m["tail"].lower() and _is_age(m, ctx):
         return None
@@ -918,8 +929,8 @@ def _is_reduced_relative(ctx: _Context) -> bool:
     following = _NEXT_TOKEN.match(ctx.text, ctx.end)
     if not following or (following.group(1) or "").lower() != "being":
         return False
-    prev = _PREV_WORD.search(ctx.before(30))
-    return prev is not None and prev.group(1).isalpha() and prev.group(1) not in _AUXILIARIES
+    prev = _prev_word(ctx.before(30))
+    return prev.isalpha() and prev not in _AUXILIARIES
 
 
 _FREQUENCY_ADJECTIVES = frozenset(["daily", "weekly", "hourly", "nightly"])
@@ -1069,8 +1080,8 @@ _SEASON_START = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}
 
 def _the_season(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`over the summer`, `into the early summer`: the latest such season, the next one when future."""
-    prev = _PREV_WORD.search(ctx.before(20))
-    if not prev or prev.group(1) not in _SEASON_PREPOSITIONS:
+    prev = _prev_word(ctx.before(20))
+    if not prev or prev not in _SEASON_PREPOSITIONS:
         return None  # "the fall in prices", "blamed the spring floods"
     code = _SEASONS[m["season"].lower()]
     if ctx.anchor is None:
@@ -1092,8 +1103,8 @@ def _year_end(m: re.Match[str], ctx: _Context) -> _Timex | None:
         return None  # "year-end net", "year-end bonus" describe a figure, they date nothing
     if ctx.anchor is None:
         return _Timex("DATE", "XXXX", True)
-    prev = _PREV_WORD.search(ctx.before(12))
-    shift = -1 if prev and prev.group(1) == "since" else 0
+    prev = _prev_word(ctx.before(12))
+    shift = -1 if prev and prev == "since" else 0
     return _Timex("DATE", f"{ctx.anchor.year + shift:04d}", True)
 
 
@@ -1268,45 +1279,15 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
 # Calendar span of a value
 
 
-def _value_span(value: str) -> tuple[datetime.date | None, datetime.date | None, str | None]:
-    """First day, last day and granularity of a DATE/TIME value (None where not a calendar span)."""
-    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
-    if m:
-        day = datetime.date(int(m[1]), int(m[2]), int(m[3]))
-        return day, day, "day"
-    m = re.fullmatch(r"(\d{4})-W(\d{2})(-WE)?", value)
-    if m:
-        monday = datetime.date.fromisocalendar(int(m[1]), int(m[2]), 1)
-        if m[3]:
-            return monday + datetime.timedelta(days=5), monday + datetime.timedelta(days=6), "week"
-        return monday, monday + datetime.timedelta(days=6), "week"
-    m = re.fullmatch(r"(\d{4})-(\d{2})", value)
-    if m:
-        year, month = int(m[1]), int(m[2])
-        nyear, nmonth = _add_months(year, month, 1)
-        return datetime.date(year, month, 1), datetime.date(nyear, nmonth, 1) - datetime.timedelta(days=1), "month"
-    m = re.fullmatch(r"(\d{4})-Q([1-4])", value)
-    if m:
-        year, quarter = int(m[1]), int(m[2])
-        nyear, nmonth = _add_months(year, 3 * quarter - 2, 3)
-        last = datetime.date(nyear, nmonth, 1) - datetime.timedelta(days=1)
-        return datetime.date(year, 3 * quarter - 2, 1), last, "quarter"
-    m = re.fullmatch(r"(\d{4})-H([12])", value)
-    if m:
-        year = int(m[1])
-        if m[2] == "1":
-            return datetime.date(year, 1, 1), datetime.date(year, 6, 30), None
-        return datetime.date(year, 7, 1), datetime.date(year, 12, 31), None
-    if re.fullmatch(r"\d{4}", value):
-        year = int(value)
-        return datetime.date(year, 1, 1), datetime.date(year, 12, 31), "year"
-    if re.fullmatch(r"\d{3}", value):
-        year = int(value) * 10
-        return datetime.date(max(year, 1), 1, 1), datetime.date(year + 9, 12, 31), "decade"
-    if re.fullmatch(r"\d{2}", value):
-        year = int(value) * 100
-        return datetime.date(max(year, 1), 1, 1), datetime.date(year + 99, 12, 31), "century"
-    shapes = (
+_DAY_VALUE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_WEEK_VALUE = re.compile(r"(\d{4})-W(\d{2})(-WE)?")
+_MONTH_VALUE = re.compile(r"(\d{4})-(\d{2})")
+_QUARTER_VALUE = re.compile(r"(\d{4})-Q([1-4])")
+_HALF_VALUE = re.compile(r"(\d{4})-H([12])")
+# values with unknown (X) parts still have a granularity
+_UNKNOWN_SHAPES = tuple(
+    (re.compile(shape), granularity)
+    for shape, granularity in (
         (r"[\dX]{4}-[\dX]{2}-[\dX]{2}.*|[\dX]{4}-WXX-\d", "day"),
         (r"[\dX]{4}-W[\dX]{2}(-WE)?", "week"),
         (r"[\dX]{4}-[\dX]{2}", "month"),
@@ -1315,8 +1296,49 @@ def _value_span(value: str) -> tuple[datetime.date | None, datetime.date | None,
         (r"[\dX]{3}", "decade"),
         (r"[\dX]{2}", "century"),
     )
-    for shape, granularity in shapes:
-        if re.fullmatch(shape, value):
+)
+
+
+def _value_span(value: str) -> tuple[datetime.date | None, datetime.date | None, str | None]:
+    """First day, last day and granularity of a DATE/TIME value (None where not a calendar span)."""
+    m = _DAY_VALUE.match(value)
+    if m:
+        day = datetime.date(int(m[1]), int(m[2]), int(m[3]))
+        return day, day, "day"
+    m = _WEEK_VALUE.fullmatch(value)
+    if m:
+        monday = datetime.date.fromisocalendar(int(m[1]), int(m[2]), 1)
+        if m[3]:
+            return monday + datetime.timedelta(days=5), monday + datetime.timedelta(days=6), "week"
+        return monday, monday + datetime.timedelta(days=6), "week"
+    m = _MONTH_VALUE.fullmatch(value)
+    if m:
+        year, month = int(m[1]), int(m[2])
+        nyear, nmonth = _add_months(year, month, 1)
+        return datetime.date(year, month, 1), datetime.date(nyear, nmonth, 1) - datetime.timedelta(days=1), "month"
+    m = _QUARTER_VALUE.fullmatch(value)
+    if m:
+        year, quarter = int(m[1]), int(m[2])
+        nyear, nmonth = _add_months(year, 3 * quarter - 2, 3)
+        last = datetime.date(nyear, nmonth, 1) - datetime.timedelta(days=1)
+        return datetime.date(year, 3 * quarter - 2, 1), last, "quarter"
+    m = _HALF_VALUE.fullmatch(value)
+    if m:
+        year = int(m[1])
+        if m[2] == "1":
+            return datetime.date(year, 1, 1), datetime.date(year, 6, 30), None
+        return datetime.date(year, 7, 1), datetime.date(year, 12, 31), None
+    if value.isdigit() and 2 <= len(value) <= 4:
+        if len(value) == 4:
+            year = int(value)
+            return datetime.date(year, 1, 1), datetime.date(year, 12, 31), "year"
+        if len(value) == 3:
+            year = int(value) * 10
+            return datetime.date(max(year, 1), 1, 1), datetime.date(year + 9, 12, 31), "decade"
+        year = int(value) * 100
+        return datetime.date(max(year, 1), 1, 1), datetime.date(year + 99, 12, 31), "century"
+    for shape, granularity in _UNKNOWN_SHAPES:
+        if shape.fullmatch(value):
             return None, None, granularity
     return None, None, None
 
@@ -1375,11 +1397,12 @@ _TRIGGER_SPECS: dict[object, tuple[list[str], tuple[str, ...], int]] = {
     _reference: ([w for w in _words(list(_REFERENCES)) if w not in _REFERENCE_STOP], (), 3),
     _set: ([*(_words([p])[0] for p in _SETS), "every", "each"], (), 0),
 }
-_Triggered = tuple[tuple[int, int], ...]  # (rule index, tokens back) pairs
+# (reach: the most tokens back any of them may start, ((rule index, tokens back), ...))
+_Triggered = tuple[int, tuple[tuple[int, int], ...]]
 
 
 def _trigger_tables() -> tuple[dict[str, _Triggered], dict[str, _Triggered]]:
-    """Lower-case trigger word -> rules it triggers, and digit shape -> rules it triggers."""
+    """Lower-case trigger word -> (reach, rules it triggers); the same for digit shapes."""
     by_word: dict[str, list[tuple[int, int]]] = {}
     by_shape: dict[str, list[tuple[int, int]]] = {}
     for index, (_, handler) in enumerate(_RULES):
@@ -1388,14 +1411,18 @@ def _trigger_tables() -> tuple[dict[str, _Triggered], dict[str, _Triggered]]:
             by_word.setdefault(word, []).append((index, back))
         for shape in shapes:
             by_shape.setdefault(shape, []).append((index, back))
-    return {w: tuple(r) for w, r in by_word.items()}, {k: tuple(r) for k, r in by_shape.items()}
+
+    def packed(rules_: list[tuple[int, int]]) -> _Triggered:
+        return max(back for _, back in rules_), tuple(rules_)
+
+    return {w: packed(r) for w, r in by_word.items()}, {k: packed(r) for k, r in by_shape.items()}
 
 
 _WORD_RULES, _SHAPE_RULES = _trigger_tables()
 
 
 def _automaton() -> Any:
-    """Aho-Corasick automaton over the lower-case trigger words, each with (length, rules)."""
+    """Aho-Corasick automaton over the lower-case trigger words, each with (length, triggered rules)."""
     automaton = ahocorasick.Automaton()
     for word, triggered in _WORD_RULES.items():
         automaton.add_word(word, (len(word), triggered))
@@ -1407,6 +1434,7 @@ _AUTOMATON = _automaton()
 _TOKEN = re.compile(r"[A-Za-z]+|\d+")
 _DIGIT_RUN = re.compile(r"\d+")
 _CLOCK_TAIL = re.compile(r"(?:[:.]\d\d)?\s*(?:[ap]\.m|[AP]\.M|[ap]m\b|[AP]M\b)")
+_CLOCK_NEXT = frozenset(":. \t\u00a0aApP")
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _CHARS_PER_TOKEN = 16  # how far back to look for the tokens a rule may start on (longest hedge: 13)
 
@@ -1417,13 +1445,6 @@ def _prefix_words() -> frozenset[str]:
 
 
 _PREFIX_WORDS = _prefix_words()
-
-
-def _token_starts(text: str, window: int, start: int, count: int) -> list[int]:
-    """Offsets of the last `count` tokens of text[window:start]."""
-    if not count:
-        return []
-    return [t.start() for t in _TOKEN.finditer(text, window, start)][-count:]
 
 
 def _digit_triggers(text: str) -> list[tuple[int, _Triggered]]:
@@ -1440,7 +1461,7 @@ def _digit_triggers(text: str) -> list[tuple[int, _Triggered]]:
             found.append((start - 1, _SHAPE_RULES["decade"]))  # "the '90s" starts at the apostrophe
         if after == "/" or after == "-":
             found.append((start, _SHAPE_RULES["numeric"]))
-        if size <= 2 and _CLOCK_TAIL.match(text, end):
+        if size <= 2 and after in _CLOCK_NEXT and _CLOCK_TAIL.match(text, end):
             found.append((start, _SHAPE_RULES["clock"]))
         if size == 1 and start and text[start - 1] == "Q":
             found.append((start - 1, _SHAPE_RULES["q"]))
@@ -1460,23 +1481,22 @@ def _rule_starts(text: str) -> dict[int, set[int]]:
             continue  # part of a longer word ("may" in "mayor", "day" in "holiday")
         triggers.append((start, triggered))
     starts: dict[int, set[int]] = {}
-    for start, triggered in triggers:
-        reach = max(back for _, back in triggered)
+    for start, (reach, triggered) in triggers:
         before: list[int] = []
         if reach:
-            window = max(0, start - _CHARS_PER_TOKEN * reach)
-            for token in reversed(_TOKEN.findall(text, window, start)[-reach:]):
-                if not (token[0].isdigit() or token.lower() in _PREFIX_WORDS):
+            tokens = [(t.start(), t.group()) for t in _TOKEN.finditer(lower, max(0, start - _CHARS_PER_TOKEN * reach), start)]
+            for offset, token in reversed(tokens[-reach:]):
+                if not (token in _PREFIX_WORDS or token[0].isdigit()):
                     break  # a match reaching further back would have to cover this word too
-                before.append(token)
-            before = _token_starts(text, window, start, len(before))
+                before.append(offset)
         for index, back in triggered:
             found = starts.get(index)
             if found is None:
-                found = starts[index] = set()
-            found.add(start)
+                found = starts[index] = {start}
+            else:
+                found.add(start)
             if back and before:
-                found.update(before[-back:])
+                found.update(before[:back])
     return starts
 
 
