@@ -190,7 +190,8 @@ def build_hostile_corpus(root: pathlib.Path, huge: bool = True) -> list[Case]:
     _write(root, "html/deep.html", b"<div>" * 20000 + b"deep" + b"</div>" * 20000)
     cases += [
         Case("html/no-body.html", "reject", "parse", "no_content", "head only"),
-        Case("html/only-nav.html", "reject", "parse", "no_content", "navigation links only"),
+        Case("html/only-nav.html", "reject", "transform", "no_content",
+             "navigation links only: extraction keeps the links, cleaning drops them"),
         Case("html/unclosed.html", "reject", "parse", "no_content", "5,000 unclosed tags"),
         Case("html/deep.html", "reject", "parse", "no_content", "20,000 nested divs"),
     ]
