@@ -137,7 +137,9 @@ def build() -> dict[str, Any]:
     cities = json.loads(src["cities500"].read_text(encoding="utf-8"))
     by_admin1: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     pop_admin1: Counter[tuple[str, str]] = Counter()
+    by_country: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for c in cities.values():
+        by_country[c["countrycode"]].append((c["latitude"], c["longitude"]))
         gid = int(c["geonameid"])
         add_place(gid, c["name"], "city", c["countrycode"], c.get("admin1code") or None,
                   c["latitude"], c["longitude"], int(c.get("population") or 0))
@@ -164,6 +166,8 @@ def build() -> dict[str, Any]:
         if c.get("capital") and (iso, c["capital"]) in city_by_name:
             capitals.add(city_by_name[(iso, c["capital"])][1])
         latlng = fixes.get(iso) or info.get("latlng")
+        if (not latlng or len(latlng) != 2) and by_country.get(iso):
+            latlng = list(_robust_centre(by_country[iso]))  # small territories countryinfo lacks
         if not latlng or len(latlng) != 2:
             continue
         gid = int(c["geonameid"])
