@@ -1,0 +1,370 @@
+"""Run the expectation suites on a batch of warehouse rows and summarize what failed.
+
+The GX context is ephemeral and created once per process. Each table is validated as a pandas frame: its
+schema columns plus the derived check columns declared in `expectations.suites.CHECKS`, computed here from
+the batch and, for rows the batch refers to but does not contain, from `context_tables`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import html
+import json
+import os
+import pathlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from warehouse.schemas import (
+    ARTICLES,
+    DATE_MENTIONS,
+    LOCATION_MENTIONS,
+    PARAGRAPHS,
+    PLACES,
+    QUANTITY_MENTIONS,
+    REMOVED_LINES,
+    TABLES,
+)
+
+MAX_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class FailedExpectation:
+    """One expectation that failed on one table, with up to `MAX_EXAMPLES` failing rows."""
+
+    table: str
+    expectation: str
+    unexpected_count: int
+    examples: list[dict]
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Outcome of validating a batch: overall success, the failures, and GX's per-table results as JSON."""
+
+    success: bool
+    failures: list[FailedExpectation]
+    results: dict
+    n_expectations: int
+
+    def message(self) -> str:
+        """A readable account of the failures, for the CLI and logs."""
+        if self.success:
+            return f"validation passed ({self.n_expectations} expectations)"
+        lines = [f"validation failed: {len(self.failures)} of {self.n_expectations} expectations"]
+        for f in self.failures:
+            lines.append(f"  {f.table}: {f.expectation}: {f.unexpected_count} unexpected")
+            lines.extend(f"    e.g. {_json_text(row)}" for row in f.examples)
+        return "\n".join(lines)
+
+
+Frame = pa.Table | pd.DataFrame
+
+
+@functools.cache
+def _batch_definitions() -> dict[str, Any]:
+    """One whole-dataframe batch definition per table, on an ephemeral context made once per process."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no network here; GX reads this at import
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("broadsheet")
+    return {name: source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("batch") for name in TABLES}
+
+
+def _frame(rows: Frame) -> pd.DataFrame:
+    """A pandas copy of `rows` (pyarrow tables converted) that derived columns can be added to."""
+    if isinstance(rows, pa.Table):
+        return rows.to_pandas()
+    return rows.copy()
+
+
+def _combined(name: str, tables: dict[str, pd.DataFrame], context: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+    """The batch's rows of table `name` followed by the context's rows whose key the batch lacks; None if neither."""
+    parts = [t for t in (tables.get(name), context.get(name)) if t is not None]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    key = list(TABLES[name].key)
+    return pd.concat(parts, ignore_index=True).drop_duplicates(subset=key, keep="first")
+
+
+def _lookup(parent: pd.DataFrame | None, key: str, values: Iterable[str]) -> dict[str, Any]:
+    """Map key -> value of the parent's `values` column(s); empty when there is no parent table."""
+    if parent is None or parent.empty:
+        return {}
+    cols = list(values)
+    if len(cols) == 1:
+        return dict(zip(parent[key], parent[cols[0]], strict=True))
+    return dict(zip(parent[key], zip(*(parent[c] for c in cols), strict=True), strict=True))
+
+
+def _or_none(flags: list[bool | None]) -> pd.Series:
+    """A check column: True, False, or None where the check does not apply (GX skips nulls)."""
+    return pd.Series(flags, dtype="object")
+
+
+def _article_checks(df: pd.DataFrame, paras: pd.DataFrame | None) -> None:
+    from expectations import suites as s
+
+    ids, n_par = df[ARTICLES.key[0]].tolist(), df["n_paragraphs"].tolist()
+    if paras is None:
+        df[s.ARTICLE_HAS_PARAGRAPH.column] = _or_none([None] * len(df))
+        df[s.ARTICLE_PARAGRAPH_COUNT.column] = _or_none([None] * len(df))
+    else:
+        counts = paras.groupby("article_id").size().to_dict()
+        df[s.ARTICLE_HAS_PARAGRAPH.column] = _or_none([counts.get(a, 0) > 0 for a in ids])
+        df[s.ARTICLE_PARAGRAPH_COUNT.column] = _or_none([counts.get(a, 0) == n for a, n in zip(ids, n_par, strict=True)])
+    df[s.ARTICLE_N_CHARS.column] = _or_none([
+        None if t is None or n is None else len(t) == n for t, n in zip(df["text"], df["n_chars"], strict=True)])
+    slack = s.TIMEZONE_SLACK
+    df[s.ARTICLE_NOT_AFTER_INGESTION.column] = _or_none([
+        None if pd.isna(p) or pd.isna(i) else p <= (i + slack).date()
+        for p, i in zip(df["published_date"], df["ingested_at"], strict=True)])
+
+
+def _paragraph_checks(df: pd.DataFrame, arts: pd.DataFrame | None) -> None:
+    from expectations import suites as s
+
+    texts = _lookup(arts, ARTICLES.key[0], ["text"])
+    exists, matches = [], []
+    for a, t, cs, ce in zip(df["article_id"], df["text"], df["char_start"], df["char_end"], strict=True):
+        body = texts.get(a)
+        exists.append(body is not None)
+        matches.append(None if body is None or pd.isna(cs) or pd.isna(ce) else body[int(cs):int(ce)] == t)
+    df[s.PARAGRAPH_ARTICLE_EXISTS.column] = _or_none(exists)
+    df[s.PARAGRAPH_TEXT_MATCHES.column] = _or_none(matches)
+
+
+def _removed_line_checks(df: pd.DataFrame, arts: pd.DataFrame | None) -> None:
+    from expectations import suites as s
+
+    known = set() if arts is None else set(arts[ARTICLES.key[0]])
+    df[s.REMOVED_LINE_ARTICLE_EXISTS.column] = _or_none([a in known for a in df["article_id"]])
+
+
+def _mention_checks(df: pd.DataFrame, name: str, paras: pd.DataFrame | None) -> None:
+    from expectations import suites as s
+
+    parents = _lookup(paras, PARAGRAPHS.key[0], ["article_id", "text"])
+    exists, same, inside, matches = [], [], [], []
+    for pid, aid, cs, ce, text in zip(df["paragraph_id"], df["article_id"], df["char_start"], df["char_end"],
+                                      df["text"], strict=True):
+        parent = parents.get(pid)
+        exists.append(parent is not None)
+        if parent is None or pd.isna(cs) or pd.isna(ce):
+            same.append(None if parent is None else parent[0] == aid)
+            inside.append(None)
+            matches.append(None)
+            continue
+        cs, ce = int(cs), int(ce)
+        same.append(parent[0] == aid)
+        ok = 0 <= cs < ce <= len(parent[1])
+        inside.append(ok)
+        matches.append(parent[1][cs:ce] == text if ok else None)
+    exists_c, same_c, inside_c, match_c = s.MENTION_CHECKS[name]
+    df[exists_c.column] = _or_none(exists)
+    df[same_c.column] = _or_none(same)
+    df[inside_c.column] = _or_none(inside)
+    df[match_c.column] = _or_none(matches)
+
+
+def _place_checks(df: pd.DataFrame, places: pd.DataFrame | None) -> None:
+    from expectations import suites as s
+
+    known = None if places is None else set(places[PLACES.key[0]].dropna().astype("int64"))
+    df[s.LOCATION_PLACE_EXISTS.column] = _or_none([
+        None if known is None or pd.isna(g) else int(g) in known for g in df["geonameid"]])
+
+
+def _with_checks(name: str, df: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                 context: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """`df` with the derived check columns of table `name` added (in place; `df` is our own copy)."""
+    if name == ARTICLES.name:
+        _article_checks(df, _combined(PARAGRAPHS.name, tables, context))
+    elif name == PARAGRAPHS.name:
+        _paragraph_checks(df, _combined(ARTICLES.name, tables, context))
+    elif name == REMOVED_LINES.name:
+        _removed_line_checks(df, _combined(ARTICLES.name, tables, context))
+    elif name in (DATE_MENTIONS.name, QUANTITY_MENTIONS.name, LOCATION_MENTIONS.name):
+        _mention_checks(df, name, _combined(PARAGRAPHS.name, tables, context))
+        if name == LOCATION_MENTIONS.name:
+            _place_checks(df, _combined(PLACES.name, tables, context))
+    return df
+
+
+def _readable(config: dict) -> str:
+    """`expect_x(col_a, col_b)` from an expectation's JSON config."""
+    kwargs = config.get("kwargs", {})
+    cols = kwargs.get("column_list") or [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
+    if not cols and "column_set" in kwargs:
+        cols = ["<columns>"]
+    return f"{config['type']}({', '.join(cols)})"
+
+
+def _json_value(value: Any) -> Any:
+    """A JSON-friendly version of one cell."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return None if isinstance(value, float) and value != value else value
+    if isinstance(value, (datetime.date, datetime.datetime, pd.Timestamp)):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return _json_value(value.item())
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    return str(value)
+
+
+def _json_text(row: dict) -> str:
+    return json.dumps(row, ensure_ascii=False, default=str)[:400]
+
+
+def _examples(df: pd.DataFrame, name: str, result: dict, config: dict, evidence: dict[str, tuple[str, ...]]) -> list[dict]:
+    """Up to MAX_EXAMPLES failing rows: key columns, the expectation's columns and the check's evidence."""
+    kwargs = config.get("kwargs", {})
+    column = kwargs.get("column")
+    cols = [*TABLES[name].key]
+    for c in [*(kwargs.get("column_list") or []), column, kwargs.get("column_A"), kwargs.get("column_B"),
+              *evidence.get(column or "", ())]:
+        if c and c in df.columns and c not in cols:
+            cols.append(c)
+    index = [i for i in result.get("partial_unexpected_index_list") or [] if isinstance(i, int)]
+    rows = []
+    for i in index[:MAX_EXAMPLES]:
+        rows.append({c: _truncated(_json_value(df.at[i, c])) for c in cols})
+    return rows
+
+
+def _truncated(value: Any, limit: int = 200) -> Any:
+    """Long texts (article bodies) cut so an example stays readable."""
+    return value[:limit] + "..." if isinstance(value, str) and len(value) > limit else value
+
+
+def validate_tables(tables: dict[str, Frame], *, context_tables: dict[str, Frame] | None = None,
+                    now: datetime.datetime | None = None) -> ValidationReport:
+    """Run every table's suite on a batch.
+
+    Args:
+        tables: table name -> the batch's rows (any subset of `warehouse.schemas.TABLES`).
+        context_tables: rows the batch refers to but does not contain (the published articles, paragraphs
+            or places); a batch's own rows win over context rows with the same key.
+        now: the ingestion time, the upper bound for `articles.published_date` (one day of slack).
+
+    Returns:
+        A ValidationReport: success, the failed expectations with example rows, GX's results per table.
+    """
+    from expectations import suites as s
+
+    unknown = set(tables) - set(TABLES)
+    if unknown:
+        raise ValueError(f"unknown tables: {sorted(unknown)}")
+    frames = {name: _frame(rows) for name, rows in tables.items()}
+    context = {name: _frame(rows) for name, rows in (context_tables or {}).items()}
+    definitions = _batch_definitions()
+    failures: list[FailedExpectation] = []
+    results: dict[str, Any] = {}
+    n_expectations = 0
+    for name in TABLES:
+        if name not in frames:
+            continue
+        df = frames[name].reset_index(drop=True)
+        df = _with_checks(name, df.copy(), frames, context)
+        suite = s.SUITES[name](now)
+        evidence = {c.column: c.evidence for c in s.CHECKS.get(name, ())}
+        batch = definitions[name].get_batch(batch_parameters={"dataframe": df})
+        outcome = batch.validate(suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20})
+        as_json = outcome.to_json_dict()
+        n_expectations += len(as_json["results"])
+        for r in as_json["results"]:
+            if r["success"]:
+                continue
+            config, result = r["expectation_config"], r.get("result") or {}
+            label = _readable(config)
+            if config.get("description"):
+                label += f": {config['description']}"
+            if r.get("exception_info", {}).get("raised_exception"):
+                label += f" (error: {r['exception_info'].get('exception_message')})"
+            failures.append(FailedExpectation(name, label, int(result.get("unexpected_count") or 0),
+                                              _examples(df, name, result, config, evidence)))
+        results[name] = json.loads(json.dumps(_json_value(as_json)))
+    return ValidationReport(not failures, failures, results, n_expectations)
+
+
+_STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0}
+td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top;font-size:90%}
+.ok{color:#176b2c}.bad{color:#b00020;font-weight:bold}code{background:#f4f4f4;padding:0 .2em}"""
+
+
+def _cell(value: Any) -> str:
+    return html.escape(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _table_section(name: str, result: dict, failures: list[FailedExpectation]) -> str:
+    rows = []
+    for r in result.get("results", []):
+        config = r["expectation_config"]
+        status = '<span class="ok">passed</span>' if r["success"] else '<span class="bad">FAILED</span>'
+        res = r.get("result") or {}
+        rows.append(f"<tr><td>{status}</td><td><code>{_cell(_readable(config))}</code></td>"
+                    f"<td>{_cell(config.get('description') or '')}</td>"
+                    f"<td>{_cell(res.get('unexpected_count', ''))}</td><td>{_cell(res.get('element_count', ''))}</td></tr>")
+    parts = [f'<h2 id="{html.escape(name)}">{html.escape(name)}</h2>',
+             "<table><tr><th>status</th><th>expectation</th><th>rule</th><th>unexpected</th><th>rows</th></tr>",
+             *rows, "</table>"]
+    for f in failures:
+        parts.append(f"<h3>{_cell(f.expectation)}: {f.unexpected_count} unexpected</h3>")
+        if f.examples:
+            cols = list(f.examples[0])
+            parts.append("<table><tr>" + "".join(f"<th>{_cell(c)}</th>" for c in cols) + "</tr>")
+            parts.extend("<tr>" + "".join(f"<td>{_cell(e.get(c))}</td>" for c in cols) + "</tr>" for e in f.examples)
+            parts.append("</table>")
+    return "\n".join(parts)
+
+
+def build_data_docs(report: ValidationReport, out_dir: str) -> str:
+    """Write a self-contained HTML summary of `report` (plus `results.json`) into out_dir; returns the index path.
+
+    Args:
+        report: the outcome of `validate_tables`.
+        out_dir: directory to write into (created if missing).
+
+    Returns:
+        Path of the written `index.html`.
+    """
+    out = pathlib.Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    by_table: dict[str, list[FailedExpectation]] = {}
+    for f in report.failures:
+        by_table.setdefault(f.table, []).append(f)
+    verdict = ('<p class="ok">All expectations passed.</p>' if report.success else
+               f'<p class="bad">{len(report.failures)} of {report.n_expectations} expectations failed.</p>')
+    toc = " | ".join(f'<a href="#{html.escape(n)}">{html.escape(n)}</a>' for n in report.results)
+    body = "\n".join(_table_section(n, r, by_table.get(n, [])) for n, r in report.results.items())
+    page = (f'<!doctype html><html><head><meta charset="utf-8"><title>Broadsheet validation</title>'
+            f"<style>{_STYLE}</style></head><body><h1>Broadsheet validation</h1>{verdict}<p>{toc}</p>"
+            f"{body}</body></html>")
+    index = out / "index.html"
+    _write_atomic(index, page)
+    _write_atomic(out / "results.json", json.dumps(report.results, ensure_ascii=False, indent=1))
+    return str(index)
+
+
+def _write_atomic(path: pathlib.Path, text: str) -> None:
+    """Write via a temporary name so a reader never sees half a page."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
