@@ -256,10 +256,43 @@ _TENSE_SLACK_DAYS = 14
 # News mostly reports the past: without a future cue a date ahead of the anchor counts as farther away.
 _FORWARD_WEIGHT = 1.5
 _SENTENCE_END = re.compile(r"[.!?;][\"'”’)\]]*\s+|\n")
-_FUTURE = re.compile(rf"(?i)(?<![\w'])(?:{_alt(_LEX['future_cues'])})(?!\w)")
+# Tense cues are matched on the lead's words (a regex alternation of ~40 phrases cost more than the
+# rest of a match's resolution): phrases are word tuples, looked up at every word of the lead.
+_TENSE_WORD = re.compile(r"[a-z']+")
+_FUTURE_CUES = frozenset(tuple(_TENSE_WORD.findall(cue.lower())) for cue in _LEX["future_cues"])
+_PAST_CUES = frozenset(tuple(_TENSE_WORD.findall(cue.lower())) for cue in _LEX["past_cues"])
+_FRAMING_WORDS = frozenset(["was", "were", "had"])
+
+
+def _cue_index() -> dict[str, tuple[tuple[tuple[str, ...], bool, bool], ...]]:
+    """First word of a cue -> (cue words, is a future cue, is a past cue) for every cue starting with it."""
+    index: dict[str, list[tuple[tuple[str, ...], bool, bool]]] = {}
+    for cue in _FUTURE_CUES | _PAST_CUES:
+        index.setdefault(cue[0], []).append((cue, cue in _FUTURE_CUES, cue in _PAST_CUES))
+    return {word: tuple(cues) for word, cues in index.items()}
+
+
+_CUES_BY_FIRST_WORD = _cue_index()
+
+
+def _tense_cues(lead: str) -> tuple[bool, bool, bool]:
+    """(future cue not framed in the past, any future cue, past cue) among the words of a lead."""
+    words = _TENSE_WORD.findall(lead.lower())
+    future = any_future = past = False
+    for i, word in enumerate(words):
+        for cue, is_future, is_past in _CUES_BY_FIRST_WORD.get(word, ()):
+            if len(cue) > 1 and tuple(words[i : i + len(cue)]) != cue:
+                continue
+            if is_future:
+                any_future = True
+                # "had been scheduled to", "was due to": a plan seen from the past
+                framed = (i and words[i - 1] in _FRAMING_WORDS) or words[max(0, i - 2) : i] == ["had", "been"]
+                future = future or not framed
+            past = past or is_past
+    return future, any_future, past
+
+
 _OPEN_END = re.compile(r"(?<![\w'])(?:to|until|till|through)\s+$")
-_PAST_FRAME = re.compile(r"(?i)(?<![\w'])(?:had\s+been|was|were|had)\s+$")
-_PAST = re.compile(rf"(?i)(?<![\w'])(?:{_alt(_LEX['past_cues'])})(?!\w)")
 _NOT_YEAR_BEFORE = frozenset(w.lower() for w in _LEX["not_year_preceders"])
 _YEAR_BEFORE = frozenset(w.lower() for w in _LEX["year_preceders"])
 _COUNT_NOUNS = frozenset(w.lower() for w in _LEX["count_nouns"])
@@ -363,13 +396,15 @@ def _duration(value: float | None, unit_word: str) -> str:
 class _Context:
     """What a rule may consult: the paragraph, the anchor and the tense around a match."""
 
-    __slots__ = ("anchor", "end", "start", "text")
+    __slots__ = ("anchor", "end", "lead", "start", "tense", "text")
 
     def __init__(self, text: str, anchor: datetime.date | None, start: int, end: int) -> None:
         self.text = text
         self.anchor = anchor
         self.start = start
         self.end = end
+        self.lead: str | None = None
+        self.tense: tuple[bool, bool, bool] | None = None
 
     def sentence(self) -> str:
         """The sentence holding the match, with the match itself left out."""
@@ -387,10 +422,12 @@ class _Context:
 
     def _lead(self) -> str:
         """The few words of the same sentence right before the match: the clause that governs it."""
-        left = max(0, self.start - _TENSE_WINDOW)
-        for m in _SENTENCE_END.finditer(self.text, left, self.start):
-            left = m.end()
-        return self.text[left : self.start]
+        if self.lead is None:
+            left = max(0, self.start - _TENSE_WINDOW)
+            for m in _SENTENCE_END.finditer(self.text, left, self.start):
+                left = m.end()
+            self.lead = self.text[left : self.start]
+        return self.lead
 
     def is_future(self) -> bool:
         """True when the clause leading to the match speaks about the future ("will meet on").
@@ -398,13 +435,18 @@ class _Context:
         A cue framed in the past ("had been scheduled to", "was due to") looked forward from a past
         moment: the plan's date is usually already behind the anchor, so it does not count.
         """
-        lead = self._lead()
-        return any(_PAST_FRAME.search(lead, 0, cue.start()) is None for cue in _FUTURE.finditer(lead))
+        return self._tense()[0]
 
     def is_past(self) -> bool:
         """True when the clause leading to the match has a past-tense cue and no future cue."""
-        lead = self._lead()
-        return _PAST.search(lead) is not None and _FUTURE.search(lead) is None
+        _, any_future, past = self._tense()
+        return past and not any_future
+
+    def _tense(self) -> tuple[bool, bool, bool]:
+        """(unframed future cue, any future cue, past cue) in the lead, computed once per match."""
+        if self.tense is None:
+            self.tense = _tense_cues(self._lead())
+        return self.tense
 
     def before(self, chars: int = 40) -> str:
         """Lower-cased text just before the match."""
@@ -1389,7 +1431,7 @@ _TRIGGER_SPECS: dict[object, tuple[list[str], tuple[str, ...], int]] = {
     _season: (list(_SEASONS), (), 3),
     _spelled_year_groups: (_NUMBER_WORDS, (), 3),
     _weekend: (["weekend"], (), 1),
-    _holiday: ([_words([name])[0] for name in _HOLIDAYS], (), 1),
+    _holiday: ([max(_words([name]), key=len) for name in _HOLIDAYS], (), 3),
     _the_year: (["year"], (), 2),
     _that_year: (["year"], (), 4),
     _the_season: (list(_SEASONS), (), 3),
@@ -1421,11 +1463,17 @@ def _trigger_tables() -> tuple[dict[str, _Triggered], dict[str, _Triggered]]:
 _WORD_RULES, _SHAPE_RULES = _trigger_tables()
 
 
+# Month, weekday and holiday names only match capitalized ("may", "march", "sun" are words), so a
+# lower-case occurrence of a word that triggers nothing else is skipped.
+_CAPITALIZED_RULES = frozenset([_abs_day, _month_day, _month_year, _month_rel_year, _bare_month, _weekday, _holiday])
+
+
 def _automaton() -> Any:
     """Aho-Corasick automaton over the lower-case trigger words, each with (length, triggered rules)."""
     automaton = ahocorasick.Automaton()
     for word, triggered in _WORD_RULES.items():
-        automaton.add_word(word, (len(word), triggered))
+        capital = all(_RULES[index][1] in _CAPITALIZED_RULES for index, _ in triggered[1])
+        automaton.add_word(word, (len(word), capital, triggered))
     automaton.make_automaton()
     return automaton
 
@@ -1444,7 +1492,10 @@ def _prefix_words() -> frozenset[str]:
     return frozenset(w for pattern, _ in _RULES for w in re.findall(r"[a-z]+", pattern.pattern.lower()))
 
 
+_RULE_WORDS = tuple(frozenset(re.findall(r"[a-z]+", pattern.pattern.lower())) for pattern, _ in _RULES)
 _PREFIX_WORDS = _prefix_words()
+_REVERSED_PREFIX_WORDS = frozenset(w[::-1] for w in _PREFIX_WORDS)
+_REVERSED_TOKEN = re.compile(r"[^A-Za-z\d]{0,%d}([a-z]+|\d+)" % 16)
 
 
 def _digit_triggers(text: str) -> list[tuple[int, _Triggered]]:
@@ -1475,20 +1526,28 @@ def _rule_starts(text: str) -> dict[int, set[int]]:
         lower = text.encode("ascii", "replace").decode("ascii").lower()
     last = len(text) - 1
     triggers = _digit_triggers(text)
-    for end, (size, triggered) in _AUTOMATON.iter(lower):
+    for end, (size, capital, triggered) in _AUTOMATON.iter(lower):
         start = end - size + 1
         if (start and lower[start - 1] in _LETTERS) or (end < last and lower[end + 1] in _LETTERS):
             continue  # part of a longer word ("may" in "mayor", "day" in "holiday")
+        if capital and text[start].islower():
+            continue
         triggers.append((start, triggered))
     starts: dict[int, set[int]] = {}
+    reverse = ""
     for start, (reach, triggered) in triggers:
-        before: list[int] = []
+        before: list[tuple[int, str]] = []
         if reach:
-            tokens = [(t.start(), t.group()) for t in _TOKEN.finditer(lower, max(0, start - _CHARS_PER_TOKEN * reach), start)]
-            for offset, token in reversed(tokens[-reach:]):
-                if not (token in _PREFIX_WORDS or token[0].isdigit()):
+            # walk back over the words a match could start on, reading the reversed text forwards
+            if not reverse:
+                reverse = lower[::-1]
+            at = last + 1 - start
+            while len(before) < reach:
+                m = _REVERSED_TOKEN.match(reverse, at)
+                if m is None or m.group(1) not in _REVERSED_PREFIX_WORDS and not m.group(1)[0].isdigit():
                     break  # a match reaching further back would have to cover this word too
-                before.append(offset)
+                at = m.end()
+                before.append((last + 1 - at, m.group(1)[::-1]))
         for index, back in triggered:
             found = starts.get(index)
             if found is None:
@@ -1496,7 +1555,12 @@ def _rule_starts(text: str) -> dict[int, set[int]]:
             else:
                 found.add(start)
             if back and before:
-                found.update(before[:back])
+                # only as far back as every word on the way is one this rule's pattern spells out
+                own = _RULE_WORDS[index]
+                for offset, token in before[:back]:
+                    if token not in own and token[:-1] not in own and not token[0].isdigit():  # "years"
+                        break
+                    found.add(offset)
     return starts
 
 
