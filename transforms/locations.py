@@ -397,7 +397,7 @@ def _prior(p: Place, key: str, gaz: Gazetteer) -> float:
     if p.feature == "country":
         score = 11.0
     elif p.feature == "admin1":
-        score = 5.0  # below a same-named city of 100k+ ("Kaliningrad", "Geneva") unless "province" follows
+        score = 6.5
     elif p.feature in ("region", "physical"):
         score = 6.0
     elif p.feature == "admin2":
@@ -497,7 +497,12 @@ def _shortlist(key: str) -> tuple[tuple[float, Place], ...]:
     list keeps names like "Springfield" (hundreds of towns) cheap.
     """
     gaz = gazetteer()
-    scored = [(_prior(gaz.places[g], key, gaz), gaz.places[g]) for g in gaz.names[key]] if key in gaz.names else []
+    places = [gaz.places[g] for g in gaz.names[key]] if key in gaz.names else []
+    # A division named after its main city ("Kaliningrad", "Geneva", "Deir ez-Zor"): the bare
+    # name means the city unless a feature word follows (that bonus comes later).
+    city_seats = {(p.country_code, p.admin1_code) for p in places if p.feature == "city" and (p.population or 0) >= 50_000}
+    scored = [(_prior(p, key, gaz) - (2.5 if p.feature == "admin1" and (p.country_code, p.admin1_code) in city_seats else 0.0), p)
+              for p in places]
     scored.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
     return tuple(scored[:_MAX_SCORED])
 
