@@ -7,11 +7,12 @@ The conventions (spans, tense cues, year rollover, publication-date inference) a
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick
 
@@ -42,9 +43,8 @@ class DateMention:
     anchor_date: datetime.date | None
 
 
-@dataclass(frozen=True, slots=True)
-class _Timex:
-    """A normalized value before it is placed at its offsets."""
+class _Timex(NamedTuple):
+    """A normalized value before it is placed at its offsets (a tuple: rules make many of them)."""
 
     timex_type: str
     value: str
@@ -97,6 +97,10 @@ def _holiday_rule_ok(rule: Any) -> bool:
     return len(rule) == 4 and 1 <= rule[1] <= 7 and rule[2] in {-1, 1, 2, 3, 4, 5} and 1 <= rule[3] <= 28
 
 
+_UNIT_CODE = re.compile(r"[SMHDWYQ]|DE|CE|W2")
+_SET_CODE = re.compile(r"PT?\d+[SMHDWYQ]")
+
+
 def validate_rules(data: Any) -> list[str]:
     """Problems in a parsed `dates.yaml` (an empty list means it is valid).
 
@@ -140,7 +144,7 @@ def validate_rules(data: Any) -> list[str]:
         if name not in data["units"]:
             problems.append(f"time_units: {name!r} is not a unit")
     for name, code in data["units"].items():
-        if not re.fullmatch(r"[SMHDWYQ]|DE|CE|W2", str(code)):
+        if not _UNIT_CODE.fullmatch(str(code)):
             problems.append(f"units.{name}: {code!r} is not a TIMEX3 unit")
     for name, code in data["parts_of_day"].items():
         if code not in {"MO", "AF", "EV", "NI", "DT"}:
@@ -152,7 +156,7 @@ def validate_rules(data: Any) -> list[str]:
         if code not in _TIMEX_TOKENS:
             problems.append(f"references.{name}: {code!r} is not a reference token")
     for name, code in data["sets"].items():
-        if not re.fullmatch(r"PT?\d+[SMHDWYQ]", str(code)):
+        if not _SET_CODE.fullmatch(str(code)):
             problems.append(f"sets.{name}: {code!r} is not a TIMEX3 period")
     for name, rule in data["holidays"].items():
         if not _holiday_rule_ok(rule):
@@ -255,6 +259,12 @@ _TENSE_WINDOW = 40
 _TENSE_SLACK_DAYS = 14
 # News mostly reports the past: without a future cue a date ahead of the anchor counts as farther away.
 _FORWARD_WEIGHT = 1.5
+_SPACES = re.compile(r"\s+")
+_NON_DIGITS = re.compile(r"\D")
+_NAME_AFTER = re.compile(r"\s+[A-Z][a-z]")
+_LOWER_WORD_AFTER = re.compile(r"\s+[a-z]")
+_COPYRIGHT_END = re.compile(r"(?i)(?:copyright|\(c\))\s*$")
+_OH = re.compile(r"^oh[\s-]")
 _SENTENCE_END = re.compile(r"[.!?;][\"'”’)\]]*\s+|\n")
 # Tense cues are matched on the lead's words (a regex alternation of ~40 phrases cost more than the
 # rest of a match's resolution): phrases are word tuples, looked up at every word of the lead.
@@ -535,7 +545,7 @@ def _day_number(token: str) -> int:
     token = token.lower()
     if token in _ORDINALS:
         return _ORDINALS[token]
-    return int(re.sub(r"\D", "", token))
+    return int(_NON_DIGITS.sub("", token))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -608,7 +618,7 @@ def _bare_month(m: re.Match[str], ctx: _Context) -> _Timex | None:
                                                   "and", "or", "between", "last", "next", "this",
                                                   "early", "late", "mid", "end"}:
                 return None
-        if ctx.after(3).startswith("'s") is False and re.match(r"\s+[A-Z][a-z]", ctx.text[ctx.end : ctx.end + 3]):
+        if ctx.after(3).startswith("'s") is False and _NAME_AFTER.match(ctx.text, ctx.end, ctx.end + 3):
             # "June Carter", "August Wilson": a capitalized word after a bare month is a name
             return None
     return _Timex("DATE", _resolve_month(_MONTHS[name], ctx, rel), ctx.anchor is not None)
@@ -630,7 +640,7 @@ def _weekday(m: re.Match[str], ctx: _Context) -> _Timex | None:
 
 def _deictic_day(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`today`, `yesterday`, `tomorrow`, `tonight`, `last night`, `this morning`, `yesterday afternoon`."""
-    word = re.sub(r"\s+", " ", m["word"].lower())
+    word = _SPACES.sub(" ", m["word"].lower())
     offsets = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1, "last night": -1,
                "this morning": 0, "this afternoon": 0, "this evening": 0,
                "the day before yesterday": -2, "the day after tomorrow": 2}
@@ -689,7 +699,7 @@ def _year_is_date(m: re.Match[str], ctx: _Context) -> bool:
     prev_word = prev.strip("\"'(“")
     if prev_word in _NOT_YEAR_BEFORE or before.rstrip().endswith(("©", "#", "$", "€", "£")):
         return False
-    if re.search(r"(?i)(?:copyright|\(c\))\s*$", before):
+    if _COPYRIGHT_END.search(before):
         return False
     nxt = _NEXT_WORD.search(ctx.text[m.end() : m.end() + 30].lower())
     next_word = nxt.group(1).strip(".,;:!?\"')") if nxt else ""
@@ -860,7 +870,7 @@ def _span_duration(m: re.Match[str], ctx: _Context) -> _Timex | None:
             return None  # "$1.76 a year", "four flights a week": a rate, not a duration
     if m["tail"] and "old" in m["tail"].lower() and _is_age(m, ctx):
         return None
-    lead = re.sub(r"\s+", " ", ((m["q"] or "") + " " + n_text).lower()).strip()
+    lead = _SPACES.sub(" ", ((m["q"] or "") + " " + n_text).lower()).strip()
     if lead.endswith("recent") or lead in {"the past few", "the last few", "the past several", "the last several"}:
         return _Timex("DATE", "PAST_REF", False)  # TimeML: "recent weeks" points at the past, not a length
     if lead.endswith("coming"):
@@ -888,7 +898,7 @@ def _is_adjective(ctx: _Context) -> bool:
     """Whether the match sits before a noun ("quarterly dividend", "daily newspaper")."""
     word = _NEXT_TOKEN.match(ctx.text, ctx.end)
     following = (word.group(1) or "") if word else ""
-    if not following or re.match(r"[ \t]", ctx.text[ctx.end : ctx.end + 1]) is None:
+    if not following or ctx.text[ctx.end : ctx.end + 1] not in (" ", "\t"):
         return False
     # a capitalized word after it is a name ("the party daily Granma", "The Daily Example")
     return following[0].isupper() or following not in _FUNCTION_WORDS
@@ -901,7 +911,7 @@ def _bare_plural(m: re.Match[str], ctx: _Context) -> _Timex | None:
 
 def _quarter(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`the third quarter`, `third-quarter`, `the fourth quarter of 2017`, `Q3 2018`, `last quarter`."""
-    number = _ORDINALS.get((m["ord"] or "").lower()) or int(re.sub(r"\D", "", m["ord"] or m["q"]))
+    number = _ORDINALS.get((m["ord"] or "").lower()) or int(_NON_DIGITS.sub("", m["ord"] or m["q"]))
     if not 1 <= number <= 4:
         return None
     year_text = m["y1"] or m["y2"] or m["y3"]
@@ -910,7 +920,7 @@ def _quarter(m: re.Match[str], ctx: _Context) -> _Timex | None:
     if ctx.anchor is None:
         return _Timex("DATE", f"XXXX-Q{number}", True)
     year = ctx.anchor.year
-    rel = re.sub(r"\s+", " ", (m["rel"] or "").lower())
+    rel = _SPACES.sub(" ", (m["rel"] or "").lower())
     if rel in {"last", "previous", "year-ago", "year-earlier", "last year's"} or (ctx.anchor.month - 1) // 3 + 1 < number and ctx.is_past():
         year -= 1
     elif rel in {"next", "next year's"}:
@@ -953,10 +963,10 @@ def _season(m: re.Match[str], ctx: _Context) -> _Timex | None:
 
 def _reference(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`now`, `currently`, `recently`, `the future`: TIMEX3 reference tokens."""
-    phrase = re.sub(r"\s+", " ", m["ref"].lower())
+    phrase = _SPACES.sub(" ", m["ref"].lower())
     if phrase in {"current", "recent", "future"}:
         # adjectives count only before a noun ("current talks"), not "electric current"
-        if not re.match(r"\s+[a-z]", ctx.text[ctx.end : ctx.end + 2]):
+        if not _LOWER_WORD_AFTER.match(ctx.text, ctx.end, ctx.end + 2):
             return None
     if phrase == "now" and _is_reduced_relative(ctx):
         return None
@@ -991,7 +1001,7 @@ def _set(m: re.Match[str], ctx: _Context) -> _Timex | None:
                 return None
         elif _is_adjective(ctx):
             return None
-        return _Timex("SET", _SETS[re.sub(r"\s+", " ", m["setword"].lower())], False)
+        return _Timex("SET", _SETS[_SPACES.sub(" ", m["setword"].lower())], False)
     if m["wd"]:
         return _Timex("SET", f"XXXX-WXX-{_WEEKDAYS[m['wd'].lower().rstrip('.')]}", False)
     if m["mon"]:
@@ -1020,7 +1030,7 @@ def _spelled_year_groups(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """Adapter: the spelled-year pattern names its tail `rest2` after a century word."""
     if m["thousand"]:
         return _spelled_year(m, ctx)
-    rest_text = re.sub(r"^oh[\s-]", "", m["rest2"].lower())
+    rest_text = _OH.sub("", m["rest2"].lower())
     century = int(_number(m["cent"]) or 0)
     rest = _number(rest_text)
     if rest is None or not 10 <= century <= 20 or rest >= 100:
@@ -1071,7 +1081,7 @@ def _holiday_date(rule: list[Any], year: int) -> datetime.date | None:
 
 def _holiday(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`Thanksgiving`, `last Christmas`, `Election Day`, `Easter 1999`: named days of the calendar."""
-    rule = _HOLIDAYS[re.sub(r"\s+", " ", m["name"].lower().replace("’", "'"))]
+    rule = _HOLIDAYS[_SPACES.sub(" ", m["name"].lower().replace("’", "'"))]
     if m["y"]:
         when = _holiday_date(rule, int(m["y"]))
         return _Timex("DATE", when.isoformat(), False) if when else None
@@ -1081,7 +1091,7 @@ def _holiday(m: re.Match[str], ctx: _Context) -> _Timex | None:
             return _Timex("DATE", f"XXXX-{rule[0]:02d}-{rule[1]:02d}", False)
         return _Timex("DATE", "XXXX-XX-XX", False)
     candidates = {y: d for y in (anchor.year - 1, anchor.year, anchor.year + 1) if (d := _holiday_date(rule, y))}
-    rel = re.sub(r"\s+", " ", (m["rel"] or "").lower())
+    rel = _SPACES.sub(" ", (m["rel"] or "").lower())
     if rel == "last":
         year = max(y for y, d in candidates.items() if d < anchor)
     elif rel == "next":
@@ -1341,6 +1351,7 @@ _UNKNOWN_SHAPES = tuple(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def _value_span(value: str) -> tuple[datetime.date | None, datetime.date | None, str | None]:
     """First day, last day and granularity of a DATE/TIME value (None where not a calendar span)."""
     m = _DAY_VALUE.match(value)
