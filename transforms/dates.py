@@ -1485,13 +1485,14 @@ def _automaton() -> Any:
     for word, triggered in _WORD_RULES.items():
         capital = all(_RULES[index][1] in _CAPITALIZED_RULES for index, _ in triggered[1])
         automaton.add_word(word, (len(word), capital, triggered))
+    for digit in "0123456789":
+        automaton.add_word(digit, (0, False, (0, ())))  # size 0 marks a digit: runs are rebuilt from them
     automaton.make_automaton()
     return automaton
 
 
 _AUTOMATON = _automaton()
 _TOKEN = re.compile(r"[A-Za-z]+|\d+")
-_DIGIT_RUN = re.compile(r"\d+")
 _CLOCK_TAIL = re.compile(r"(?:[:.]\d\d)?\s*(?:[ap]\.m|[AP]\.M|[ap]m\b|[AP]M\b)")
 _CLOCK_NEXT = frozenset(":. \t\u00a0aApP")
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -1509,11 +1510,10 @@ _REVERSED_PREFIX_WORDS = frozenset(w[::-1] for w in _PREFIX_WORDS)
 _REVERSED_TOKEN = re.compile(r"[^A-Za-z\d]{0,%d}([a-z]+|\d+)" % 16)
 
 
-def _digit_triggers(text: str) -> list[tuple[int, _Triggered]]:
-    """(start, rules) for the digit tokens whose shape can begin or anchor a date."""
+def _digit_triggers(text: str, runs: list[tuple[int, int]]) -> list[tuple[int, _Triggered]]:
+    """(start, rules) for the digit runs (start, end) whose shape can begin or anchor a date."""
     found: list[tuple[int, _Triggered]] = []
-    for m in _DIGIT_RUN.finditer(text):
-        start, end = m.span()
+    for start, end in runs:
         size, after = end - start, text[end : end + 1]
         if size == 4:
             found.append((start, _SHAPE_RULES["year"]))
@@ -1536,14 +1536,23 @@ def _rule_starts(text: str) -> dict[int, set[int]]:
     if len(lower) != len(text):  # a few non-ASCII letters lower-case to two characters
         lower = text.encode("ascii", "replace").decode("ascii").lower()
     last = len(text) - 1
-    triggers = _digit_triggers(text)
+    triggers: list[tuple[int, _Triggered]] = []
+    runs: list[tuple[int, int]] = []  # digit runs, from the single-digit keywords
     for end, (size, capital, triggered) in _AUTOMATON.iter(lower):
+        if not size:
+            if runs and runs[-1][1] == end:
+                runs[-1] = (runs[-1][0], end + 1)
+            else:
+                runs.append((end, end + 1))
+            continue
         start = end - size + 1
         if (start and lower[start - 1] in _LETTERS) or (end < last and lower[end + 1] in _LETTERS):
             continue  # part of a longer word ("may" in "mayor", "day" in "holiday")
         if capital and text[start].islower():
             continue
         triggers.append((start, triggered))
+    if runs:
+        triggers.extend(_digit_triggers(text, runs))
     starts: dict[int, set[int]] = {}
     reverse = ""
     for start, (reach, triggered) in triggers:
