@@ -1450,8 +1450,8 @@ _TRIGGER_SPECS: dict[object, tuple[list[str], tuple[str, ...], int]] = {
     _reference: ([w for w in _words(list(_REFERENCES)) if w not in _REFERENCE_STOP], (), 3),
     _set: ([*(_words([p])[0] for p in _SETS), "every", "each"], (), 0),
 }
-# (reach: the most tokens back any of them may start, ((rule index, tokens back), ...))
-_Triggered = tuple[int, tuple[tuple[int, int], ...]]
+# (reach: the most tokens back any of them may start, ((rule index, tokens back, words its pattern spells), ...))
+_Triggered = tuple[int, tuple[tuple[int, int, frozenset[str]], ...]]
 
 
 def _trigger_tables() -> tuple[dict[str, _Triggered], dict[str, _Triggered]]:
@@ -1466,7 +1466,8 @@ def _trigger_tables() -> tuple[dict[str, _Triggered], dict[str, _Triggered]]:
             by_shape.setdefault(shape, []).append((index, back))
 
     def packed(rules_: list[tuple[int, int]]) -> _Triggered:
-        return max(back for _, back in rules_), tuple(rules_)
+        own_words = [frozenset(re.findall(r"[a-z]+", _RULES[index][0].pattern.lower())) for index, _ in rules_]
+        return max(back for _, back in rules_), tuple((i, b, w) for (i, b), w in zip(rules_, own_words))
 
     return {w: packed(r) for w, r in by_word.items()}, {k: packed(r) for k, r in by_shape.items()}
 
@@ -1483,7 +1484,7 @@ def _automaton() -> Any:
     """Aho-Corasick automaton over the lower-case trigger words, each with (length, triggered rules)."""
     automaton = ahocorasick.Automaton()
     for word, triggered in _WORD_RULES.items():
-        capital = all(_RULES[index][1] in _CAPITALIZED_RULES for index, _ in triggered[1])
+        capital = all(_RULES[index][1] in _CAPITALIZED_RULES for index, _, _ in triggered[1])
         automaton.add_word(word, (len(word), capital, triggered))
     for digit in "0123456789":
         automaton.add_word(digit, (0, False, (0, ())))  # size 0 marks a digit: runs are rebuilt from them
@@ -1504,7 +1505,6 @@ def _prefix_words() -> frozenset[str]:
     return frozenset(w for pattern, _ in _RULES for w in re.findall(r"[a-z]+", pattern.pattern.lower()))
 
 
-_RULE_WORDS = tuple(frozenset(re.findall(r"[a-z]+", pattern.pattern.lower())) for pattern, _ in _RULES)
 _PREFIX_WORDS = _prefix_words()
 _REVERSED_PREFIX_WORDS = frozenset(w[::-1] for w in _PREFIX_WORDS)
 _REVERSED_TOKEN = re.compile(r"[^A-Za-z\d]{0,%d}([a-z]+|\d+)" % 16)
@@ -1530,8 +1530,8 @@ def _digit_triggers(text: str, runs: list[tuple[int, int]]) -> list[tuple[int, _
     return found
 
 
-def _rule_starts(text: str) -> dict[int, set[int]]:
-    """Rule index -> offsets where that rule may match: word starts up to its reach before its triggers."""
+def _rule_starts(text: str) -> set[tuple[int, int]]:
+    """(rule index, offset) pairs where a rule may match: word starts up to its reach before its triggers."""
     lower = text.lower()
     if len(lower) != len(text):  # a few non-ASCII letters lower-case to two characters
         lower = text.encode("ascii", "replace").decode("ascii").lower()
@@ -1553,7 +1553,7 @@ def _rule_starts(text: str) -> dict[int, set[int]]:
         triggers.append((start, triggered))
     if runs:
         triggers.extend(_digit_triggers(text, runs))
-    starts: dict[int, set[int]] = {}
+    starts: set[tuple[int, int]] = set()
     reverse = ""
     for start, (reach, triggered) in triggers:
         before: list[tuple[int, str]] = []
@@ -1568,19 +1568,14 @@ def _rule_starts(text: str) -> dict[int, set[int]]:
                     break  # a match reaching further back would have to cover this word too
                 at = m.end()
                 before.append((last + 1 - at, m.group(1)[::-1]))
-        for index, back in triggered:
-            found = starts.get(index)
-            if found is None:
-                found = starts[index] = {start}
-            else:
-                found.add(start)
+        for index, back, own in triggered:
+            starts.add((index, start))
             if back and before:
                 # only as far back as every word on the way is one this rule's pattern spells out
-                own = _RULE_WORDS[index]
                 for offset, token in before[:back]:
                     if token not in own and token[:-1] not in own and not token[0].isdigit():  # "years"
                         break
-                    found.add(offset)
+                    starts.add((index, offset))
     return starts
 
 
@@ -1596,18 +1591,17 @@ def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMent
         The mentions, longest match first among overlapping candidates, then sorted by offset.
     """
     candidates: list[tuple[int, int, int, _Timex]] = []
-    for order, offsets in _rule_starts(text).items():
+    for order, offset in _rule_starts(text):
         pattern, handler = _RULES[order]
-        for offset in offsets:
-            m = pattern.match(text, offset)
-            if m is None:
-                continue
-            start, end = m.span()
-            if end <= start:
-                continue
-            timex = handler(m, _Context(text, anchor_date, start, end))
-            if timex is not None:
-                candidates.append((start, end, order, timex))
+        m = pattern.match(text, offset)
+        if m is None:
+            continue
+        start, end = m.span()
+        if end <= start:
+            continue
+        timex = handler(m, _Context(text, anchor_date, start, end))
+        if timex is not None:
+            candidates.append((start, end, order, timex))
     candidates.sort(key=lambda c: (c[0] - c[1], c[2], c[0]))
     taken: list[tuple[int, int, _Timex]] = []
     for start, end, _, timex in candidates:
