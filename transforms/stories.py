@@ -1,0 +1,374 @@
+"""Stories and near-duplicate paragraphs: which articles report the same event, which paragraphs are copies.
+
+Articles are compared by TF-IDF cosine over the content words of their title and text, only within a
+publication-date window, and grouped by single-link clustering over the pairs at or above a threshold
+(`data/rules/stories.yaml`). Paragraphs are compared by their sets of content-word bigrams: MinHash
+signatures with LSH banding find the candidates, the exact sets decide. Every hash is fixed (CRC-32 and
+constant multipliers), and ties are broken by id, so the same input gives the same ids in any order, in any
+process.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from transforms._data import rules
+
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_DIGITS = re.compile(r"\d+")
+# A capitalized word not at the start of a sentence or line.
+_NAME = re.compile(r"(?:(?<=[^\W_] )|(?<=[^\W_][,;:] ))([A-ZÀ-ÖØ-Þ][^\W_]+(?:['’-][^\W_]+)*)")
+_MASK32 = 0xFFFFFFFF
+# Multiply-shift hashing: odd 64-bit multipliers and offsets derived from a fixed LCG, so signatures never
+# depend on the process (Python's str hash is salted per process).
+_MULT_A = 0x9E3779B97F4A7C15
+_BIGRAM_MULT = 0x85EBCA6B
+
+_NUMBER_KEYS = ("story_similarity", "title_weight", "name_weight", "idf_prior_articles", "top_terms", "neighbours", "min_shared_top_terms", "dup_jaccard",
+                "dup_containment", "dup_min_shingles", "minhash_bands", "minhash_rows")
+
+SOURCES = ("input", "similarity", "singleton")
+
+
+@dataclass(frozen=True, slots=True)
+class StoryArticle:
+    """What story grouping needs to know about one article."""
+
+    article_id: str
+    title: str | None
+    text: str
+    published_date: datetime.date | None
+    story_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryAssignment:
+    """The story of one article and how it was obtained: input, similarity or singleton."""
+
+    article_id: str
+    story_id: str
+    story_id_source: str
+
+
+def rule_errors(data: Any) -> list[str]:
+    """Problems in the stories rule data (empty when valid)."""
+    errors: list[str] = []
+    if not isinstance(data, dict):
+        return ["stories: top level must be a mapping"]
+    for key in _NUMBER_KEYS:
+        value = data.get(key)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            errors.append(f"stories.{key}: must be a positive number, got {value!r}")
+    for key in ("story_similarity", "dup_jaccard", "dup_containment"):
+        value = data.get(key)
+        if isinstance(value, (int, float)) and not 0 < value <= 1:
+            errors.append(f"stories.{key}: must be in (0, 1], got {value!r}")
+    words = data.get("stopwords")
+    if not isinstance(words, list) or not words:
+        errors.append("stories.stopwords: must be a non-empty list")
+    else:
+        for w in words:
+            if not isinstance(w, str) or w != w.lower() or not _WORD.fullmatch(w):
+                errors.append(f"stories.stopwords: {w!r} is not a lowercase word (quote YAML booleans)")
+        if len(set(map(str, words))) != len(words):
+            errors.append("stories.stopwords: duplicates")
+    return errors
+
+
+_RULES: dict[str, Any] = rules("stories")
+_STOP: frozenset[str] = frozenset(_RULES["stopwords"])
+
+
+def _content_words(text: str) -> list[str]:
+    """Lowercase words of `text` that can carry topic: no function words, no bare numbers, no single letters."""
+    return [w for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in _STOP and not _DIGITS.fullmatch(w)]
+
+
+def _name_words(text: str) -> set[str]:
+    """Lowercased content words printed capitalized inside a sentence: names, which pin down an event."""
+    return {m[1].lower() for m in _NAME.finditer(text)} - _STOP
+
+
+# --- stories ---------------------------------------------------------------------------------------------
+
+def _tfidf_vectors(articles: Sequence[StoryArticle]) -> list[dict[str, float]]:
+    """Unit-length TF-IDF vectors (sublinear tf, smoothed idf over this collection)."""
+    title_weight = int(_RULES["title_weight"])
+    name_weight = float(_RULES["name_weight"])
+    name_sets = [_name_words(a.text) for a in articles]
+    counts: list[dict[str, int]] = []
+    df: dict[str, int] = defaultdict(int)
+    for a in articles:
+        c: dict[str, int] = defaultdict(int)
+        for w in _content_words(a.text):
+            c[w] += 1
+        for w in _content_words(a.title or ""):
+            c[w] += title_weight
+        counts.append(c)
+        for w in c:
+            df[w] += 1
+    n = len(articles)
+    # Pseudo-articles lacking every word keep a small collection's idf close to a large one's, so a word
+    # shared by all five articles of a five-article batch still counts as specific.
+    prior = float(_RULES["idf_prior_articles"])
+    idf = {w: math.log((n + prior + 1) / (d + 1)) + 1.0 for w, d in df.items()}
+    vectors = []
+    for c in counts:
+        names = name_sets.pop(0)
+        v = {w: (1.0 + math.log(k)) * idf[w] * (name_weight if w in names else 1.0) for w, k in c.items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        vectors.append({w: x / norm for w, x in v.items()})
+    return vectors
+
+
+def _cosine(u: dict[str, float], v: dict[str, float]) -> float:
+    if len(u) > len(v):
+        u, v = v, u
+    return sum(x * v.get(w, 0.0) for w, x in u.items())
+
+
+def _within_window(a: datetime.date | None, b: datetime.date | None, window_days: int) -> bool:
+    """Unknown dates never rule a pair out: the text decides."""
+    return a is None or b is None or abs((a - b).days) <= window_days
+
+
+def scored_pairs(articles: Sequence[StoryArticle], window_days: int = 3) -> list[tuple[float, int, int]]:
+    """Candidate article pairs inside the date window with their cosine, as (similarity, i, j), i < j.
+
+    Candidates share at least `min_shared_top_terms` of their highest-weighted terms, which keeps the
+    comparison near-linear in the number of articles. Exposed for evaluation (threshold tuning).
+    """
+    vectors = _tfidf_vectors(articles)
+    k = int(_RULES["top_terms"])
+    min_shared = int(_RULES["min_shared_top_terms"])
+    index: dict[str, list[int]] = defaultdict(list)
+    for i, v in enumerate(vectors):
+        for w in sorted(v, key=lambda t: (-v[t], t))[:k]:
+            index[w].append(i)
+    shared: dict[tuple[int, int], int] = defaultdict(int)
+    for posting in index.values():
+        for x in range(len(posting)):
+            for y in range(x + 1, len(posting)):
+                shared[(posting[x], posting[y])] += 1
+    pairs = []
+    for (i, j), n in shared.items():
+        if n >= min_shared and _within_window(articles[i].published_date, articles[j].published_date, window_days):
+            pairs.append((_cosine(vectors[i], vectors[j]), i, j))
+    return pairs
+
+
+def _mutual_neighbour_edges(pairs: list[tuple[float, int, int]]) -> list[tuple[float, int, int]]:
+    """Pairs where each article is among the other's `neighbours` most similar, strongest first.
+
+    Single-link clustering chains topics through hub articles; keeping only mutual near neighbours stops
+    a generic article from joining unrelated stories while a story's own articles stay linked.
+    """
+    m = int(_RULES["neighbours"])
+    ranked = sorted(pairs, key=lambda p: (-p[0], p[1], p[2]))
+    rank: dict[int, int] = defaultdict(int)
+    keep = []
+    for sim, i, j in ranked:
+        ri, rj = rank[i], rank[j]
+        rank[i] += 1
+        rank[j] += 1
+        if ri < m and rj < m:
+            keep.append((sim, i, j))
+    return keep
+
+
+class _UnionFind:
+    """Disjoint sets over 0..n-1 that remember the input story id of each set, to keep two ids apart."""
+
+    def __init__(self, labels: list[str | None]) -> None:
+        self.parent = list(range(len(labels)))
+        self.label = list(labels)
+
+    def find(self, x: int) -> int:
+        """The set's root, compressing the path."""
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, a: int, b: int) -> bool:
+        """Join two sets unless they carry different input story ids; True when joined."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        la, lb = self.label[ra], self.label[rb]
+        if la is not None and lb is not None and la != lb:
+            return False
+        if rb < ra:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.label[ra] = la if la is not None else lb
+        return True
+
+
+def story_assignments(articles: Sequence[StoryArticle], window_days: int = 3,
+                      threshold: float | None = None) -> list[StoryAssignment]:
+    """The story of every article.
+
+    Args:
+        articles: the articles to group; ids must be unique.
+        window_days: only articles published at most this many days apart are compared (unknown dates are
+            compared with every date).
+        threshold: cosine at or above which two articles are the same story; defaults to the rule file's.
+
+    Returns:
+        One assignment per article, sorted by article_id. An input story_id is kept (`input`); a cluster of
+        similar articles takes the input id of a member if it has one, else `story-<id of its earliest
+        article>` (`similarity`); an article similar to no other is a `singleton` story of its own. Two
+        different input ids are never merged.
+    """
+    ordered = sorted(articles, key=lambda a: a.article_id)
+    cutoff = float(_RULES["story_similarity"]) if threshold is None else threshold
+    uf = _UnionFind([a.story_id for a in ordered])
+    first_of_input: dict[str, int] = {}
+    for i, a in enumerate(ordered):
+        if a.story_id is not None:
+            uf.union(first_of_input.setdefault(a.story_id, i), i)
+    # Strongest pairs first, so a contested article joins the input story it is closest to.
+    edges = _mutual_neighbour_edges([p for p in scored_pairs(ordered, window_days) if p[0] >= cutoff])
+    linked: set[int] = set()
+    for _, i, j in edges:
+        if uf.union(i, j):
+            linked.update((i, j))
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(ordered)):
+        members[uf.find(i)].append(i)
+    out: list[StoryAssignment] = []
+    for root, group in members.items():
+        label = uf.label[root]
+        if label is None:
+            first = min(group, key=lambda i: (ordered[i].published_date or datetime.date.max, ordered[i].article_id))
+            label = f"story-{ordered[first].article_id}"
+        for i in group:
+            a = ordered[i]
+            if a.story_id is not None:
+                source = "input"
+            elif i in linked or len(group) > 1:
+                source = "similarity"
+            else:
+                source = "singleton"
+            out.append(StoryAssignment(a.article_id, a.story_id or label, source))
+    return sorted(out, key=lambda s: s.article_id)
+
+
+# --- near-duplicate paragraphs ---------------------------------------------------------------------------
+
+def _word_hash(cache: dict[str, int], word: str) -> int:
+    h = cache.get(word)
+    if h is None:
+        h = cache[word] = zlib.crc32(word.encode("utf-8"))
+    return h
+
+
+def _shingle_sets(texts: Iterable[str]) -> list[tuple[int, ...]]:
+    """Sorted distinct content-word bigram hashes of each text (unigrams when a text has a single word)."""
+    cache: dict[str, int] = {}
+    out = []
+    for text in texts:
+        hs = [_word_hash(cache, w) for w in _content_words(text)]
+        if len(hs) >= 2:
+            shingles = {((a * _BIGRAM_MULT) ^ b) & _MASK32 for a, b in zip(hs, hs[1:])}
+        else:
+            shingles = set(hs)
+        out.append(tuple(sorted(shingles)))
+    return out
+
+
+def _minhash_params(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """`n` fixed odd multipliers and offsets for multiply-shift hashing."""
+    a, b = [], []
+    state = 0x2545F4914F6CDD1D
+    for _ in range(n):
+        state = (state * 6364136223846793005 + 1442695040888963407) & 0xFFFFFFFFFFFFFFFF
+        a.append(state | 1)
+        state = (state * 6364136223846793005 + 1442695040888963407) & 0xFFFFFFFFFFFFFFFF
+        b.append(state)
+    return np.array(a, dtype=np.uint64), np.array(b, dtype=np.uint64)
+
+
+def _signatures(sets: list[tuple[int, ...]], n_hashes: int) -> np.ndarray:
+    """MinHash signature matrix (paragraphs x hashes) of non-empty shingle sets, computed in one pass per hash."""
+    lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+    flat = np.fromiter((h for s in sets for h in s), dtype=np.uint64, count=int(lengths.sum()))
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+    a, b = _minhash_params(n_hashes)
+    sig = np.empty((len(sets), n_hashes), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(n_hashes):
+            sig[:, j] = np.minimum.reduceat((flat * a[j] + b[j]) >> np.uint64(32), starts)
+    return sig
+
+
+def _near_duplicates(x: tuple[int, ...], y: tuple[int, ...]) -> bool:
+    sx, sy = set(x), set(y)
+    inter = len(sx & sy)
+    if not inter:
+        return False
+    jaccard = inter / (len(sx) + len(sy) - inter)
+    containment = inter / min(len(sx), len(sy))
+    return jaccard >= float(_RULES["dup_jaccard"]) or containment >= float(_RULES["dup_containment"])
+
+
+def paragraph_dup_groups(paragraphs: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """The near-duplicate group of every paragraph.
+
+    Args:
+        paragraphs: (paragraph_id, text) pairs; ids must be unique.
+
+    Returns:
+        paragraph_id -> dup_group, the smallest paragraph_id of its group: copies and light rewordings of
+        one paragraph (syndicated text) share it; a paragraph with no copy is its own group. Paragraphs with
+        too few content words to compare are grouped only with exact (normalized) copies.
+    """
+    ordered = sorted(paragraphs)
+    ids = [pid for pid, _ in ordered]
+    sets = _shingle_sets(text for _, text in ordered)
+    parent = list(range(len(ids)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(x: int, y: int) -> None:
+        rx, ry = find(x), find(y)
+        if rx != ry:
+            parent[max(rx, ry)] = min(rx, ry)
+
+    # Exact copies first (also the only rule for short or empty paragraphs).
+    exact: dict[tuple[int, ...] | str, int] = {}
+    for i, (s, (_, text)) in enumerate(zip(sets, ordered)):
+        key: tuple[int, ...] | str = s if s else " ".join(_WORD.findall(text.lower()))
+        union(exact.setdefault(key, i), i)
+    min_size = int(_RULES["dup_min_shingles"])
+    # One representative per distinct set: copies are already joined.
+    reps = sorted({find(i) for i in range(len(ids)) if len(sets[i]) >= min_size})
+    if len(reps) > 1:
+        bands, rows = int(_RULES["minhash_bands"]), int(_RULES["minhash_rows"])
+        sig = _signatures([sets[i] for i in reps], bands * rows)
+        for band in range(bands):
+            buckets: dict[bytes, int] = {}
+            block = np.ascontiguousarray(sig[:, band * rows:(band + 1) * rows])
+            for k in range(len(reps)):
+                key_b = block[k].tobytes()
+                first = buckets.setdefault(key_b, k)
+                # Compare with the bucket's first member only: linear even for boilerplate printed everywhere.
+                if first != k and find(reps[first]) != find(reps[k]) and _near_duplicates(sets[reps[first]], sets[reps[k]]):
+                    union(reps[first], reps[k])
+    return {pid: ids[find(i)] for i, pid in enumerate(ids)}
