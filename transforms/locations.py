@@ -407,7 +407,7 @@ def _prior(p: Place, key: str, gaz: Gazetteer) -> float:
         if p.geonameid in gaz.capitals:
             score += 2.0  # "Washington", "Rome", "Damascus" in news mean the capital
     if key in gaz.main_names and p.geonameid in gaz.main_names[key]:
-        score += 1.5  # alternate names include odd historical and foreign forms
+        score += 2.5  # alternate names include odd historical and foreign forms
     return score
 
 
@@ -459,6 +459,7 @@ def _score(prior: float, p: Place, c: _Candidate, ctx: _Context) -> float:
     score = prior
     cc = p.country_code
     bonus = 0.0
+    weight = 0.0
     if cc:
         # "Georgia": when a name is both a country and a division, the country context decides.
         strong = p.feature == "admin1" and c.key in _COUNTRY_KEYS
@@ -474,6 +475,8 @@ def _score(prior: float, p: Place, c: _Candidate, ctx: _Context) -> float:
         bonus *= min(1.0, math.log10((p.population or 0) + 10) / 4.5)
     if ctx.points and p.feature in ("city", "admin2", "admin1") and p.geonameid in _main_ids(c.key):
         bonus += ctx.nearness(p, c.key)  # only for a place's own name, never an alias
+    if p.feature == "admin1" and ctx.countries and not weight and (p.population or 0) < 1_000_000:
+        score -= 1.5  # a minor foreign division whose country the article never mentions
     score += bonus
     if c.region_hint is not None:
         score += 6.0 if (cc, p.admin1_code) == c.region_hint else -2.0
@@ -602,11 +605,16 @@ def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer
             return False
     if _looks_like_person(c, text, lex, surnames, big, standalone):
         return False
-    if best.feature == "city" and (best.population or 0) < 5000 and not ctx.lenient:
-        in_context = ctx.country(best.country_code, c.key) > 0 or c.region_hint is not None or c.country_hint is not None
-        if not in_context and c.prev_word.lower() not in _LOCATIVE:
-            return False
-    return True
+    return ctx.lenient or _supported(c, best, ctx)
+
+
+def _supported(c: _Candidate, p: Place, ctx: _Context) -> bool:
+    """A town under 5,000 people needs support: its country in context, a hint, or "in X"."""
+    if p.feature != "city" or (p.population or 0) >= 5000:
+        return True
+    if ctx.country(p.country_code, c.key) > 0 or c.region_hint is not None or c.country_hint is not None:
+        return True
+    return c.prev_word.lower() in _LOCATIVE
 
 
 def _is_modifier(c: _Candidate, text: str, lex: _Lexicon) -> bool:
@@ -669,6 +677,13 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
         ranked = _ranked(c, ctx, gaz)
         if not ranked:
             continue
+        # An unsupported hamlet gives way to the best supported reading of the same name.
+        supported = [sp for sp in ranked if _supported(c, sp[1], ctx)]
+        if c.single and c.text.isupper() and len(c.text.replace(".", "")) <= 3:
+            # "EU", "UK", "US": an all-capitals abbreviation names a country or region, not a town.
+            supported = [sp for sp in supported if sp[1].feature in ("country", "region")] or supported
+        if supported:
+            ranked = supported
         best = ranked[0][1]
         if not _accept(c, best, text, lex, gaz, ctx, surnames, lowercase_words, standalone):
             continue
