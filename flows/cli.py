@@ -93,16 +93,31 @@ def run(
 
 def _print_summary(summary: dict, quiet: bool) -> None:
     from rich.markup import escape
+    from rich.table import Table
 
     console = _console()
     counts = summary["counts"]
     console.print(
         f"run {summary['run_id']}: {summary['status']}; {summary['n_files_seen']} files seen, "
-        f"{summary['n_files_new']} new or changed; {counts.get('articles', 0)} articles, "
-        f"{counts.get('paragraphs', 0)} paragraphs, {counts.get('rejects', 0)} rejects"
+        f"{summary['n_files_new']} new or changed"
     )
+    failures = summary.get("failed_expectations") or []
+    if failures:
+        console.print(f"[red]{counts.get('quarantined_batches', 0)} batch(es) failed validation and were quarantined "
+                      f"under {summary['warehouse']}/quarantine/{summary['run_id']}/; nothing of them was published[/red]")
+        _print_failures(failures)
     if quiet:
         return
+    table = Table("published by this run", "rows", "stage", "seconds", title="Run summary")
+    stages = list(summary["seconds"].items())
+    rows = [(k, counts.get(k, 0)) for k in ("articles", "paragraphs", "removed_lines", "date_mentions",
+                                             "quantity_mentions", "location_mentions", "rejects",
+                                             "quarantined_batches")]
+    for i in range(max(len(rows), len(stages))):
+        name, n = rows[i] if i < len(rows) else ("", None)
+        stage, sec = stages[i] if i < len(stages) else ("", None)
+        table.add_row(name, f"{n:,}" if n is not None else "", stage, f"{sec:.2f}" if sec is not None else "")
+    console.print(table)
     for r in summary["rejects"][:10]:
         console.print(escape(f"  rejected {r['source_uri']} [{r['stage']}/{r['reason']}] {r['detail'] or ''}"[:200]))
     if len(summary["rejects"]) > 10:
@@ -117,6 +132,46 @@ def _print_summary(summary: dict, quiet: bool) -> None:
             _print_table(con, sql)
         finally:
             con.close()
+
+
+def _print_failures(failures: list[dict]) -> None:
+    from rich.markup import escape
+
+    console = _console()
+    for f in failures[:20]:
+        console.print(escape(f"  FAILED {f['table']}: {f['expectation']} - {f['unexpected_count']} rows"))
+        for example in f["examples"][:3]:
+            console.print(escape(f"      e.g. {example}")[:300])
+    if len(failures) > 20:
+        console.print(f"  ... and {len(failures) - 20} more failed expectations")
+
+
+@app.command()
+def validate(
+    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse directory.")] = "warehouse",
+) -> None:
+    """Re-run every expectation suite on the published warehouse and rebuild its Data Docs."""
+    import datetime as dt
+
+    from expectations.validate import build_data_docs, validate_tables
+    from warehouse.schemas import TABLES
+
+    con = open_catalog(warehouse)
+    try:
+        tables = {name: con.execute(f'SELECT * FROM "{name}"').arrow() for name in TABLES}
+    finally:
+        con.close()
+    report = validate_tables(tables, now=dt.datetime.now(dt.timezone.utc))
+    docs = build_data_docs(report, os.path.join(warehouse, "docs"))
+    console = _console()
+    n_rows = sum(t.num_rows for t in tables.values())
+    if report.success:
+        console.print(f"all {report.n_expectations} expectations passed on {n_rows} rows; Data Docs: {docs}")
+        return
+    console.print(f"[red]{len(report.failures)} of {report.n_expectations} expectations failed[/red]; Data Docs: {docs}")
+    _print_failures([{"table": f.table, "expectation": f.expectation, "unexpected_count": f.unexpected_count,
+                      "examples": f.examples} for f in report.failures])
+    raise typer.Exit(1)
 
 
 @app.command()

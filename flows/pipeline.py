@@ -12,10 +12,13 @@ from importlib import metadata
 from typing import Any
 
 from prefect import flow, get_run_logger, task
+from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
+from expectations.validate import ValidationReport, build_data_docs, validate_tables
 from flows.batch import BatchOutcome, process_batch, reject_row
 from flows.inputs import InputFile, discovered_inputs
+from flows.progress import RunProgress
 from transforms.formats import Reject
 from transforms.gazetteer import place
 from warehouse.publish import StagedBatch, commit_run, writer_lock
@@ -39,6 +42,7 @@ class RunSummary:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     rejects: list[dict[str, Any]] = field(default_factory=list)
+    failed_expectations: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form."""
@@ -86,6 +90,86 @@ def place_row(geonameid: int) -> dict[str, Any]:
     return {"geonameid": p.geonameid, "name": p.name, "feature": p.feature, "country_code": p.country_code,
             "admin1_code": p.admin1_code, "latitude": p.latitude, "longitude": p.longitude,
             "population": p.population}
+
+
+@task(name="validate-batch")
+def validate_batch(warehouse_uri: str, staged: StagedBatch, ingested_at: dt.datetime) -> ValidationReport:
+    """Run every table's expectation suite on one staged batch."""
+    wh = Warehouse(warehouse_uri)
+    tables = {table: wh.read_part(path) for table, path in staged.paths.items() if table != "rejects"}
+    return validate_tables(tables, now=ingested_at)
+
+
+def settle_validation(wh: Warehouse, run_id: str, staged: list[StagedBatch], reports: list[ValidationReport]
+                      ) -> tuple[list[StagedBatch], list[Reject], dict[str, dict[str, str]]]:
+    """Quarantine the batches that failed validation.
+
+    Returns:
+        (batches to publish, one `validate` reject per input of a quarantined batch, run-level parts to publish:
+        a quarantined batch's own parse rejects are still published).
+    """
+    passed: list[StagedBatch] = []
+    rejects: list[Reject] = []
+    extra: dict[str, dict[str, str]] = {}
+    for batch, report in zip(staged, reports):
+        if report.success:
+            passed.append(batch)
+            continue
+        paths = dict(batch.paths)
+        if "rejects" in paths:
+            extra.setdefault("rejects", {})[batch.part] = paths.pop("rejects")
+        detail = "; ".join(f"{f.table}: {f.expectation} ({f.unexpected_count} rows)" for f in report.failures)
+        qdir = wh.quarantine(run_id, batch.part, paths, json.dumps(
+            {"failures": [dataclasses.asdict(f) for f in report.failures], "results": report.results},
+            default=str, indent=1))
+        for uri in batch.inputs:
+            rejects.append(Reject(uri, "validate", "quarantined", f"{qdir}: {detail}"[:2000]))
+    return passed, rejects, extra
+
+
+def combined_report(reports: list[ValidationReport]) -> ValidationReport:
+    """One report for the whole run from its batches' reports."""
+    return ValidationReport(
+        success=all(r.success for r in reports),
+        failures=[f for r in reports for f in r.failures],
+        results={str(n): r.results for n, r in enumerate(reports)},
+        n_expectations=sum(r.n_expectations for r in reports),
+    )
+
+
+def write_data_docs(wh: Warehouse, report: ValidationReport) -> None:
+    """Build the validation Data Docs into `WAREHOUSE/docs/` (local warehouses; remote ones get them via validate)."""
+    if wh.is_local:
+        build_data_docs(report, wh.path("docs"))
+
+
+def manifest_changes(snap: Snapshot, outcomes: list[BatchOutcome], passed: list[StagedBatch],
+                     discover_rejects: list[Reject], files: list[InputFile], found_rejects: list[Reject],
+                     prune: bool) -> tuple[dict[str, InputRecord | None], set[str]]:
+    """Manifest updates of a run and the inputs whose earlier rows leave the live set.
+
+    Inputs of a quarantined batch are left out, so their old rows stay live and the next run retries them.
+    """
+    manifest: dict[str, InputRecord | None] = {}
+    for o in outcomes:
+        for uri, rec in o.unchanged.items():
+            old = snap.inputs[uri]
+            manifest[uri] = InputRecord(old.sha256, rec.fingerprint, old.parts, old.article_ids)
+    replaced: set[str] = set()
+    for b in passed:
+        for uri, rec in b.inputs.items():
+            manifest[uri] = rec
+            if uri in snap.inputs:
+                replaced.add(uri)
+    for r in discover_rejects:
+        manifest[r.source_uri] = InputRecord(f"rejected:{r.reason}", "", [], [])
+    if prune:
+        present = {f.uri for f in files} | {r.source_uri for r in found_rejects}
+        for uri in snap.inputs:
+            if uri not in present:
+                replaced.add(uri)
+                manifest[uri] = None
+    return manifest, replaced
 
 
 def plan_batches(files: list[InputFile], snap: Snapshot, batch_files: int) -> tuple[list[list[InputFile]], int]:
@@ -146,41 +230,42 @@ def broadsheet_run(
                                       started)
             for n, b in enumerate(batches)
         ]
-        outcomes: list[BatchOutcome] = [fut.result() for fut in futures]
+        outcomes_by_future: dict[int, BatchOutcome] = {}
+        with RunProgress(sum(len(b) for b in batches), log) as progress:
+            for fut in as_completed(futures):
+                outcome = fut.result()
+                outcomes_by_future[id(fut)] = outcome
+                n_files = len(outcome.unchanged) + (len(outcome.staged.inputs) if outcome.staged else 0)
+                progress.advance(n_files, outcome.counts.get("articles", 0))
+        outcomes: list[BatchOutcome] = [outcomes_by_future[id(f)] for f in futures]
         for stage in ("read", "transform", "write", "clean", "dates", "quantities", "locations"):
             seconds[stage] = sum(o.seconds.get(stage, 0.0) for o in outcomes)
 
         t1 = time.perf_counter()
         staged = [o.staged for o in outcomes if o.staged is not None]
-        manifest: dict[str, InputRecord | None] = {}
-        for o in outcomes:
-            for uri, rec in o.unchanged.items():
-                old = snap.inputs[uri]
-                manifest[uri] = InputRecord(old.sha256, rec.fingerprint, old.parts, old.article_ids)
-        replaced: set[str] = set()
-        for b in staged:
-            for uri, rec in b.inputs.items():
-                manifest[uri] = rec
-                if uri in snap.inputs:
-                    replaced.add(uri)
-        for r in discover_rejects:
-            manifest[r.source_uri] = InputRecord(f"rejected:{r.reason}", "", [], [])
-        if prune:
-            present = {f.uri for f in files} | {r.source_uri for r in found_rejects}
-            for uri in snap.inputs:
-                if uri not in present:
-                    replaced.add(uri)
-                    manifest[uri] = None
-        all_rejects = list(discover_rejects) + [r for o in outcomes for r in o.rejects]
-        extra: dict[str, dict[str, str]] = {}
-        if discover_rejects:
-            path = wh.staged_path(run_id, "rejects", f"{run_id}-discover")
-            wh.write_part(path, table_from_rows(TABLES["rejects"], [reject_row(r, run_id) for r in discover_rejects]))
-            extra["rejects"] = {f"{run_id}-discover": path}
-        counts = {t: sum(o.counts.get(t, 0) for o in outcomes) for t in ARTICLE_TABLES}
+        checks = [validate_batch.submit(wh.uri, b, started) for b in staged]
+        reports = [c.result() for c in checks]
+        seconds["validate"] = time.perf_counter() - t1
+        passed, quarantine_rejects, extra = settle_validation(wh, run_id, staged, reports)
+        for part in {q.source_uri for q in quarantine_rejects}:
+            log.error("quarantined input %s (failed validation)", part)
+        manifest, replaced = manifest_changes(snap, outcomes, passed, discover_rejects, files, found_rejects, prune)
+        all_rejects = list(discover_rejects) + [r for o in outcomes for r in o.rejects] + quarantine_rejects
+        if discover_rejects or quarantine_rejects:
+            path = wh.staged_path(run_id, "rejects", f"{run_id}-run")
+            rows = [reject_row(r, run_id) for r in discover_rejects + quarantine_rejects]
+            wh.write_part(path, table_from_rows(TABLES["rejects"], rows))
+            extra.setdefault("rejects", {})[f"{run_id}-run"] = path
+        run_report = combined_report(reports)
+        failures = [f for r in reports if r is not None for f in r.failures]
+        t1 = time.perf_counter()
+        published = {b.part for b in passed}
+        counts = {t: sum(o.counts.get(t, 0) for o in outcomes if o.staged and o.staged.part in published)
+                  for t in ARTICLE_TABLES}
         counts["rejects"] = len(all_rejects)
+        counts["quarantined_batches"] = len(staged) - len(passed)
         n_new = sum(len(b) for b in batches) - sum(len(o.unchanged) for o in outcomes)
-        status = "completed"
+        status = "completed" if run_report.success else "failed_validation"
         run_row = {
             "run_id": run_id,
             "flow_run_id": str(flow_run.get_id() or "") or None,
@@ -191,17 +276,19 @@ def broadsheet_run(
             "n_files_new": n_new,
             "n_articles": counts["articles"],
             "n_rejected": counts["rejects"],
-            "validation_success": None,
+            "validation_success": run_report.success if staged else None,
             "code_version": code_version(),
             "input_uri": input_uri,
             "stage_seconds": json.dumps({k: round(v, 3) for k, v in seconds.items()}),
         }
-        publish(wh.uri, snap, staged, run_id, run_row, extra, replaced, manifest)
+        publish(wh.uri, snap, passed, run_id, run_row, extra, replaced, manifest)
+        if staged:
+            write_data_docs(wh, run_report)
         seconds["publish"] = time.perf_counter() - t1
         wh.empty_trash()
     summary = RunSummary(
         run_id, wh.uri, wh.url("broadsheet.duckdb"), status, len(files), n_new, counts, seconds,
-        [reject_row(r, run_id) for r in all_rejects],
+        [reject_row(r, run_id) for r in all_rejects], [dataclasses.asdict(f) for f in failures],
     )
     log.info("run %s: %s", run_id, json.dumps(summary.counts))
     return summary.to_dict()
