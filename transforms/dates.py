@@ -263,7 +263,6 @@ _SPACES = re.compile(r"\s+")
 _NON_DIGITS = re.compile(r"\D")
 _NAME_AFTER = re.compile(r"\s+[A-Z][a-z]")
 _LOWER_WORD_AFTER = re.compile(r"\s+[a-z]")
-_COPYRIGHT_END = re.compile(r"(?i)(?:copyright|\(c\))\s*$")
 _OH = re.compile(r"^oh[\s-]")
 _SENTENCE_END = re.compile(r"[.!?;][\"'”’)\]]*\s+|\n")
 # Tense cues are matched on the lead's words (a regex alternation of ~40 phrases cost more than the
@@ -490,17 +489,17 @@ def _nearest_year(candidates: dict[int, datetime.date], ctx: _Context) -> int:
     future, past = ctx.is_future(), ctx.is_past()
     if past and _OPEN_END.search(ctx.before(12)):
         past = False  # "the offer was extended to Nov. 16": a past clause naming a later deadline
-
-    def cost(year: int) -> int:
-        gap = (candidates[year] - ctx.anchor).days  # type: ignore[operator]
-        penalty = 0
-        if future and gap < -_TENSE_SLACK_DAYS or past and gap > _TENSE_SLACK_DAYS:
-            penalty = 366
+    anchor = ctx.anchor.toordinal()
+    best_year, best_cost = 0, (0, True)
+    for year, when in candidates.items():
+        gap = when.toordinal() - anchor
+        penalty = 366 if (future and gap < -_TENSE_SLACK_DAYS) or (past and gap > _TENSE_SLACK_DAYS) else 0
         if gap > 0 and not future:
             gap = int(gap * _FORWARD_WEIGHT)
-        return abs(gap) + penalty
-
-    return min(candidates, key=lambda y: (cost(y), y != ctx.anchor.year))  # type: ignore[union-attr]
+        cost = (abs(gap) + penalty, year != ctx.anchor.year)
+        if not best_year or cost < best_cost:
+            best_year, best_cost = year, cost
+    return best_year
 
 
 def _resolve_month_day(month: int, day: int, ctx: _Context) -> tuple[str, bool] | None:
@@ -699,7 +698,7 @@ def _year_is_date(m: re.Match[str], ctx: _Context) -> bool:
     prev_word = prev.strip("\"'(“")
     if prev_word in _NOT_YEAR_BEFORE or before.rstrip().endswith(("©", "#", "$", "€", "£")):
         return False
-    if _COPYRIGHT_END.search(before):
+    if before.rstrip().lower().endswith(("copyright", "(c)")):
         return False
     nxt = _NEXT_WORD.search(ctx.text[m.end() : m.end() + 30].lower())
     next_word = nxt.group(1).strip(".,;:!?\"')") if nxt else ""
@@ -796,13 +795,15 @@ def _year_ago(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`a year ago`, `a year earlier`, `the year-earlier period`: the year before the anchor."""
     if ctx.anchor is None:
         return _Timex("DATE", "XXXX", True)
-    sentence = ctx.sentence() + " " + m.group(0)
-    if not _QUARTER_WORD.search(sentence):
-        sentence = ctx.text  # the paragraph may have named the quarter in an earlier sentence
     period = "period" in m.group(0).lower()  # "the year-ago period" of an earnings report is a quarter
-    if (period or _QUARTER_WORD.search(sentence)) and not _MONTHS_SPAN_WORD.search(sentence):
+    if not period and "quarter" not in ctx.text.lower():
+        return _Timex("DATE", f"{ctx.anchor.year - 1:04d}", True)  # no quarter anywhere: the cheap answer
+    sentence = (ctx.sentence() + " " + m.group(0)).lower()
+    if not _word_search(_QUARTER_WORD, sentence):
+        sentence = ctx.text.lower()  # the paragraph may have named the quarter in an earlier sentence
+    if (period or _word_search(_QUARTER_WORD, sentence)) and not _word_search(_MONTHS_SPAN_WORD, sentence):
         # business news compares a quarter with the same quarter a year before
-        named = _QUARTER_ORDINAL.search(sentence)
+        named = _word_search(_QUARTER_ORDINAL, sentence)
         if named:
             number = _ORDINALS.get(named.group(1).lower()) or int(named.group(1)[0])
         else:
@@ -812,9 +813,20 @@ def _year_ago(m: re.Match[str], ctx: _Context) -> _Timex | None:
     return _Timex("DATE", f"{ctx.anchor.year - 1:04d}", True)
 
 
-_QUARTER_WORD = re.compile(r"(?i)\bquarter(?:ly)?\b")
-_QUARTER_ORDINAL = re.compile(r"(?i)\b(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?:fiscal[\s-]+)?quarter\b")
-_MONTHS_SPAN_WORD = re.compile(r"(?i)\b(?:six|nine|twelve|\d+)\s+months\b|\byear-to-date\b")
+# Searched in lower-cased text, starting with a literal (a leading \b makes the regex engine try every
+# position, 30x slower); `_word_search` checks the word boundary before the match instead.
+_QUARTER_WORD = re.compile(r"quarter(?:ly)?\b")
+_QUARTER_ORDINAL = re.compile(r"(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?:fiscal[\s-]+)?quarter\b")
+_MONTHS_SPAN_WORD = re.compile(r"(?:six|nine|twelve|\d+)\s+months\b|year-to-date\b")
+
+
+def _word_search(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """First match of `pattern` in `text` that starts a word (not glued to a letter, digit or _ before it)."""
+    for m in pattern.finditer(text):
+        start = m.start()
+        if not start or not (text[start - 1].isalnum() or text[start - 1] == "_"):
+            return m
+    return None
 
 
 def _ago(m: re.Match[str], ctx: _Context) -> _Timex | None:
@@ -1450,29 +1462,36 @@ _TRIGGER_SPECS: dict[object, tuple[list[str], tuple[str, ...], int]] = {
     _reference: ([w for w in _words(list(_REFERENCES)) if w not in _REFERENCE_STOP], (), 3),
     _set: ([*(_words([p])[0] for p in _SETS), "every", "each"], (), 0),
 }
-# (reach: the most tokens back any of them may start, ((rule index, tokens back, words its pattern spells), ...))
-_Triggered = tuple[int, tuple[tuple[int, int, frozenset[str]], ...]]
 
 
-def _trigger_tables() -> tuple[dict[str, _Triggered], dict[str, _Triggered]]:
-    """Lower-case trigger word -> (reach, rules it triggers); the same for digit shapes."""
-    by_word: dict[str, list[tuple[int, int]]] = {}
-    by_shape: dict[str, list[tuple[int, int]]] = {}
-    for index, (_, handler) in enumerate(_RULES):
+def _trigger_tables() -> dict[str, tuple[tuple[int, int, frozenset[str]], ...]]:
+    """Trigger key (lower-case word, or `#shape` for digits) -> (rule index, tokens back, its words)."""
+    table: dict[str, list[tuple[int, int, frozenset[str]]]] = {}
+    for index, (pattern, handler) in enumerate(_RULES):
         words, shapes, back = _TRIGGER_SPECS[handler]
-        for word in dict.fromkeys(words):
-            by_word.setdefault(word, []).append((index, back))
-        for shape in shapes:
-            by_shape.setdefault(shape, []).append((index, back))
-
-    def packed(rules_: list[tuple[int, int]]) -> _Triggered:
-        own_words = [frozenset(re.findall(r"[a-z]+", _RULES[index][0].pattern.lower())) for index, _ in rules_]
-        return max(back for _, back in rules_), tuple((i, b, w) for (i, b), w in zip(rules_, own_words))
-
-    return {w: packed(r) for w, r in by_word.items()}, {k: packed(r) for k, r in by_shape.items()}
+        own = frozenset(re.findall(r"[a-z]+", pattern.pattern.lower()))
+        for key in [*dict.fromkeys(words), *(f"#{shape}" for shape in shapes)]:
+            table.setdefault(key, []).append((index, back, own))
+    return {key: tuple(rules_) for key, rules_ in table.items()}
 
 
-_WORD_RULES, _SHAPE_RULES = _trigger_tables()
+_TRIGGERED = _trigger_tables()
+# trigger key -> (the most tokens back any of its rules may start, the rules it triggers)
+_TRIGGERS = {key: (max(b for _, b, _ in rules_), tuple(i for i, _, _ in rules_)) for key, rules_ in _TRIGGERED.items()}
+
+
+@functools.lru_cache(maxsize=8192)
+def _rules_reaching(key: str, words: tuple[str, ...]) -> tuple[int, ...]:
+    """Rules of a trigger that may start `len(words)` tokens before it, across exactly these words.
+
+    A match starting there covers every word between its start and the trigger, so each of them must
+    be one the rule's pattern spells out (digits always may: numbers, days, years).
+    """
+    return tuple(
+        index
+        for index, back, own in _TRIGGERED[key]
+        if back >= len(words) and all(w in own or w[:-1] in own or w[0].isdigit() for w in words)  # "years"
+    )
 
 
 # Month, weekday and holiday names only match capitalized ("may", "march", "sun" are words), so a
@@ -1481,13 +1500,15 @@ _CAPITALIZED_RULES = frozenset([_abs_day, _month_day, _month_year, _month_rel_ye
 
 
 def _automaton() -> Any:
-    """Aho-Corasick automaton over the lower-case trigger words, each with (length, triggered rules)."""
+    """Aho-Corasick automaton over the lower-case trigger words: (length, capitalized only, key, reach, rules)."""
     automaton = ahocorasick.Automaton()
-    for word, triggered in _WORD_RULES.items():
-        capital = all(_RULES[index][1] in _CAPITALIZED_RULES for index, _, _ in triggered[1])
-        automaton.add_word(word, (len(word), capital, triggered))
+    for key, (reach, indices) in _TRIGGERS.items():
+        if key.startswith("#"):
+            continue
+        capital = all(_RULES[index][1] in _CAPITALIZED_RULES for index in indices)
+        automaton.add_word(key, (len(key), capital, key, reach, indices))
     for digit in "0123456789":
-        automaton.add_word(digit, (0, False, (0, ())))  # size 0 marks a digit: runs are rebuilt from them
+        automaton.add_word(digit, (0, False, "", 0, ()))  # length 0 marks a digit: runs are rebuilt from them
     automaton.make_automaton()
     return automaton
 
@@ -1500,45 +1521,38 @@ _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _CHARS_PER_TOKEN = 16  # how far back to look for the tokens a rule may start on (longest hedge: 13)
 
 
-def _prefix_words() -> frozenset[str]:
-    """Every lower-case word any rule pattern spells out: the only words a match can start on."""
-    return frozenset(w for pattern, _ in _RULES for w in re.findall(r"[a-z]+", pattern.pattern.lower()))
-
-
-_PREFIX_WORDS = _prefix_words()
-_REVERSED_PREFIX_WORDS = frozenset(w[::-1] for w in _PREFIX_WORDS)
 _REVERSED_TOKEN = re.compile(r"[^A-Za-z\d]{0,%d}([a-z]+|\d+)" % 16)
 
 
-def _digit_triggers(text: str, runs: list[tuple[int, int]]) -> list[tuple[int, _Triggered]]:
-    """(start, rules) for the digit runs (start, end) whose shape can begin or anchor a date."""
-    found: list[tuple[int, _Triggered]] = []
+def _digit_triggers(text: str, runs: list[tuple[int, int]]) -> list[tuple[int, str]]:
+    """(start, trigger key) for the digit runs (start, end) whose shape can begin or anchor a date."""
+    found: list[tuple[int, str]] = []
     for start, end in runs:
         size, after = end - start, text[end : end + 1]
         if size == 4:
-            found.append((start, _SHAPE_RULES["year"]))
+            found.append((start, "#year"))
             if after == "s" or text[end : end + 2] == "'s":
-                found.append((start, _SHAPE_RULES["decade"]))
+                found.append((start, "#decade"))
         elif size == 2 and after == "s" and start and text[start - 1] == "'":
-            found.append((start - 1, _SHAPE_RULES["decade"]))  # "the '90s" starts at the apostrophe
+            found.append((start - 1, "#decade"))  # "the '90s" starts at the apostrophe
         if after == "/" or after == "-":
-            found.append((start, _SHAPE_RULES["numeric"]))
+            found.append((start, "#numeric"))
         if size <= 2 and after in _CLOCK_NEXT and _CLOCK_TAIL.match(text, end):
-            found.append((start, _SHAPE_RULES["clock"]))
+            found.append((start, "#clock"))
         if size == 1 and start and text[start - 1] == "Q":
-            found.append((start - 1, _SHAPE_RULES["q"]))
+            found.append((start - 1, "#q"))
     return found
 
 
-def _rule_starts(text: str) -> set[tuple[int, int]]:
-    """(rule index, offset) pairs where a rule may match: word starts up to its reach before its triggers."""
+def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
+    """(offset, rule indices) where rules may match: word starts up to their reach before their triggers."""
     lower = text.lower()
     if len(lower) != len(text):  # a few non-ASCII letters lower-case to two characters
         lower = text.encode("ascii", "replace").decode("ascii").lower()
     last = len(text) - 1
-    triggers: list[tuple[int, _Triggered]] = []
+    triggers: list[tuple[int, str]] = []
     runs: list[tuple[int, int]] = []  # digit runs, from the single-digit keywords
-    for end, (size, capital, triggered) in _AUTOMATON.iter(lower):
+    for end, (size, capital, key, _, _) in _AUTOMATON.iter(lower):
         if not size:
             if runs and runs[-1][1] == end:
                 runs[-1] = (runs[-1][0], end + 1)
@@ -1550,32 +1564,31 @@ def _rule_starts(text: str) -> set[tuple[int, int]]:
             continue  # part of a longer word ("may" in "mayor", "day" in "holiday")
         if capital and text[start].islower():
             continue
-        triggers.append((start, triggered))
+        triggers.append((start, key))
     if runs:
         triggers.extend(_digit_triggers(text, runs))
-    starts: set[tuple[int, int]] = set()
+    starts: list[tuple[int, tuple[int, ...]]] = []
     reverse = ""
-    for start, (reach, triggered) in triggers:
-        before: list[tuple[int, str]] = []
-        if reach:
-            # walk back over the words a match could start on, reading the reversed text forwards
-            if not reverse:
-                reverse = lower[::-1]
-            at = last + 1 - start
-            while len(before) < reach:
-                m = _REVERSED_TOKEN.match(reverse, at)
-                if m is None or m.group(1) not in _REVERSED_PREFIX_WORDS and not m.group(1)[0].isdigit():
-                    break  # a match reaching further back would have to cover this word too
-                at = m.end()
-                before.append((last + 1 - at, m.group(1)[::-1]))
-        for index, back, own in triggered:
-            starts.add((index, start))
-            if back and before:
-                # only as far back as every word on the way is one this rule's pattern spells out
-                for offset, token in before[:back]:
-                    if token not in own and token[:-1] not in own and not token[0].isdigit():  # "years"
-                        break
-                    starts.add((index, offset))
+    for start, key in triggers:
+        reach, indices = _TRIGGERS[key]
+        starts.append((start, indices))
+        if not reach:
+            continue
+        # walk back over the words a match could start on, reading the reversed text forwards
+        if not reverse:
+            reverse = lower[::-1]
+        at = last + 1 - start
+        words: tuple[str, ...] = ()
+        while len(words) < reach:
+            m = _REVERSED_TOKEN.match(reverse, at)
+            if m is None:
+                break
+            words += (m.group(1)[::-1],)
+            reaching = _rules_reaching(key, words)
+            if not reaching:
+                break  # no rule can cover this word, so none starts further back either
+            at = m.end()
+            starts.append((last + 1 - at, reaching))
     return starts
 
 
@@ -1591,17 +1604,18 @@ def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMent
         The mentions, longest match first among overlapping candidates, then sorted by offset.
     """
     candidates: list[tuple[int, int, int, _Timex]] = []
-    for order, offset in _rule_starts(text):
-        pattern, handler = _RULES[order]
-        m = pattern.match(text, offset)
-        if m is None:
-            continue
-        start, end = m.span()
-        if end <= start:
-            continue
-        timex = handler(m, _Context(text, anchor_date, start, end))
-        if timex is not None:
-            candidates.append((start, end, order, timex))
+    for offset, orders in _rule_starts(text):
+        for order in orders:
+            pattern, handler = _RULES[order]
+            m = pattern.match(text, offset)
+            if m is None:
+                continue
+            start, end = m.span()
+            if end <= start:
+                continue
+            timex = handler(m, _Context(text, anchor_date, start, end))
+            if timex is not None:
+                candidates.append((start, end, order, timex))
     candidates.sort(key=lambda c: (c[0] - c[1], c[2], c[0]))
     taken: list[tuple[int, int, _Timex]] = []
     for start, end, _, timex in candidates:
