@@ -46,6 +46,7 @@ class Gazetteer:
     demonyms: frozenset[str]
     common_words: frozenset[str]
     capitals: frozenset[int]  # ids of national capital cities
+    country_keys: frozenset[str]  # normalized names that denote a country
 
 
 # Arabic definite-article forms as transliterated in news copy (al-, el-, ez-, as-, ad-, ...).
@@ -161,6 +162,7 @@ def gazetteer() -> Gazetteer:
         demonyms=frozenset(meta["demonyms"]),
         common_words=frozenset(meta["common_words"]),
         capitals=frozenset(meta["capitals"]),
+        country_keys=frozenset(meta["country_keys"]),
     )
 
 

@@ -462,7 +462,7 @@ def _score(prior: float, p: Place, c: _Candidate, ctx: _Context) -> float:
     weight = 0.0
     if cc:
         # "Georgia": when a name is both a country and a division, the country context decides.
-        strong = p.feature == "admin1" and c.key in _COUNTRY_KEYS
+        strong = p.feature == "admin1" and c.key in gazetteer().country_keys
         weight = ctx.country(cc, c.key)
         if weight:
             # Scaled by the country's share of the article: local news leans on it, world news less.
@@ -510,20 +510,6 @@ def _shortlist(key: str) -> tuple[tuple[float, Place], ...]:
     return tuple(scored[:_MAX_SCORED])
 
 
-@functools.cache
-def _country_keys() -> frozenset[str]:
-    gaz = gazetteer()
-    return frozenset(k for k in gaz.names if any(gaz.places[g].feature == "country" for g in gaz.names[k]))
-
-
-class _CountryKeys:
-    """Names that denote a country (lazy, so importing the module stays cheap)."""
-
-    def __contains__(self, key: object) -> bool:
-        return key in _country_keys()
-
-
-_COUNTRY_KEYS = _CountryKeys()
 
 
 @functools.lru_cache(maxsize=100_000)

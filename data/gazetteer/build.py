@@ -237,7 +237,8 @@ def build() -> dict[str, Any]:
     stop = [w.strip() for w in src["stoplist"].read_text(encoding="utf-8").splitlines() if w.strip()]
     lexicon = {"demonyms": sorted(demonyms | {d + "s" for d in demonyms if not d.endswith(("s", "sh", "ch", "ese"))}),
                "common_words": sorted({w.lower() for w in stop}),
-               "capitals": sorted(capitals)}
+               "capitals": sorted(capitals),
+               "country_keys": sorted({k for k, gid, _ in names if places[gid]["feature"] == "country"})}
     return {"places": [places[k] for k in sorted(places)],
             "names": sorted(names),
             "lexicon": lexicon}
