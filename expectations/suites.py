@@ -159,7 +159,10 @@ def _in_set(spec: TableSpec, name: str, values: tuple[str, ...]) -> gxe.Expectat
     return gxe.ExpectColumnValuesToBeInSet(column=_column(spec, name), value_set=list(values))
 
 
-def _between(spec: TableSpec, name: str, low: object, high: object) -> gxe.Expectation:
+_Bound = float | datetime.date | None
+
+
+def _between(spec: TableSpec, name: str, low: _Bound, high: _Bound) -> gxe.Expectation:
     return gxe.ExpectColumnValuesToBeBetween(column=_column(spec, name), min_value=low, max_value=high)
 
 

@@ -11,11 +11,12 @@ import datetime
 import functools
 import html
 import json
+import math
 import os
 import pathlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 import pyarrow as pa
@@ -64,7 +65,7 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-Frame = pa.Table | pd.DataFrame
+Frame: TypeAlias = pa.Table | pd.DataFrame
 
 
 @functools.cache
@@ -102,13 +103,24 @@ def _lookup(parent: pd.DataFrame | None, key: str, values: Iterable[str]) -> dic
     """Map key -> value of the parent's `values` column(s); empty when there is no parent table."""
     if parent is None or parent.empty:
         return {}
-    cols = list(values)
+    cols = [parent[c].tolist() for c in values]
+    keys = parent[key].tolist()
     if len(cols) == 1:
-        return dict(zip(parent[key], parent[cols[0]], strict=True))
-    return dict(zip(parent[key], zip(*(parent[c] for c in cols), strict=True), strict=True))
+        return dict(zip(keys, cols[0], strict=True))
+    return dict(zip(keys, zip(*cols, strict=True), strict=True))
 
 
-def _or_none(flags: list[bool | None]) -> pd.Series:
+def _missing(value: Any) -> bool:
+    """None, NaN, NaT or NA (what pandas makes of a null cell)."""
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
+def _columns(df: pd.DataFrame, *names: str) -> list[list[Any]]:
+    """Columns as Python lists: iterating lists is several times faster than iterating Series."""
+    return [df[n].tolist() for n in names]
+
+
+def _or_none(flags: Sequence[bool | None]) -> pd.Series:
     """A check column: True, False, or None where the check does not apply (GX skips nulls)."""
     return pd.Series(flags, dtype="object")
 
@@ -125,11 +137,12 @@ def _article_checks(df: pd.DataFrame, paras: pd.DataFrame | None) -> None:
         df[s.ARTICLE_HAS_PARAGRAPH.column] = _or_none([counts.get(a, 0) > 0 for a in ids])
         df[s.ARTICLE_PARAGRAPH_COUNT.column] = _or_none([counts.get(a, 0) == n for a, n in zip(ids, n_par, strict=True)])
     df[s.ARTICLE_N_CHARS.column] = _or_none([
-        None if t is None or n is None else len(t) == n for t, n in zip(df["text"], df["n_chars"], strict=True)])
+        None if _missing(t) or _missing(n) else len(t) == n
+        for t, n in zip(df["text"].tolist(), df["n_chars"].tolist(), strict=True)])
     slack = s.TIMEZONE_SLACK
     df[s.ARTICLE_NOT_AFTER_INGESTION.column] = _or_none([
-        None if pd.isna(p) or pd.isna(i) else p <= (i + slack).date()
-        for p, i in zip(df["published_date"], df["ingested_at"], strict=True)])
+        None if _missing(p) or _missing(i) else p <= (i + slack).date()
+        for p, i in zip(df["published_date"].tolist(), df["ingested_at"].tolist(), strict=True)])
 
 
 def _paragraph_checks(df: pd.DataFrame, arts: pd.DataFrame | None) -> None:
@@ -137,10 +150,10 @@ def _paragraph_checks(df: pd.DataFrame, arts: pd.DataFrame | None) -> None:
 
     texts = _lookup(arts, ARTICLES.key[0], ["text"])
     exists, matches = [], []
-    for a, t, cs, ce in zip(df["article_id"], df["text"], df["char_start"], df["char_end"], strict=True):
+    for a, t, cs, ce in zip(*_columns(df, "article_id", "text", "char_start", "char_end"), strict=True):
         body = texts.get(a)
         exists.append(body is not None)
-        matches.append(None if body is None or pd.isna(cs) or pd.isna(ce) else body[int(cs):int(ce)] == t)
+        matches.append(None if body is None or _missing(cs) or _missing(ce) else body[int(cs):int(ce)] == t)
     df[s.PARAGRAPH_ARTICLE_EXISTS.column] = _or_none(exists)
     df[s.PARAGRAPH_TEXT_MATCHES.column] = _or_none(matches)
 
@@ -149,19 +162,22 @@ def _removed_line_checks(df: pd.DataFrame, arts: pd.DataFrame | None) -> None:
     from expectations import suites as s
 
     known = set() if arts is None else set(arts[ARTICLES.key[0]])
-    df[s.REMOVED_LINE_ARTICLE_EXISTS.column] = _or_none([a in known for a in df["article_id"]])
+    df[s.REMOVED_LINE_ARTICLE_EXISTS.column] = _or_none([a in known for a in df["article_id"].tolist()])
 
 
 def _mention_checks(df: pd.DataFrame, name: str, paras: pd.DataFrame | None) -> None:
     from expectations import suites as s
 
     parents = _lookup(paras, PARAGRAPHS.key[0], ["article_id", "text"])
-    exists, same, inside, matches = [], [], [], []
-    for pid, aid, cs, ce, text in zip(df["paragraph_id"], df["article_id"], df["char_start"], df["char_end"],
-                                      df["text"], strict=True):
+    exists: list[bool] = []
+    same: list[bool | None] = []
+    inside: list[bool | None] = []
+    matches: list[bool | None] = []
+    for pid, aid, cs, ce, text in zip(*_columns(df, "paragraph_id", "article_id", "char_start", "char_end", "text"),
+                                      strict=True):
         parent = parents.get(pid)
         exists.append(parent is not None)
-        if parent is None or pd.isna(cs) or pd.isna(ce):
+        if parent is None or _missing(cs) or _missing(ce):
             same.append(None if parent is None else parent[0] == aid)
             inside.append(None)
             matches.append(None)
@@ -183,7 +199,7 @@ def _place_checks(df: pd.DataFrame, places: pd.DataFrame | None) -> None:
 
     known = None if places is None else set(places[PLACES.key[0]].dropna().astype("int64"))
     df[s.LOCATION_PLACE_EXISTS.column] = _or_none([
-        None if known is None or pd.isna(g) else int(g) in known for g in df["geonameid"]])
+        None if known is None or _missing(g) else int(g) in known for g in df["geonameid"].tolist()])
 
 
 def _with_checks(name: str, df: pd.DataFrame, tables: dict[str, pd.DataFrame],
@@ -214,7 +230,7 @@ def _readable(config: dict) -> str:
 def _json_value(value: Any) -> Any:
     """A JSON-friendly version of one cell."""
     if value is None or isinstance(value, (bool, int, float, str)):
-        return None if isinstance(value, float) and value != value else value
+        return None if isinstance(value, float) and math.isnan(value) else value
     if isinstance(value, (datetime.date, datetime.datetime, pd.Timestamp)):
         return value.isoformat()
     if hasattr(value, "item"):  # numpy scalars
@@ -253,6 +269,34 @@ def _truncated(value: Any, limit: int = 200) -> Any:
     return value[:limit] + "..." if isinstance(value, str) and len(value) > limit else value
 
 
+def _validated(batch: Any, suite: Any) -> dict:
+    """GX results as JSON: a cheap pass/fail run of the whole suite, then counts and failing rows for failures.
+
+    Most of GX's time goes into per-expectation bookkeeping, which BOOLEAN_ONLY keeps small; a batch that
+    passes (the usual case) never pays for the detailed run.
+    """
+    import great_expectations as gx
+
+    quick = batch.validate(suite, result_format="BOOLEAN_ONLY").to_json_dict()
+    failed = {_identity(r["expectation_config"]): i for i, r in enumerate(quick["results"]) if not r["success"]}
+    if not failed:
+        return quick
+    detail_suite = gx.ExpectationSuite(name=suite.name)
+    for expectation in suite.expectations:
+        if _identity(expectation.configuration.to_json_dict()) in failed:
+            detail_suite.add_expectation(expectation)
+    detail = batch.validate(detail_suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20})
+    for r in detail.to_json_dict()["results"]:
+        quick["results"][failed[_identity(r["expectation_config"])]] = r
+    return quick
+
+
+def _identity(config: dict) -> str:
+    """What makes two expectation configs the same check (GX does not keep suite order in its results)."""
+    kwargs = {k: v for k, v in config.get("kwargs", {}).items() if k != "batch_id"}
+    return json.dumps([config["type"], kwargs], sort_keys=True, default=str)
+
+
 def validate_tables(tables: dict[str, Frame], *, context_tables: dict[str, Frame] | None = None,
                     now: datetime.datetime | None = None) -> ValidationReport:
     """Run every table's suite on a batch.
@@ -280,13 +324,11 @@ def validate_tables(tables: dict[str, Frame], *, context_tables: dict[str, Frame
     for name in TABLES:
         if name not in frames:
             continue
-        df = frames[name].reset_index(drop=True)
-        df = _with_checks(name, df.copy(), frames, context)
+        df = _with_checks(name, frames[name].reset_index(drop=True), frames, context)
         suite = s.SUITES[name](now)
         evidence = {c.column: c.evidence for c in s.CHECKS.get(name, ())}
         batch = definitions[name].get_batch(batch_parameters={"dataframe": df})
-        outcome = batch.validate(suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20})
-        as_json = outcome.to_json_dict()
+        as_json = _validated(batch, suite)
         n_expectations += len(as_json["results"])
         for r in as_json["results"]:
             if r["success"]:
@@ -297,8 +339,9 @@ def validate_tables(tables: dict[str, Frame], *, context_tables: dict[str, Frame
                 label += f": {config['description']}"
             if r.get("exception_info", {}).get("raised_exception"):
                 label += f" (error: {r['exception_info'].get('exception_message')})"
-            failures.append(FailedExpectation(name, label, int(result.get("unexpected_count") or 0),
-                                              _examples(df, name, result, config, evidence)))
+            examples = _examples(df, name, result, config, evidence)
+            result["unexpected_keys"] = [{k: row[k] for k in TABLES[name].key} for row in examples]
+            failures.append(FailedExpectation(name, label, int(result.get("unexpected_count") or 0), examples))
         results[name] = json.loads(json.dumps(_json_value(as_json)))
     return ValidationReport(not failures, failures, results, n_expectations)
 
