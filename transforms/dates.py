@@ -874,7 +874,7 @@ def _span_duration(m: re.Match[str], ctx: _Context) -> _Timex | None:
         return None
     if base == "second" and not unit.endswith("s") and n_text not in {"one", "1"}:
         return None
-    if base == "quarter" and ctx.after(4).lstrip().startswith("of"):
+    if base == "quarter" and ctx.after(4).lstrip().startswith("of") and _number(n_text) is not None:
         return None  # "three-quarters of its food" is a fraction
     if n_text in {"a", "an"} and not m["q"]:
         prev = _prev_word(ctx.before(20))
@@ -1011,8 +1011,8 @@ def _set(m: re.Match[str], ctx: _Context) -> _Timex | None:
             name = (following.group(1) or "") if following else ""
             if name[:1].isupper():
                 return None
-        elif _is_adjective(ctx):
-            return None
+        elif " " not in word and _is_adjective(ctx):
+            return None  # "quarterly dividend"; phrases ("every day", "per month") are never adjectives
         return _Timex("SET", _SETS[_SPACES.sub(" ", m["setword"].lower())], False)
     if m["wd"]:
         return _Timex("SET", f"XXXX-WXX-{_WEEKDAYS[m['wd'].lower().rstrip('.')]}", False)
@@ -1048,6 +1048,19 @@ def _spelled_year_groups(m: re.Match[str], ctx: _Context) -> _Timex | None:
     if rest is None or not 10 <= century <= 20 or rest >= 100:
         return None
     return _Timex("DATE", f"{century * 100 + int(rest):04d}", False)
+
+
+_STRETCH_PREPOSITIONS = frozenset(["over", "through", "throughout", "during", "across"])
+
+
+def _the_years(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`over the years`, `in the years that followed`: a stretch of unknown length (`PXY`)."""
+    prev = _prev_word(ctx.before(16))
+    following = _NEXT_TOKEN.match(ctx.text, ctx.end)
+    after = ((following.group(1) or "") if following else "").lower()
+    if prev not in _STRETCH_PREPOSITIONS and not (prev == "in" and after in {"that", "since", "ahead", "following"}):
+        return None  # "the years of war", "the months' figures": a noun phrase, not a stretch of time
+    return _Timex("DURATION", _duration(None, m.group(0).split()[-1]), False)
 
 
 def _weekend(m: re.Match[str], ctx: _Context) -> _Timex | None:
@@ -1312,6 +1325,7 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
         rf"seventeen|eighteen|nineteen|oh[\s-](?:{_ONES})))){_E}",
         _spelled_year_groups,
     ),
+    _rule(rf"{_B}(?i:the\s+(?:years|decades|months|weeks))(?![\w'-])", _the_years),
     _rule(rf"{_B}(?i:the\s+weekend){_E}", _weekend),
     _rule(
         rf"{_B}(?:(?P<rel>(?i:last|next|this))\s+)?(?P<name>{_HOLIDAY_NAMES})"
@@ -1454,6 +1468,7 @@ _TRIGGER_SPECS: dict[object, tuple[list[str], tuple[str, ...], int]] = {
     _season: (list(_SEASONS), (), 3),
     _spelled_year_groups: (_NUMBER_WORDS, (), 3),
     _weekend: (["weekend"], (), 1),
+    _the_years: (["years", "decades", "months", "weeks"], (), 1),
     _holiday: ([max(_words([name]), key=len) for name in _HOLIDAYS], (), 3),
     _the_year: (["year"], (), 2),
     _that_year: (["year"], (), 4),
