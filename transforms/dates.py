@@ -270,7 +270,7 @@ _SENTENCE_END = re.compile(r"[.!?;][\"'”’)\]]*\s+|\n")
 _TENSE_WORD = re.compile(r"[a-z']+")
 _FUTURE_CUES = frozenset(tuple(_TENSE_WORD.findall(cue.lower())) for cue in _LEX["future_cues"])
 _PAST_CUES = frozenset(tuple(_TENSE_WORD.findall(cue.lower())) for cue in _LEX["past_cues"])
-_FRAMING_WORDS = frozenset(["was", "were", "had"])
+_FRAMING_WORDS = frozenset(["had"])
 
 
 def _cue_index() -> dict[str, tuple[tuple[tuple[str, ...], bool, bool], ...]]:
@@ -294,7 +294,8 @@ def _tense_cues(lead: str) -> tuple[bool, bool, bool]:
                 continue
             if is_future:
                 any_future = True
-                # "had been scheduled to", "was due to": a plan seen from the past
+                # "had been scheduled to", "had planned to": a plan seen from a past moment (only the
+                # pluperfect: "were planning to march on Monday" still looks forward)
                 framed = (i and words[i - 1] in _FRAMING_WORDS) or words[max(0, i - 2) : i] == ["had", "been"]
                 future = future or not framed
             past = past or is_past
@@ -441,7 +442,7 @@ class _Context:
     def is_future(self) -> bool:
         """True when the clause leading to the match speaks about the future ("will meet on").
 
-        A cue framed in the past ("had been scheduled to", "was due to") looked forward from a past
+        A cue in the pluperfect ("had been scheduled to", "had been due to") looked forward from a past
         moment: the plan's date is usually already behind the anchor, so it does not count.
         """
         return self._tense()[0]
@@ -1050,6 +1051,19 @@ def _spelled_year_groups(m: re.Match[str], ctx: _Context) -> _Timex | None:
     return _Timex("DATE", f"{century * 100 + int(rest):04d}", False)
 
 
+def _week_of(m: re.Match[str], ctx: _Context) -> _Timex | None:
+    """`the week of March 6`: the ISO week holding that day."""
+    month, day = _month_number(m["mon"]), _day_number(m["d"])
+    if m["y"]:
+        when = _safe_date(int(m["y"]), month, day)
+    elif ctx.anchor is None:
+        return _Timex("DATE", "XXXX-WXX", True)
+    else:
+        resolved = _resolve_month_day(month, day, ctx)
+        when = datetime.date.fromisoformat(resolved[0]) if resolved else None
+    return _Timex("DATE", _iso_week(when), m["y"] is None) if when else None
+
+
 _STRETCH_PREPOSITIONS = frozenset(["over", "through", "throughout", "during", "across"])
 
 
@@ -1326,6 +1340,10 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
         _spelled_year_groups,
     ),
     _rule(rf"{_B}(?i:the\s+(?:years|decades|months|weeks))(?![\w'-])", _the_years),
+    _rule(
+        rf"{_B}(?i:the\s+week\s+of)\s+(?P<mon>{_MON})\s*(?P<d>{_DAYNUM})(?:,?\s+(?P<y>{_YEAR}))?{_E}(?![:.,]\d)",
+        _week_of,
+    ),
     _rule(rf"{_B}(?i:the\s+weekend){_E}", _weekend),
     _rule(
         rf"{_B}(?:(?P<rel>(?i:last|next|this))\s+)?(?P<name>{_HOLIDAY_NAMES})"
@@ -1469,6 +1487,7 @@ _TRIGGER_SPECS: dict[object, tuple[list[str], tuple[str, ...], int]] = {
     _spelled_year_groups: (_NUMBER_WORDS, (), 3),
     _weekend: (["weekend"], (), 1),
     _the_years: (["years", "decades", "months", "weeks"], (), 1),
+    _week_of: (["week"], (), 1),
     _holiday: ([max(_words([name]), key=len) for name in _HOLIDAYS], (), 3),
     _the_year: (["year"], (), 2),
     _that_year: (["year"], (), 4),
