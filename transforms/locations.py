@@ -86,6 +86,7 @@ class _Lexicon:
     qualifiers: frozenset[str]
     facilities: frozenset[str]
     institutions: frozenset[str]
+    token_re: re.Pattern[str]  # capitalized words, dotted abbreviations and lowercase connectors
     abbreviations: dict[str, tuple[str, str]]  # "Ky." -> ("US", "KY")
 
 
@@ -109,6 +110,9 @@ def _lexicon() -> _Lexicon:
         not_modifier=frozenset(data["not_modifier_followers"]),
         qualifiers=frozenset(data["qualifiers"]),
         facilities=frozenset(data["facilities"]),
+        token_re=re.compile(
+            r"(?:[A-Z]\.){2,}|[A-Z][a-z]{1,4}\.(?:[A-Z][a-z]?\.)?|\b[^\W\d_a-z][^\W\d_]*"
+            r"|\b(?:" + "|".join(sorted(map(re.escape, data["connectors"]), key=len, reverse=True)) + r")\b"),
         institutions=frozenset(data["institutions"]) | frozenset(data["facilities"])
         | frozenset(data["admin1_words"]) | frozenset(data["city_words"]),
         abbreviations=abbrevs,
@@ -117,7 +121,13 @@ def _lexicon() -> _Lexicon:
 
 # Words: dotted abbreviations ("U.S.", "B.C.", "W.Va."), then letter runs (hyphens split words so
 # "ez-Zor" is two tokens joined by "-").
-_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[A-Z][a-z]{1,4}\.(?:[A-Z][a-z]?\.)?|[^\W\d_]+")
+_NEXT_WORD = re.compile(r"\s+([\w.'’-]+)")
+_WORDS = re.compile(r"[\w.'’]+")
+_ENDS_WITH_WORD = re.compile(r"[\w.]\s+$")
+_COMMA_HINT = re.compile(r",\s+((?:[A-Z][\w.]*\.?)(?:[ -](?:[A-Z][\w.]*))?(?:[ -](?:[A-Z][\w.]*))?)")
+_FULL_NAME = re.compile(r"\b([A-Z][a-z]+)\.?\s+(?:[A-Z]\.\s+)?([A-Z][a-z]+)\b")
+_SPACE_CAPITALIZED = re.compile(r"\s[A-Z][a-z]+\b")
+_LOWER_WORD = re.compile(r"\b[a-z]+\b")
 _DOTTED_WORDS = frozenset({"St.", "Ft.", "Mt.", "Ste."})
 _JOINERS = frozenset({" ", "-", "‐", "‑"})
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\"“”'‘’()\[\]•|—–-]\s*|\n\s*)$")
@@ -166,11 +176,8 @@ def _folded(token: str) -> tuple[str, ...]:
 
 def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
     out = []
-    connectors = lex.connectors
-    for m in _TOKEN.finditer(text):
+    for m in lex.token_re.finditer(text):
         word = m.group()
-        if not word[0].isupper() and word not in connectors:
-            continue  # the gap it leaves breaks a run anyway
         start, end = m.start(), m.end()
         if word.endswith(".") and word.count(".") == 1 and word not in lex.abbreviations and word not in _DOTTED_WORDS:
             word, end = word[:-1], end - 1  # a sentence-final period, not part of the name
@@ -192,13 +199,14 @@ def _sentence_initial(text: str, start: int) -> bool:
 
 
 def _word_after(text: str, end: int) -> str:
-    m = re.match(r"\s+([\w.'’-]+)", text[end:end + 40])
+    m = _NEXT_WORD.match(text, end)
     return m.group(1) if m else ""
 
 
 def _words_before(text: str, start: int) -> tuple[str, str]:
-    words = re.findall(r"[\w.'’]+", text[max(0, start - 40):start])
-    if not words or not re.search(r"[\w.]\s+$", text[max(0, start - 40):start]):
+    window = text[max(0, start - 40):start]
+    words = _WORDS.findall(window)
+    if not words or not _ENDS_WITH_WORD.search(window):
         return "", ""
     return words[-1], (words[-2] if len(words) > 1 else "")
 
@@ -246,7 +254,7 @@ def _big_ids(ids: tuple[int, ...], gaz: Gazetteer) -> bool:
 
 def _hint_after(text: str, end: int, gaz: Gazetteer, lex: _Lexicon) -> tuple[tuple[str, str] | None, str | None]:
     """", Ky." / ", Texas" / ", Syria" right after a name: the division or country it lies in."""
-    m = re.match(r",\s+((?:[A-Z][\w.]*\.?)(?:[ -](?:[A-Z][\w.]*))?(?:[ -](?:[A-Z][\w.]*))?)", text[end:end + 40])
+    m = _COMMA_HINT.match(text, end)
     if not m:
         return None, None
     words = m.group(1)
@@ -342,7 +350,7 @@ def _person_surnames(paragraphs: Sequence[str], lex: _Lexicon, cands: list[_Cand
     """Words used as a person's surname anywhere in the article ("Mr. Jordan", "Mohamed Salah")."""
     names: set[str] = {c.text for c in cands if c.single and _inside_name(c, lex)}
     for text in paragraphs:
-        for m in re.finditer(r"\b([A-Z][a-z]+)\.?\s+(?:[A-Z]\.\s+)?([A-Z][a-z]+)\b", text):
+        for m in _FULL_NAME.finditer(text):
             first, last = m.group(1).lower(), m.group(2)
             if first in lex.titles or first in lex.given_names:
                 names.add(last)
@@ -385,7 +393,7 @@ def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: frozen
         return True
     nxt = c.next_word.rstrip(".,;:'’s")
     if c.text.lower() in lex.given_names and nxt[:1].isupper() and nxt.lower() not in lex.institutions \
-            and re.match(r"\s[A-Z][a-z]+\b", text[c.end:c.end + 20]):
+            and _SPACE_CAPITALIZED.match(text, c.end):
         following = key_of_tokens(folded_tokens(nxt))
         gaz = gazetteer()
         return following not in gaz.names or not _big_ids(gaz.names[following], gaz)
@@ -420,6 +428,7 @@ class _Context:
     points: list[tuple[str, float, float]] = field(default_factory=list)  # (key, lat, lon) of sure mentions
     memo: dict[tuple[Any, ...], list[tuple[float, Place]]] = field(default_factory=dict)  # rankings
     lenient: bool = False  # screening pass: small towns get the benefit of the doubt
+    sums: dict[int, float] = field(default_factory=dict)  # evidence totals (the tables never change)
 
     def nearness(self, p: Place, key: str) -> float:
         """Bonus for lying close to places the article surely mentions (local news clusters)."""
@@ -440,13 +449,22 @@ class _Context:
         return 0.0
 
     def country(self, cc: str | None, key: str) -> float:
-        return sum(w for k, w in self.countries.get(cc or "", {}).items() if k != key)
+        per_key = self.countries.get(cc or "")
+        return self._sum(per_key) - per_key.get(key, 0.0) if per_key else 0.0
 
     def total(self, key: str) -> float:
-        return sum(w for per_key in self.countries.values() for k, w in per_key.items() if k != key)
+        return sum(self._sum(per_key) for per_key in self.countries.values()) - sum(
+            per_key.get(key, 0.0) for per_key in self.countries.values())
 
     def division(self, cc: str | None, a1: str | None, key: str) -> float:
-        return sum(w for k, w in self.admin1.get((cc or "", a1 or ""), {}).items() if k != key)
+        per_key = self.admin1.get((cc or "", a1 or ""))
+        return self._sum(per_key) - per_key.get(key, 0.0) if per_key else 0.0
+
+    def _sum(self, per_key: dict[str, float]) -> float:
+        cached = self.sums.get(id(per_key))
+        if cached is None:
+            cached = self.sums[id(per_key)] = sum(per_key.values())
+        return cached
 
 
 def _main_ids(key: str) -> tuple[int, ...]:
@@ -636,7 +654,7 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     lex = _lexicon()
     cands = [c for pi, text in enumerate(paragraphs) for c in _candidates(pi, text, gaz, lex)]
     surnames = _person_surnames(paragraphs, lex, cands)
-    lowercase_words = frozenset(w for text in paragraphs for w in re.findall(r"\b[a-z]+\b", text))
+    lowercase_words = frozenset(w for text in paragraphs for w in _LOWER_WORD.findall(text))
     standalone = _standalone_words(paragraphs)
     # Only names that pass the precision rules (judged without context) may vote for context.
     lenient = _Context({}, {}, lenient=True)
