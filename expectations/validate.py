@@ -202,19 +202,21 @@ def _place_checks(df: pd.DataFrame, places: pd.DataFrame | None) -> None:
         None if known is None or _missing(g) else int(g) in known for g in df["geonameid"].tolist()])
 
 
-def _with_checks(name: str, df: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                 context: dict[str, pd.DataFrame]) -> pd.DataFrame:
+_PARENTS = (ARTICLES.name, PARAGRAPHS.name, PLACES.name)
+
+
+def _with_checks(name: str, df: pd.DataFrame, parents: dict[str, pd.DataFrame | None]) -> pd.DataFrame:
     """`df` with the derived check columns of table `name` added (in place; `df` is our own copy)."""
     if name == ARTICLES.name:
-        _article_checks(df, _combined(PARAGRAPHS.name, tables, context))
+        _article_checks(df, parents[PARAGRAPHS.name])
     elif name == PARAGRAPHS.name:
-        _paragraph_checks(df, _combined(ARTICLES.name, tables, context))
+        _paragraph_checks(df, parents[ARTICLES.name])
     elif name == REMOVED_LINES.name:
-        _removed_line_checks(df, _combined(ARTICLES.name, tables, context))
+        _removed_line_checks(df, parents[ARTICLES.name])
     elif name in (DATE_MENTIONS.name, QUANTITY_MENTIONS.name, LOCATION_MENTIONS.name):
-        _mention_checks(df, name, _combined(PARAGRAPHS.name, tables, context))
+        _mention_checks(df, name, parents[PARAGRAPHS.name])
         if name == LOCATION_MENTIONS.name:
-            _place_checks(df, _combined(PLACES.name, tables, context))
+            _place_checks(df, parents[PLACES.name])
     return df
 
 
@@ -317,6 +319,7 @@ def validate_tables(tables: dict[str, Frame], *, context_tables: dict[str, Frame
         raise ValueError(f"unknown tables: {sorted(unknown)}")
     frames = {name: _frame(rows) for name, rows in tables.items()}
     context = {name: _frame(rows) for name, rows in (context_tables or {}).items()}
+    parents = {name: _combined(name, frames, context) for name in _PARENTS}
     definitions = _batch_definitions()
     failures: list[FailedExpectation] = []
     results: dict[str, Any] = {}
@@ -324,7 +327,7 @@ def validate_tables(tables: dict[str, Frame], *, context_tables: dict[str, Frame
     for name in TABLES:
         if name not in frames:
             continue
-        df = _with_checks(name, frames[name].reset_index(drop=True), frames, context)
+        df = _with_checks(name, frames[name].reset_index(drop=True), parents)
         suite = s.SUITES[name](now)
         evidence = {c.column: c.evidence for c in s.CHECKS.get(name, ())}
         batch = definitions[name].get_batch(batch_parameters={"dataframe": df})
