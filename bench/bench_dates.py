@@ -115,8 +115,12 @@ def main(argv: list[str] | None = None) -> int:
         warnings.simplefilter("ignore")
         theirs(paragraphs[0])
         rate, baseline = _rates([ours, theirs], paragraphs, args.repeat)
-    print(f"transforms.dates.date_mentions: {rate:,.0f} paragraphs/s (CPU, fastest of {args.repeat} per chunk)")
-    print(f"dateparser.search.search_dates: {baseline:,.1f} paragraphs/s (CPU, fastest of {args.repeat} per chunk)")
+    print(
+        f"transforms.dates.date_mentions: {rate:,.0f} paragraphs/s (CPU, fastest of {args.repeat} per chunk)"
+    )
+    print(
+        f"dateparser.search.search_dates: {baseline:,.1f} paragraphs/s (CPU, fastest of {args.repeat} per chunk)"
+    )
     print(f"ratio: ours is {rate / baseline:,.0f}x faster")
     return 0
 

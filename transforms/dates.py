@@ -160,7 +160,9 @@ def validate_rules(data: Any) -> list[str]:
             problems.append(f"sets.{name}: {code!r} is not a TIMEX3 period")
     for name, rule in data["holidays"].items():
         if not _holiday_rule_ok(rule):
-            problems.append(f"holidays.{name}: {rule!r} is not [month, day], [month, weekday, n, from_day] or [easter, offset]")
+            problems.append(
+                f"holidays.{name}: {rule!r} is not [month, day], [month, weekday, n, from_day] or [easter, offset]"
+            )
     for key in _MAP_KEYS:
         for name in data[key]:
             if not isinstance(name, str) or name != name.lower():
@@ -213,6 +215,8 @@ _FULL_MONTHS = [m for m in _MONTHS if len(m) > 3 and m != "sept" or m == "may"]
 _ABBR_MONTHS = [m for m in _MONTHS if m not in _FULL_MONTHS]
 # A month name: full names end at a word boundary, abbreviations may carry a dot.
 _MON = rf"(?:(?:{_capitalized(_FULL_MONTHS)})\b|(?:{_capitalized(_ABBR_MONTHS)})(?:\.|\b))"
+
+
 def _holiday_alternation(names: Sequence[str]) -> str:
     """Holiday names with capitalized words ("New Year's Day"), any apostrophe, longest first."""
     forms = []
@@ -224,9 +228,7 @@ def _holiday_alternation(names: Sequence[str]) -> str:
 
 _HOLIDAY_NAMES = _holiday_alternation(list(_HOLIDAYS))
 _FULL_WD = [w for w in _WEEKDAYS if w not in _LEX["weekday_abbreviations"]]
-_WD = (
-    rf"(?:(?:{_capitalized(_FULL_WD)})\b|(?:{_capitalized(_LEX['weekday_abbreviations'])})\.)"
-)
+_WD = rf"(?:(?:{_capitalized(_FULL_WD)})\b|(?:{_capitalized(_LEX['weekday_abbreviations'])})\.)"
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 _ONES = "one|two|three|four|five|six|seven|eight|nine"
 _NUMWORD = rf"(?:(?:{_TENS})[- ](?:{_ONES})|{_alt(list(_NUMBERS))})"
@@ -579,7 +581,9 @@ def _month_day(m: re.Match[str], ctx: _Context) -> _Timex | None:
     rel = (m.groupdict().get("rel") or "").lower()
     if rel in {"last", "next"} and ctx.anchor is not None:
         # "since last Oct. 23": the latest such day before the anchor (the first after it for next)
-        days = [d for y in range(ctx.anchor.year - 1, ctx.anchor.year + 2) if (d := _safe_date(y, month, day))]
+        days = [
+            d for y in range(ctx.anchor.year - 1, ctx.anchor.year + 2) if (d := _safe_date(y, month, day))
+        ]
         if rel == "last":
             when = max((d for d in days if d < ctx.anchor), default=None)
         else:
@@ -613,10 +617,30 @@ def _bare_month(m: re.Match[str], ctx: _Context) -> _Timex | None:
     if not rel and not m["mod"]:
         if name in _AMBIGUOUS_MONTHS:
             prev = _prev_word(ctx.before())
-            if not prev or prev not in {"in", "since", "until", "till", "by", "of", "from",
-                                                  "through", "during", "to", "before", "after",
-                                                  "and", "or", "between", "last", "next", "this",
-                                                  "early", "late", "mid", "end"}:
+            if not prev or prev not in {
+                "in",
+                "since",
+                "until",
+                "till",
+                "by",
+                "of",
+                "from",
+                "through",
+                "during",
+                "to",
+                "before",
+                "after",
+                "and",
+                "or",
+                "between",
+                "last",
+                "next",
+                "this",
+                "early",
+                "late",
+                "mid",
+                "end",
+            }:
                 return None
         if ctx.after(3).startswith("'s") is False and _NAME_AFTER.match(ctx.text, ctx.end, ctx.end + 3):
             # "June Carter", "August Wilson": a capitalized word after a bare month is a name
@@ -641,9 +665,18 @@ def _weekday(m: re.Match[str], ctx: _Context) -> _Timex | None:
 def _deictic_day(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`today`, `yesterday`, `tomorrow`, `tonight`, `last night`, `this morning`, `yesterday afternoon`."""
     word = _SPACES.sub(" ", m["word"].lower())
-    offsets = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1, "last night": -1,
-               "this morning": 0, "this afternoon": 0, "this evening": 0,
-               "the day before yesterday": -2, "the day after tomorrow": 2}
+    offsets = {
+        "today": 0,
+        "tonight": 0,
+        "yesterday": -1,
+        "tomorrow": 1,
+        "last night": -1,
+        "this morning": 0,
+        "this afternoon": 0,
+        "this evening": 0,
+        "the day before yesterday": -2,
+        "the day after tomorrow": 2,
+    }
     part = m["part"].lower() if m["part"] else None
     if word == "tonight" or word == "last night":
         part = "night"
@@ -737,9 +770,19 @@ def _century(m: re.Match[str], ctx: _Context) -> _Timex | None:
 
 
 _REL_SHIFT = {
-    "last": -1, "past": -1, "previous": -1, "preceding": -1, "prior": -1,
-    "this": 0, "current": 0, "present": 0, "the": 0,
-    "next": 1, "coming": 1, "following": 1, "upcoming": 1,
+    "last": -1,
+    "past": -1,
+    "previous": -1,
+    "preceding": -1,
+    "prior": -1,
+    "this": 0,
+    "current": 0,
+    "present": 0,
+    "the": 0,
+    "next": 1,
+    "coming": 1,
+    "following": 1,
+    "upcoming": 1,
 }
 
 
@@ -750,7 +793,11 @@ def _season_value(code: str, year: int) -> str:
 
 def _relative_period(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`last week`, `this year`, `next month`, `earlier this month`, `last summer`, `this weekend`."""
-    if m["rel"][0].isupper() and m["unit"][0].isupper() and ctx.text[ctx._sentence_start() : ctx.start].strip("\"'“‘( "):
+    if (
+        m["rel"][0].isupper()
+        and m["unit"][0].isupper()
+        and ctx.text[ctx._sentence_start() : ctx.start].strip("\"'“‘( ")
+    ):
         return None  # "ABC's \"This Week\" program": capitalized mid-sentence it is a title
     rel = m["rel"].lower().split()[-1]
     shift = _REL_SHIFT[rel]
@@ -773,8 +820,15 @@ def _relative_period(m: re.Match[str], ctx: _Context) -> _Timex | None:
         if years:
             return _Timex("DATE", f"{int(years[-1]) + shift:04d}", False)
     if anchor is None:
-        unknown = {"week": "XXXX-WXX", "weekend": "XXXX-WXX-WE", "month": "XXXX-XX", "year": "XXXX",
-                   "quarter": "XXXX-QX", "decade": "XXX", "century": "XX"}
+        unknown = {
+            "week": "XXXX-WXX",
+            "weekend": "XXXX-WXX-WE",
+            "month": "XXXX-XX",
+            "year": "XXXX",
+            "quarter": "XXXX-QX",
+            "decade": "XXX",
+            "century": "XX",
+        }
         return _Timex("DATE", unknown[unit], True)
     if unit in {"week", "weekend"}:
         value = _iso_week(anchor + datetime.timedelta(weeks=shift))
@@ -884,7 +938,12 @@ def _span_duration(m: re.Match[str], ctx: _Context) -> _Timex | None:
     if m["tail"] and "old" in m["tail"].lower() and _is_age(m, ctx):
         return None
     lead = _SPACES.sub(" ", ((m["q"] or "") + " " + n_text).lower()).strip()
-    if lead.endswith("recent") or lead in {"the past few", "the last few", "the past several", "the last several"}:
+    if lead.endswith("recent") or lead in {
+        "the past few",
+        "the last few",
+        "the past several",
+        "the last several",
+    }:
         return _Timex("DATE", "PAST_REF", False)  # TimeML: "recent weeks" points at the past, not a length
     if lead.endswith("coming"):
         return _Timex("DATE", "FUTURE_REF", False)
@@ -934,7 +993,11 @@ def _quarter(m: re.Match[str], ctx: _Context) -> _Timex | None:
         return _Timex("DATE", f"XXXX-Q{number}", True)
     year = ctx.anchor.year
     rel = _SPACES.sub(" ", (m["rel"] or "").lower())
-    if rel in {"last", "previous", "year-ago", "year-earlier", "last year's"} or (ctx.anchor.month - 1) // 3 + 1 < number and ctx.is_past():
+    if (
+        rel in {"last", "previous", "year-ago", "year-earlier", "last year's"}
+        or (ctx.anchor.month - 1) // 3 + 1 < number
+        and ctx.is_past()
+    ):
         year -= 1
     elif rel in {"next", "next year's"}:
         year += 1
@@ -977,16 +1040,37 @@ def _season(m: re.Match[str], ctx: _Context) -> _Timex | None:
 def _reference(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`now`, `currently`, `recently`, `the future`: TIMEX3 reference tokens."""
     phrase = _SPACES.sub(" ", m["ref"].lower())
-    if phrase in {"current", "recent", "future"}:
-        # adjectives count only before a noun ("current talks"), not "electric current"
-        if not _LOWER_WORD_AFTER.match(ctx.text, ctx.end, ctx.end + 2):
-            return None
+    if phrase in {"current", "recent", "future"} and not _LOWER_WORD_AFTER.match(
+        ctx.text, ctx.end, ctx.end + 2
+    ):
+        return None  # adjectives count only before a noun ("current talks"), not "electric current"
     if phrase == "now" and _is_reduced_relative(ctx):
         return None
     return _Timex("DATE", _REFERENCES[phrase], False)
 
 
-_AUXILIARIES = frozenset(["is", "are", "was", "were", "be", "been", "am", "'s", "'re", "has", "have", "had", "will", "would", "can", "could", "may", "might"])
+_AUXILIARIES = frozenset(
+    [
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "am",
+        "'s",
+        "'re",
+        "has",
+        "have",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "may",
+        "might",
+    ]
+)
 
 
 def _is_reduced_relative(ctx: _Context) -> bool:
@@ -1072,7 +1156,9 @@ def _the_years(m: re.Match[str], ctx: _Context) -> _Timex | None:
     prev = _prev_word(ctx.before(16))
     following = _NEXT_TOKEN.match(ctx.text, ctx.end)
     after = ((following.group(1) or "") if following else "").lower()
-    if prev not in _STRETCH_PREPOSITIONS and not (prev == "in" and after in {"that", "since", "ahead", "following"}):
+    if prev not in _STRETCH_PREPOSITIONS and not (
+        prev == "in" and after in {"that", "since", "ahead", "following"}
+    ):
         return None  # "the years of war", "the months' figures": a noun phrase, not a stretch of time
     return _Timex("DURATION", _duration(None, m.group(0).split()[-1]), False)
 
@@ -1129,7 +1215,9 @@ def _holiday(m: re.Match[str], ctx: _Context) -> _Timex | None:
         if rule[0] != "easter" and len(rule) == 2:
             return _Timex("DATE", f"XXXX-{rule[0]:02d}-{rule[1]:02d}", False)
         return _Timex("DATE", "XXXX-XX-XX", False)
-    candidates = {y: d for y in (anchor.year - 1, anchor.year, anchor.year + 1) if (d := _holiday_date(rule, y))}
+    candidates = {
+        y: d for y in (anchor.year - 1, anchor.year, anchor.year + 1) if (d := _holiday_date(rule, y))
+    }
     rel = _SPACES.sub(" ", (m["rel"] or "").lower())
     if rel == "last":
         year = max(y for y, d in candidates.items() if d < anchor)
@@ -1142,7 +1230,7 @@ def _holiday(m: re.Match[str], ctx: _Context) -> _Timex | None:
     return _Timex("DATE", candidates[year].isoformat(), True)
 
 
-_YEAR_DURATION_AFTER = re.compile(r"\s+(?:that\s+|which\s+)?(?:ended|ending|ends|to\s+date)\b", re.I)
+_YEAR_DURATION_AFTER = re.compile(r"\s+(?:that\s+|which\s+)?(?:ended|ending|ends|to\s+date)\b", re.IGNORECASE)
 
 
 def _the_year(m: re.Match[str], ctx: _Context) -> _Timex | None:
@@ -1164,7 +1252,20 @@ def _that_year(m: re.Match[str], ctx: _Context) -> _Timex | None:
 
 
 _SEASON_PREPOSITIONS = frozenset(
-    ["in", "during", "over", "through", "throughout", "into", "since", "until", "till", "by", "before", "after"]
+    [
+        "in",
+        "during",
+        "over",
+        "through",
+        "throughout",
+        "into",
+        "since",
+        "until",
+        "till",
+        "by",
+        "before",
+        "after",
+    ]
 )
 _SEASON_START = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}
 
@@ -1355,7 +1456,10 @@ _RULES: list[tuple[re.Pattern[str], _Handler]] = [
         rf"(?!\s+(?i:ago|earlier|before|after|later|two\s+thousand|nineteen)\b|\s+\d)",
         _the_year,
     ),
-    _rule(rf"{_B}(?:(?i:earlier|later)\s+(?:(?i:in|that)\s+)?)?(?i:that|the\s+same)\s+(?i:year){_E}(?!-)", _that_year),
+    _rule(
+        rf"{_B}(?:(?i:earlier|later)\s+(?:(?i:in|that)\s+)?)?(?i:that|the\s+same)\s+(?i:year){_E}(?!-)",
+        _that_year,
+    ),
     _rule(
         rf"{_B}(?i:the)\s+(?:(?i:early|late|mid)[\s-]+)?(?P<season>{_SEASON}){_E}(?![\s-]+(?i:of)\b|-)",
         _the_season,
@@ -1412,7 +1516,11 @@ def _value_span(value: str) -> tuple[datetime.date | None, datetime.date | None,
     if m:
         year, month = int(m[1]), int(m[2])
         nyear, nmonth = _add_months(year, month, 1)
-        return datetime.date(year, month, 1), datetime.date(nyear, nmonth, 1) - datetime.timedelta(days=1), "month"
+        return (
+            datetime.date(year, month, 1),
+            datetime.date(nyear, nmonth, 1) - datetime.timedelta(days=1),
+            "month",
+        )
     m = _QUARTER_VALUE.fullmatch(value)
     if m:
         year, quarter = int(m[1]), int(m[2])
@@ -1469,7 +1577,11 @@ _TRIGGER_SPECS: dict[object, tuple[list[str], tuple[str, ...], int]] = {
     _month_rel_year: (list(_MONTHS), (), 4),
     _bare_month: (list(_MONTHS), (), 4),
     _weekday: (list(_WEEKDAYS), (), 4),
-    _deictic_day: (["today", "yesterday", "tomorrow", "tonight", "night", "morning", "afternoon", "evening"], (), 4),
+    _deictic_day: (
+        ["today", "yesterday", "tomorrow", "tonight", "night", "morning", "afternoon", "evening"],
+        (),
+        4,
+    ),
     _clock: (["noon", "midnight", "midday"], ("clock",), 3),
     _year: ([], ("year",), 3),
     _decade: ([], ("decade",), 3),
@@ -1511,7 +1623,9 @@ def _trigger_tables() -> dict[str, tuple[tuple[int, int, frozenset[str]], ...]]:
 
 _TRIGGERED = _trigger_tables()
 # trigger key -> (the most tokens back any of its rules may start, the rules it triggers)
-_TRIGGERS = {key: (max(b for _, b, _ in rules_), tuple(i for i, _, _ in rules_)) for key, rules_ in _TRIGGERED.items()}
+_TRIGGERS = {
+    key: (max(b for _, b, _ in rules_), tuple(i for i, _, _ in rules_)) for key, rules_ in _TRIGGERED.items()
+}
 
 
 @functools.lru_cache(maxsize=8192)
@@ -1530,7 +1644,9 @@ def _rules_reaching(key: str, words: tuple[str, ...]) -> tuple[int, ...]:
 
 # Month, weekday and holiday names only match capitalized ("may", "march", "sun" are words), so a
 # lower-case occurrence of a word that triggers nothing else is skipped.
-_CAPITALIZED_RULES = frozenset([_abs_day, _month_day, _month_year, _month_rel_year, _bare_month, _weekday, _holiday])
+_CAPITALIZED_RULES = frozenset(
+    [_abs_day, _month_day, _month_year, _month_rel_year, _bare_month, _weekday, _holiday]
+)
 
 
 def _automaton() -> Any:
@@ -1555,7 +1671,7 @@ _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _CHARS_PER_TOKEN = 16  # how far back to look for the tokens a rule may start on (longest hedge: 13)
 
 
-_REVERSED_TOKEN = re.compile(r"[^A-Za-z\d]{0,%d}([a-z]+|\d+)" % 16)
+_REVERSED_TOKEN = re.compile(r"[^A-Za-z\d]{0,16}([a-z]+|\d+)")
 
 
 def _digit_triggers(text: str, runs: list[tuple[int, int]]) -> list[tuple[int, str]]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-import itertools
 import datetime
+import itertools
 import json
 import pathlib
 from typing import Any
