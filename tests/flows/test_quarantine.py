@@ -52,3 +52,21 @@ def test_corrupted_batch_is_quarantined_then_retried(small_corpus, tmp_path, mon
     assert result.exit_code == 0, result.output
     assert _q(wh, "select count(*) from articles") == [(4,)]
     assert _q(wh, "select count(*) from quantity_mentions where low > high") == [(0,)]
+
+
+def test_only_the_failing_batch_is_quarantined(small_corpus, tmp_path, monkeypatch):
+    wh = tmp_path / "wh"
+    real = flows.batch.quantity_rows
+
+    def broken_for_york(paragraphs, dates, run_id):
+        if any("York" in p["text"] or "Ouse" in p["text"] for p in paragraphs):
+            return _inverted_quantities(paragraphs, dates, run_id)
+        return real(paragraphs, dates, run_id)
+
+    monkeypatch.setattr(flows.batch, "quantity_rows", broken_for_york)
+    result = CliRunner().invoke(app, ["run", "--input", str(small_corpus), "--warehouse", str(wh),
+                                      "--batch-files", "1", "--quiet"])
+    assert result.exit_code == 1, result.output
+    assert _q(wh, "select count(*) from articles") == [(3,)]
+    assert _q(wh, "select count(*) from articles where title like '%York%'") == [(0,)]
+    assert len(list((wh / "quarantine").glob("*/*"))) == 1
