@@ -81,11 +81,21 @@ def _batch_definitions() -> dict[str, Any]:
     return {name: source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("batch") for name in TABLES}
 
 
-def _frame(rows: Frame) -> pd.DataFrame:
-    """A pandas copy of `rows` (pyarrow tables converted) that derived columns can be added to."""
+def _frame(name: str, rows: Frame) -> pd.DataFrame:
+    """A pandas copy of `rows` that derived columns can be added to, with dates as `datetime.date` objects.
+
+    pyarrow gives date32 columns as dates; DuckDB's `.df()` gives them as datetime64, which would not compare
+    with the date bounds of the suites, so those are converted back.
+    """
     if isinstance(rows, pa.Table):
         return rows.to_pandas()
-    return rows.copy()
+    df = rows.copy()
+    spec = TABLES.get(name)
+    for field in spec.schema if spec is not None else ():
+        if field.type == pa.date32() and field.name in df.columns and pd.api.types.is_datetime64_any_dtype(df[field.name]):
+            df[field.name] = pd.Series([None if _missing(d) else d.date() for d in df[field.name].tolist()],
+                                       index=df.index, dtype="object")
+    return df
 
 
 def _combined(name: str, tables: dict[str, pd.DataFrame], context: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
@@ -317,8 +327,8 @@ def validate_tables(tables: dict[str, Frame], *, context_tables: dict[str, Frame
     unknown = set(tables) - set(TABLES)
     if unknown:
         raise ValueError(f"unknown tables: {sorted(unknown)}")
-    frames = {name: _frame(rows) for name, rows in tables.items()}
-    context = {name: _frame(rows) for name, rows in (context_tables or {}).items()}
+    frames = {name: _frame(name, rows) for name, rows in tables.items()}
+    context = {name: _frame(name, rows) for name, rows in (context_tables or {}).items()}
     parents = {name: _combined(name, frames, context) for name in _PARENTS}
     definitions = _batch_definitions()
     failures: list[FailedExpectation] = []

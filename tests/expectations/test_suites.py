@@ -278,3 +278,17 @@ def test_unit_pattern_accepts_documented_units() -> None:
         assert pattern.match(unit), unit
     for unit in ("money:USD", "currency:", "kilometres", "", "Count"):
         assert not pattern.match(unit), unit
+
+
+def test_pandas_frames_with_datetime64_dates_are_validated_as_dates() -> None:
+    """DuckDB's `.df()` returns date columns as datetime64; the date rules must still apply."""
+    import pandas as pd
+
+    rows = _clean()
+    frames = {name: table_from_rows(TABLES[name], rows[name]).to_pandas() for name in ("articles", "paragraphs")}
+    frames["articles"]["published_date"] = pd.to_datetime(frames["articles"]["published_date"])
+    assert validate_tables(frames, now=INGESTED).success
+    frames["articles"].loc[0, "published_date"] = pd.Timestamp("2018-03-01")
+    failed = validate_tables(frames, now=INGESTED)
+    assert _failure(failed, "articles", "expect_column_values_to_be_between(published_date)").examples[0][
+        "published_date"] == "2018-03-01"
