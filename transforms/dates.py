@@ -856,11 +856,11 @@ def _year_ago(m: re.Match[str], ctx: _Context) -> _Timex | None:
     sentence = (ctx.sentence() + " " + m.group(0)).lower()
     if not _word_search(_QUARTER_WORD, sentence):
         sentence = ctx.text.lower()  # the paragraph may have named the quarter in an earlier sentence
-    if (period or _word_search(_QUARTER_WORD, sentence)) and not _word_search(_MONTHS_SPAN_WORD, sentence):
+    if (period or _word_search(_QUARTER_WORD, sentence)) and not _names_months_span(sentence):
         # business news compares a quarter with the same quarter a year before
-        named = _word_search(_QUARTER_ORDINAL, sentence)
+        named = _named_quarter(sentence)
         if named:
-            number = _ORDINALS.get(named.group(1).lower()) or int(named.group(1)[0])
+            number = _ORDINALS.get(named) or int(named[0])
         else:
             _, month = _add_months(ctx.anchor.year, ctx.anchor.month, -3)
             number = (month - 1) // 3 + 1
@@ -871,8 +871,31 @@ def _year_ago(m: re.Match[str], ctx: _Context) -> _Timex | None:
 # Searched in lower-cased text, starting with a literal (a leading \b makes the regex engine try every
 # position, 30x slower); `_word_search` checks the word boundary before the match instead.
 _QUARTER_WORD = re.compile(r"quarter(?:ly)?\b")
-_QUARTER_ORDINAL = re.compile(r"(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?:fiscal[\s-]+)?quarter\b")
-_MONTHS_SPAN_WORD = re.compile(r"(?:six|nine|twelve|\d+)\s+months\b|year-to-date\b")
+_QUARTER_ONLY = re.compile(r"quarter\b")
+_ORDINAL_BEFORE = re.compile(
+    r"(?<![a-z0-9_])(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?:fiscal[\s-]+)?$"
+)
+_MONTHS_WORD = re.compile(r"months\b")
+_COUNT_BEFORE = re.compile(r"(?<![a-z0-9_])(?:six|nine|twelve|\d+)\s+$")
+_YEAR_TO_DATE = re.compile(r"year-to-date\b")
+
+
+def _named_quarter(text: str) -> str | None:
+    """The ordinal of the first "third quarter" / "fiscal-first quarter" in lower-cased text."""
+    for m in _QUARTER_ONLY.finditer(text):
+        ordinal = _ORDINAL_BEFORE.search(text, max(0, m.start() - 24), m.start())
+        if ordinal:
+            return ordinal.group(1)
+    return None
+
+
+def _names_months_span(text: str) -> bool:
+    """Whether lower-cased text speaks of a span of months ("nine months", "year-to-date")."""
+    if _word_search(_YEAR_TO_DATE, text):
+        return True
+    return any(
+        _COUNT_BEFORE.search(text, max(0, m.start() - 16), m.start()) for m in _MONTHS_WORD.finditer(text)
+    )
 
 
 def _word_search(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
@@ -1754,8 +1777,12 @@ def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMent
         The mentions, longest match first among overlapping candidates, then sorted by offset.
     """
     candidates: list[tuple[int, int, int, _Timex]] = []
+    tried: set[tuple[int, int]] = set()
     for offset, orders in _rule_starts(text):
         for order in orders:
+            if (order, offset) in tried:
+                continue  # "a year ago" is reached from both "year" and "ago"
+            tried.add((order, offset))
             pattern, handler = _RULES[order]
             m = pattern.match(text, offset)
             if m is None:
@@ -1778,18 +1805,20 @@ def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMent
             first, last, granularity = _value_span(timex.value)
         else:
             first, last, granularity = None, None, None
+        relative = timex.is_relative and anchor_date is not None
+        # positional arguments, in field order: keyword passing cost a third of the record's creation
         mentions.append(
             DateMention(
-                start=start,
-                end=end,
-                text=text[start:end],
-                timex_type=timex.timex_type,
-                value=timex.value,
-                start_date=first,
-                end_date=last,
-                granularity=granularity,
-                is_relative=timex.is_relative and anchor_date is not None,
-                anchor_date=anchor_date,
+                start,
+                end,
+                text[start:end],
+                timex.timex_type,
+                timex.value,
+                first,
+                last,
+                granularity,
+                relative,
+                anchor_date,
             )
         )
     return mentions
