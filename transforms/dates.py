@@ -1645,9 +1645,21 @@ def _trigger_tables() -> dict[str, tuple[tuple[int, int, frozenset[str]], ...]]:
 
 
 _TRIGGERED = _trigger_tables()
-# trigger key -> (the most tokens back any of its rules may start, the rules it triggers)
+# Rules whose match never begins with their trigger word ("the year", "two weeks", "three days ago",
+# "the third quarter"): they are only tried on the words before it.
+_NEVER_FIRST = frozenset(
+    [
+        _relative_period, _span_duration, _the_year, _that_year, _the_season, _the_years, _week_of,
+        _weekend, _latest_quarter, _half, _century, _ago, _quarter,
+    ]
+)  # fmt: skip
+# trigger key -> (the most tokens back any of its rules may start, the rules that may start on it)
 _TRIGGERS = {
-    key: (max(b for _, b, _ in rules_), tuple(i for i, _, _ in rules_)) for key, rules_ in _TRIGGERED.items()
+    key: (
+        max(b for _, b, _ in rules_),
+        tuple(i for i, _, _ in rules_ if _RULES[i][1] not in _NEVER_FIRST or key.startswith("#")),
+    )
+    for key, rules_ in _TRIGGERED.items()
 }
 
 
@@ -1678,7 +1690,7 @@ def _automaton() -> Any:
     for key, (reach, indices) in _TRIGGERS.items():
         if key.startswith("#"):
             continue
-        capital = all(_RULES[index][1] in _CAPITALIZED_RULES for index in indices)
+        capital = all(_RULES[index][1] in _CAPITALIZED_RULES for index, _, _ in _TRIGGERED[key])
         automaton.add_word(key, (len(key), capital, key, reach, indices))
     for digit in "0123456789":
         automaton.add_word(digit, (0, False, "", 0, ()))  # length 0 marks a digit: runs are rebuilt from them
