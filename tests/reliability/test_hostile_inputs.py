@@ -17,7 +17,7 @@ from flows.batch import process_batch
 from flows.inputs import discovered_inputs
 from tests.reliability.hostile_corpus import Case, build_hostile_corpus, cleanup
 
-STARTED = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+STARTED = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 
 
 @pytest.fixture
