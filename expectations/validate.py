@@ -355,6 +355,7 @@ def validate_tables(tables: dict[str, Frame], *, context_tables: dict[str, Frame
             examples = _examples(df, name, result, config, evidence)
             result["unexpected_keys"] = [{k: row[k] for k in TABLES[name].key} for row in examples]
             failures.append(FailedExpectation(name, label, int(result.get("unexpected_count") or 0), examples))
+        as_json["row_count"] = len(df)  # BOOLEAN_ONLY results carry no element counts
         results[name] = json.loads(json.dumps(_json_value(as_json)))
     return ValidationReport(not failures, failures, results, n_expectations)
 
@@ -377,7 +378,7 @@ def _table_section(name: str, result: dict, failures: list[FailedExpectation]) -
         rows.append(f"<tr><td>{status}</td><td><code>{_cell(_readable(config))}</code></td>"
                     f"<td>{_cell(config.get('description') or '')}</td>"
                     f"<td>{_cell(res.get('unexpected_count', ''))}</td><td>{_cell(res.get('element_count', ''))}</td></tr>")
-    parts = [f'<h2 id="{html.escape(name)}">{html.escape(name)}</h2>',
+    parts = [f'<h2 id="{html.escape(name)}">{html.escape(name)} ({_cell(result.get("row_count", "?"))} rows)</h2>',
              "<table><tr><th>status</th><th>expectation</th><th>rule</th><th>unexpected</th><th>rows</th></tr>",
              *rows, "</table>"]
     for f in failures:

@@ -239,7 +239,7 @@ def test_data_docs_are_written(tmp_path: pathlib.Path) -> None:
     index = pathlib.Path(build_data_docs(report, str(tmp_path / "docs")))
     page = index.read_text(encoding="utf-8")
     assert "expect_column_values_to_be_between(longitude)" in page
-    assert "FAILED" in page and "170063" in page
+    assert "FAILED" in page and "170063" in page and "places (2 rows)" in page
     assert json.loads((index.parent / "results.json").read_text(encoding="utf-8"))["places"]["success"] is False
 
 
