@@ -1788,27 +1788,25 @@ def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMent
     Returns:
         The mentions, longest match first among overlapping candidates, then sorted by offset.
     """
-    candidates: list[tuple[int, int, int, _Timex]] = []
+    found: list[tuple[int, int, int, re.Match[str]]] = []
     tried: set[tuple[int, int]] = set()
     for offset, orders in _rule_starts(text):
         for order in orders:
             if (order, offset) in tried:
                 continue  # "a year ago" is reached from both "year" and "ago"
             tried.add((order, offset))
-            pattern, handler = _RULES[order]
-            m = pattern.match(text, offset)
-            if m is None:
-                continue
-            start, end = m.span()
-            if end <= start:
-                continue
-            timex = handler(m, _Context(text, anchor_date, start, end))
-            if timex is not None:
-                candidates.append((start, end, order, timex))
-    candidates.sort(key=lambda c: (c[0] - c[1], c[2], c[0]))
+            m = _RULES[order][0].match(text, offset)
+            if m is not None and m.end() > offset:
+                found.append((offset, m.end(), order, m))
+    # Longest match first, ties to the earlier rule; a rule's normalizer only runs on a match that no
+    # longer one has already covered (normalizers are pure, so skipping the covered ones changes nothing).
+    found.sort(key=lambda c: (c[0] - c[1], c[2], c[0]))
     taken: list[tuple[int, int, _Timex]] = []
-    for start, end, _, timex in candidates:
-        if all(end <= s or start >= e for s, e, _ in taken):
+    for start, end, order, m in found:
+        if any(start < e and end > s for s, e, _ in taken):
+            continue
+        timex = _RULES[order][1](m, _Context(text, anchor_date, start, end))
+        if timex is not None:
             taken.append((start, end, timex))
     taken.sort(key=lambda t: t[0])
     mentions = []
