@@ -328,7 +328,7 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
             nxt = _word_after(text, end)
             region_hint, country_hint = _hint_after(text, end, gaz, lex)
             abbreviation = lex.abbreviations.get(surface) if j == i + 1 else None
-            ids = gaz.names[key] if key in gaz.names else ()
+            ids = gaz.names.get(key, ())
             prev_in_run = run[i - 1].text if i > 0 and run[i - 1].cap else ""
             prev_initial = bool(prev_in_run) and _sentence_initial(text, run[i - 1].start)
             after_place = bool(out) and out[-1].end == (run[i - 1].end if i > 0 else -1) and _big_ids(out[-1].ids, gaz)
@@ -470,7 +470,7 @@ class _Context:
 def _main_ids(key: str) -> tuple[int, ...]:
     """Ids whose main name is `key`."""
     mains = gazetteer().main_names
-    return mains[key] if key in mains else ()
+    return mains.get(key, ())
 
 
 def _score(prior: float, p: Place, c: _Candidate, ctx: _Context) -> float:
@@ -593,9 +593,9 @@ def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer
     low = c.text.lower()
     big = best.feature in ("country", "admin1", "region", "physical") or (best.population or 0) >= 100_000
     if c.single:
-        if low in gaz.common_words and not (big and not c.sentence_initial and c.text[0].isupper() and low not in ("us",)):
-            if not (c.text.isupper() and best.feature == "country"):
-                return False
+        if low in gaz.common_words and not (big and not c.sentence_initial and c.text[0].isupper() and low != "us") \
+                and not (c.text.isupper() and best.feature == "country"):
+            return False
         if c.text.isupper() and len(c.text.replace(".", "")) <= 3 and best.feature not in ("country", "region") \
                 and "." not in c.text:
             return False  # acronyms (NGO, CIA) that happen to be short place names

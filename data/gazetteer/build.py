@@ -24,7 +24,6 @@ import hashlib
 import importlib.util
 import json
 import pathlib
-import statistics
 import sys
 import unicodedata
 import zlib
@@ -38,7 +37,7 @@ import yaml
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from transforms.gazetteer import normalized_name  # noqa: E402
+from transforms.gazetteer import normalized_name
 
 EXTRA = HERE / "extra_places.yaml"
 
@@ -62,6 +61,9 @@ def _inputs() -> dict[str, pathlib.Path]:
         "countryinfo": _package_dir("countryinfo") / "data",
         "stoplist": _package_dir("justext") / "stoplists" / "English.txt",
         "extra": EXTRA,
+        # the code that shapes the artifact: this script and the name normalization it applies
+        "build_script": HERE / "build.py",
+        "normalizer": HERE.parent.parent / "transforms" / "gazetteer.py",
     }
 
 
@@ -202,7 +204,7 @@ def build() -> dict[str, Any]:
     suffixes = (" province", " governorate", " oblast", " region", " prefecture", " state", " county",
                 " district", " department", " muhafazah", " voivodeship", " krai", " kray")
     for (cc, code), counter in sorted(votes.items()):
-        name = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        name = min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
         points = by_admin1.get((cc, code))
         if not points:
             continue
