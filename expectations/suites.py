@@ -95,7 +95,8 @@ ARTICLE_NOT_AFTER_INGESTION = _check(ARTICLES, "check_published_not_after_ingest
 PARAGRAPH_ARTICLE_EXISTS = _check(PARAGRAPHS, "check_article_exists", "the paragraph's article exists",
                                   "article_id")
 PARAGRAPH_TEXT_MATCHES = _check(PARAGRAPHS, "check_text_matches_article",
-                                "text == article.text[char_start:char_end]", "article_id", "char_start", "char_end")
+                                "text == article.text[char_start:char_end]", "article_id", "char_start", "char_end",
+                                "text")
 REMOVED_LINE_ARTICLE_EXISTS = _check(REMOVED_LINES, "check_article_exists", "the removed line's article exists",
                                      "article_id")
 MENTION_CHECKS: dict[str, tuple[Check, ...]] = {
