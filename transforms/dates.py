@@ -1735,9 +1735,10 @@ def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
     if len(lower) != len(text):  # a few non-ASCII letters lower-case to two characters
         lower = text.encode("ascii", "replace").decode("ascii").lower()
     last = len(text) - 1
-    triggers: list[tuple[int, str]] = []
+    starts: list[tuple[int, tuple[int, ...]]] = []
+    walks: list[tuple[int, str, int]] = []  # (trigger start, key, reach) of triggers with words before them
     runs: list[tuple[int, int]] = []  # digit runs, from the single-digit keywords
-    for end, (size, capital, key, _, _) in _AUTOMATON.iter(lower):
+    for end, (size, capital, key, reach, indices) in _AUTOMATON.iter(lower):
         if not size:
             if runs and runs[-1][1] == end:
                 runs[-1] = (runs[-1][0], end + 1)
@@ -1749,19 +1750,19 @@ def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
             continue  # part of a longer word ("may" in "mayor", "day" in "holiday")
         if capital and text[start].islower():
             continue
-        triggers.append((start, key))
+        if indices:
+            starts.append((start, indices))
+        if reach:
+            walks.append((start, key, reach))
     if runs:
-        triggers.extend(_digit_triggers(text, runs))
-    starts: list[tuple[int, tuple[int, ...]]] = []
-    reverse = ""
-    for start, key in triggers:
-        reach, indices = _TRIGGERS[key]
-        starts.append((start, indices))
-        if not reach:
-            continue
+        for start, key in _digit_triggers(text, runs):
+            reach, indices = _TRIGGERS[key]
+            starts.append((start, indices))
+            if reach:
+                walks.append((start, key, reach))
+    reverse = lower[::-1] if walks else ""
+    for start, key, reach in walks:
         # walk back over the words a match could start on, reading the reversed text forwards
-        if not reverse:
-            reverse = lower[::-1]
         at = last + 1 - start
         words: tuple[str, ...] = ()
         while len(words) < reach:
@@ -1789,12 +1790,10 @@ def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMent
         The mentions, longest match first among overlapping candidates, then sorted by offset.
     """
     found: list[tuple[int, int, int, re.Match[str]]] = []
-    tried: set[tuple[int, int]] = set()
     for offset, orders in _rule_starts(text):
         for order in orders:
-            if (order, offset) in tried:
-                continue  # "a year ago" is reached from both "year" and "ago"
-            tried.add((order, offset))
+            # a rule reached twice at one offset ("a year ago" from "year" and "ago") finds the same
+            # match twice; the copy is covered by the first below, cheaper than remembering pairs
             m = _RULES[order][0].match(text, offset)
             if m is not None and m.end() > offset:
                 found.append((offset, m.end(), order, m))
