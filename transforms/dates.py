@@ -284,11 +284,14 @@ def _cue_index() -> dict[str, tuple[tuple[tuple[str, ...], bool, bool], ...]]:
 
 
 _CUES_BY_FIRST_WORD = _cue_index()
+_CUE_FIRST_WORDS = frozenset(_CUES_BY_FIRST_WORD)
 
 
 def _tense_cues(lead: str) -> tuple[bool, bool, bool]:
     """(future cue not framed in the past, any future cue, past cue) among the words of a lead."""
     words = _TENSE_WORD.findall(lead.lower())
+    if _CUE_FIRST_WORDS.isdisjoint(words):
+        return False, False, False  # most leads hold no cue at all
     future = any_future = past = False
     for i, word in enumerate(words):
         for cue, is_future, is_past in _CUES_BY_FIRST_WORD.get(word, ()):
