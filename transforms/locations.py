@@ -142,7 +142,6 @@ class _Token:
     end: int
     text: str
     cap: bool
-    upper: bool
 
 
 @dataclass(slots=True)
@@ -176,21 +175,25 @@ def _folded(token: str) -> tuple[str, ...]:
 
 def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
     out = []
+    abbreviations = lex.abbreviations
     for m in lex.token_re.finditer(text):
         word = m.group()
-        start, end = m.start(), m.end()
-        if word.endswith(".") and word.count(".") == 1 and word not in lex.abbreviations and word not in _DOTTED_WORDS:
+        start, end = m.span()
+        if word[-1] == "." and word.count(".") == 1 and word not in abbreviations and word not in _DOTTED_WORDS:
             word, end = word[:-1], end - 1  # a sentence-final period, not part of the name
-            if "." in word:
-                continue
-        out.append(_Token(start, end, word, word[0].isupper(), len(word) > 1 and word.replace(".", "").isupper()))
+        out.append(_Token(start, end, word, word[0].isupper()))
     return out
 
 
 def _key(tokens: Sequence[_Token]) -> str:
+    return _key_of_words(tuple(t.text for t in tokens))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _key_of_words(words: tuple[str, ...]) -> str:
     folded: list[str] = []
-    for t in tokens:
-        folded.extend(_folded(t.text))
+    for w in words:
+        folded.extend(_folded(w))
     return key_of_tokens(folded)
 
 
