@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Callable, Iterator
 from typing import Any
+
+RUNNERS = ("local", "dask")
+DASK_WORKERS = 2  # one worker process per core of the machine we measured on
+
+
+class WorkersMisconfigured(RuntimeError):
+    """The Dask workers would report to another Prefect server than this run."""
 
 
 def task_runner(runner: str, dask_address: str | None = None, n_workers: int | None = None):
@@ -12,19 +22,77 @@ def task_runner(runner: str, dask_address: str | None = None, n_workers: int | N
 
         return ThreadPoolTaskRunner(max_workers=2)
     if runner == "dask":
+        # Scheduler and nanny chatter at INFO would bury the run summary; workers inherit this at spawn.
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
         from prefect_dask import DaskTaskRunner
 
         if dask_address:
             return DaskTaskRunner(address=dask_address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": n_workers or 2, "threads_per_worker": 1,
-                                              "processes": True, "dashboard_address": None})
-    raise ValueError(f"unknown runner {runner!r}: use local or dask")
+        # Worker processes (not threads): the transforms are pure Python and would share one GIL.
+        return DaskTaskRunner(cluster_kwargs={"n_workers": n_workers or DASK_WORKERS, "threads_per_worker": 1,
+                                              "processes": True, "dashboard_address": ":0"})
+    raise ValueError(f"unknown runner {runner!r}: use {' or '.join(RUNNERS)}")
+
+
+def _worker_api_url() -> str | None:
+    """Runs on a Dask worker: the Prefect API it reports task runs to."""
+    return os.environ.get("PREFECT_API_URL")
+
+
+def check_dask_workers(address: str, api_url: str, timeout: float = 30.0) -> int:
+    """Refuse to run on a cluster whose workers would report to another Prefect server; returns the worker count.
+
+    Workers without `PREFECT_API_URL` would each start a temporary server of their own, so their task runs
+    would be lost to this run's server.
+    """
+    from distributed import Client
+
+    with Client(address, timeout=timeout) as client:
+        urls = client.run(_worker_api_url)
+    wrong = {w: u for w, u in urls.items() if (u or "").rstrip("/") != api_url.rstrip("/")}
+    if not urls:
+        raise WorkersMisconfigured(f"the Dask scheduler at {address} has no workers")
+    if wrong:
+        raise WorkersMisconfigured(
+            f"{len(wrong)} of {len(urls)} Dask workers at {address} report to "
+            f"{sorted({u or 'no Prefect server (PREFECT_API_URL unset)' for u in wrong.values()})}, not {api_url}; "
+            f"start them with PREFECT_API_URL={api_url} dask worker {address}")
+    return len(urls)
+
+
+@contextlib.contextmanager
+def _prefect_for(runner: str, on_server: Callable[[Any], None] | None) -> Iterator[str | None]:
+    """A real Prefect server for Dask runs (the same one as `serve`); the local runner needs none."""
+    if runner != "dask":
+        yield os.environ.get("PREFECT_API_URL")
+        return
+    from flows.serve import prefect_api
+
+    with prefect_api(on_start=on_server) as server:
+        yield server.api_url
 
 
 def run_flow(input_uri: str, warehouse_uri: str, runner: str = "local", dask_address: str | None = None,
-             **params: Any) -> dict[str, Any]:
-    """Run the Broadsheet flow with the chosen task runner; returns the run summary."""
+             on_server: Callable[[Any], None] | None = None, **params: Any) -> dict[str, Any]:
+    """Run the Broadsheet flow with the chosen task runner; returns the run summary.
+
+    Args:
+        input_uri: directory or URI of raw input files.
+        warehouse_uri: warehouse root (directory or URI).
+        runner: `local` (threads in this process) or `dask` (a Dask cluster).
+        dask_address: `tcp://HOST:PORT` of a Dask scheduler; None starts a LocalCluster of worker processes.
+        on_server: called with the Prefect server a Dask run starts or finds (to say where its UI is).
+        **params: further flow parameters (batch_files, prune, lock_wait_seconds).
+
+    Returns:
+        The flow's run summary.
+    """
     from flows.pipeline import broadsheet_run
 
-    flow = broadsheet_run.with_options(task_runner=task_runner(runner, dask_address))
-    return flow(input_uri=input_uri, warehouse_uri=warehouse_uri, **params)
+    if runner not in RUNNERS:
+        raise ValueError(f"unknown runner {runner!r}: use {' or '.join(RUNNERS)}")
+    with _prefect_for(runner, on_server) as api_url:
+        if runner == "dask" and dask_address and api_url:
+            check_dask_workers(dask_address, api_url)
+        flow = broadsheet_run.with_options(task_runner=task_runner(runner, dask_address))
+        return flow(input_uri=input_uri, warehouse_uri=warehouse_uri, **params)

@@ -90,6 +90,10 @@ def build_catalog(wh: Warehouse, snap: Snapshot, register: callable | None = Non
     try:
         if register is not None:
             register(con)
+        elif not wh.is_local:
+            # CREATE VIEW reads each Parquet footer: DuckDB must reach the object store through the same fsspec
+            # filesystem (credentials from the environment), with no httpfs secret to manage.
+            con.register_filesystem(wh.fs)
         for name in TABLES:
             body = _PLACEHOLDER.sub(lambda m: sources[m.group(1)], view_sql(name))
             con.execute(f'CREATE VIEW "{name}" AS {body}')
