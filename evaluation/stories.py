@@ -39,7 +39,7 @@ from typing import Any
 
 from transforms.clean import clean_article
 from transforms.formats import parsed_file, sidecar_meta, sidecar_name
-from transforms.stories import StoryArticle, scored_pairs, story_assignments
+from transforms.stories import StoryArticle, story_assignments
 
 _PROJECT = pathlib.Path(__file__).resolve().parent.parent
 _DEFAULT_SHARED = _PROJECT.parent / "shared"

@@ -248,7 +248,7 @@ def write_report(warehouse: str, out: str) -> str:
 </head><body>
 <h1>Broadsheet report</h1>
 <p class="note">Warehouse {html.escape(str(root))}: {n_articles} articles in {n_stories} stories.
-Written {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC. Works offline: no file is fetched at view time.</p>
+Written {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Works offline: no file is fetched at view time.</p>
 {body}
 </body></html>
 """

@@ -11,6 +11,7 @@ process.
 from __future__ import annotations
 
 import datetime
+import itertools
 import math
 import re
 import zlib
@@ -282,7 +283,7 @@ def _shingle_sets(texts: Iterable[str]) -> list[tuple[int, ...]]:
     for text in texts:
         hs = [_word_hash(cache, w) for w in _content_words(text)]
         if len(hs) >= 2:
-            shingles = {((a * _BIGRAM_MULT) ^ b) & _MASK32 for a, b in zip(hs, hs[1:])}
+            shingles = {((a * _BIGRAM_MULT) ^ b) & _MASK32 for a, b in itertools.pairwise(hs)}
         else:
             shingles = set(hs)
         out.append(tuple(sorted(shingles)))

@@ -15,7 +15,7 @@ from flows.report import write_report
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-_EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)[^>]+(?:src|href)=["']?(?:https?:)?//""", re.I)
+_EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)[^>]+(?:src|href)=["']?(?:https?:)?//""", re.IGNORECASE)
 
 
 def _chromium(url: str, tmp: pathlib.Path, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -29,7 +29,7 @@ def test_every_mart_file_states_grain_and_description() -> None:
         assert any(line.startswith("-- description: ") for line in lines), name
 
 
-def test_marts_on_a_small_warehouse(small_corpus: pathlib.Path, tmp_path: pathlib.Path) -> None:
+def test_marts_on_a_small_warehouse(small_corpus: pathlib.Path, tmp_path: pathlib.Path) -> None:  # noqa: F811
     broadsheet_run(input_uri=str(small_corpus), warehouse_uri=str(tmp_path / "wh"))
     con = duckdb.connect(str(tmp_path / "wh" / "broadsheet.duckdb"), read_only=True)
     for name in MARTS:
