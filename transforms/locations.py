@@ -446,7 +446,7 @@ class _Context:
             if d < best and k != key:
                 best = d
         if best <= (80.0 / 111.2) ** 2:
-            return 2.5
+            return 3.5
         if best <= (250.0 / 111.2) ** 2:
             return 1.2
         return 0.0
