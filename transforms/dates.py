@@ -198,9 +198,52 @@ _NEXT_TOKEN = re.compile(r"\s*([A-Za-z]+)?")
 
 
 def _alt(words: Sequence[str]) -> str:
-    """A regex alternation of literal phrases, longest first, spaces matching any whitespace."""
-    ordered = sorted(set(words), key=lambda w: (-len(w), w))
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+    """A regex alternation of literal phrases, longest first, spaces matching any whitespace.
+
+    Written as a trie ("Ma(?:rch|y)" rather than "March|May"): the regex engine then checks one
+    character per branch instead of every phrase in turn, and a greedy `?` after each complete phrase
+    still prefers the longest one, as longest-first alternation does.
+    """
+    trie: dict[str, Any] = {}
+    for word in set(words):
+        node = trie
+        for token in re.findall(r" |[^ ]", word):
+            node = node.setdefault(token, {})
+        node[""] = {}  # end of a phrase
+    regex = _trie_regex(trie)
+    _ALT_WORDS.setdefault(regex, set()).update(words)
+    return regex
+
+
+# trie regex -> the phrases it matches: a rule's words (`_pattern_words`) can no longer be read off
+# its pattern text once the phrases are split into tries
+_ALT_WORDS: dict[str, set[str]] = {}
+
+
+def _pattern_words(pattern: str) -> frozenset[str]:
+    """Lower-case words a rule pattern spells out, in plain text or inside its phrase tries."""
+    words = set(re.findall(r"[a-z]+", pattern.lower()))
+    for regex, phrases in _ALT_WORDS.items():
+        if regex in pattern:
+            words.update(w for phrase in phrases for w in re.findall(r"[a-z]+", phrase.lower()))
+    return frozenset(words)
+
+
+def _trie_regex(node: dict[str, Any]) -> str:
+    """Regex for the phrases below one trie node (see `_alt`)."""
+    branches = [
+        (r"\s+" if token == " " else re.escape(token)) + _trie_regex(child)
+        for token, child in sorted(node.items())
+        if token
+    ]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" not in node:
+        return body
+    if len(branches) == 1 and len(branches[0]) == 1:
+        return body + "?"
+    return "(?:" + body + ")?"
 
 
 def _capitalized(words: Sequence[str]) -> str:
@@ -1641,7 +1684,7 @@ def _trigger_tables() -> dict[str, tuple[tuple[int, int, frozenset[str]], ...]]:
     table: dict[str, list[tuple[int, int, frozenset[str]]]] = {}
     for index, (pattern, handler) in enumerate(_RULES):
         words, shapes, back = _TRIGGER_SPECS[handler]
-        own = frozenset(re.findall(r"[a-z]+", pattern.pattern.lower()))
+        own = _pattern_words(pattern.pattern)
         for key in [*dict.fromkeys(words), *(f"#{shape}" for shape in shapes)]:
             table.setdefault(key, []).append((index, back, own))
     return {key: tuple(rules_) for key, rules_ in table.items()}
