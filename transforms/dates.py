@@ -222,11 +222,12 @@ _ALT_WORDS: dict[str, set[str]] = {}
 
 def _pattern_words(pattern: str) -> frozenset[str]:
     """Lower-case words a rule pattern spells out, in plain text or inside its phrase tries."""
-    words = set(re.findall(r"[a-z]+", pattern.lower()))
-    for regex, phrases in _ALT_WORDS.items():
+    words: set[str] = set()
+    for regex, phrases in sorted(_ALT_WORDS.items(), key=lambda item: -len(item[0])):
         if regex in pattern:
             words.update(w for phrase in phrases for w in re.findall(r"[a-z]+", phrase.lower()))
-    return frozenset(words)
+            pattern = pattern.replace(regex, " ")  # its fragments ("m", "inute") are not words
+    return frozenset(words | set(re.findall(r"[a-z]+", pattern.lower())))
 
 
 def _trie_regex(node: dict[str, Any]) -> str:
