@@ -416,7 +416,7 @@ def _prior(p: Place, key: str, gaz: Gazetteer) -> float:
     else:
         score = 1.6 * math.log10((p.population or 0) + 10) - 2.5
         if p.geonameid in gaz.capitals:
-            score += 2.0  # "Washington", "Rome", "Damascus" in news mean the capital
+            score += 1.0  # "Washington", "Rome", "Damascus" in news mean the capital
     if key in gaz.main_names and p.geonameid in gaz.main_names[key]:
         score += 2.5  # alternate names include odd historical and foreign forms
     return score
@@ -488,7 +488,7 @@ def _score(prior: float, p: Place, c: _Candidate, ctx: _Context) -> float:
         if weight:
             # Scaled by the country's share of the article: local news leans on it, world news less.
             share = weight / max(ctx.total(c.key), 1.0)
-            bonus += (3.75 if strong else 2.25) * min(weight, 1.0) * (0.4 + 0.6 * share)
+            bonus += (3.75 if strong else 0.9 + 2.6 * share * share) * min(weight, 1.0)
     if cc and p.admin1_code:
         bonus += 1.5 * min(ctx.division(cc, p.admin1_code, c.key), 2.0)
     if p.feature == "city":
