@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -1825,6 +1826,9 @@ def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
     return starts
 
 
+_LONGEST_FIRST = operator.itemgetter(0, 1, 2)  # (minus length, rule order, start)
+
+
 def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMention]:
     """All date/time expressions in one paragraph, sorted by start, non-overlapping.
 
@@ -1836,19 +1840,19 @@ def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMent
     Returns:
         The mentions, longest match first among overlapping candidates, then sorted by offset.
     """
-    found: list[tuple[int, int, int, re.Match[str]]] = []
+    found: list[tuple[int, int, int, int, re.Match[str]]] = []
     for offset, orders in _rule_starts(text):
         for order in orders:
             # a rule reached twice at one offset ("a year ago" from "year" and "ago") finds the same
             # match twice; the copy is covered by the first below, cheaper than remembering pairs
             m = _RULES[order][0].match(text, offset)
             if m is not None and m.end() > offset:
-                found.append((offset, m.end(), order, m))
+                found.append((offset - m.end(), order, offset, m.end(), m))
     # Longest match first, ties to the earlier rule; a rule's normalizer only runs on a match that no
     # longer one has already covered (normalizers are pure, so skipping the covered ones changes nothing).
-    found.sort(key=lambda c: (c[0] - c[1], c[2], c[0]))
+    found.sort(key=_LONGEST_FIRST)
     taken: list[tuple[int, int, _Timex]] = []
-    for start, end, order, m in found:
+    for _, order, start, end, m in found:
         if any(start < e and end > s for s, e, _ in taken):
             continue
         timex = _RULES[order][1](m, _Context(text, anchor_date, start, end))
