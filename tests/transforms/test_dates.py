@@ -39,10 +39,14 @@ def test_validator_reports_broken_lexicons() -> None:
     broken = copy.deepcopy(rules("dates"))
     broken["months"]["smarch"] = 13
     broken["sets"]["fortnightly"] = "every two weeks"
+    broken["holidays"]["leap day"] = [2, 30]
+    broken["holidays"]["harvest day"] = [9, 8, 1, 1]
     del broken["future_cues"]
     problems = validate_rules(broken)
     assert any("smarch" in p for p in problems)
     assert any("fortnightly" in p for p in problems)
+    assert any("leap day" in p for p in problems)
+    assert any("harvest day" in p for p in problems)
     assert any("future_cues" in p for p in problems)
     assert validate_rules(["not", "a", "mapping"]) == ["top level must be a mapping"]
 
