@@ -47,16 +47,26 @@ def _print_table(con, sql: str, max_rows: int = 50) -> None:
 
 
 def open_catalog(warehouse: str):
-    """A read-only DuckDB connection to a warehouse's catalog."""
+    """A read-only DuckDB connection to a warehouse's catalog (a private local copy for object-store warehouses)."""
     import duckdb
 
+    from flows.remote import display_uri, local_copy, register_filesystem
     from warehouse.catalog import CATALOG
     from warehouse.store import Warehouse
 
     wh = Warehouse(warehouse)
-    path = wh.path(CATALOG)
     if not wh.is_local:
-        raise typer.BadParameter("query a remote warehouse through a local copy of its catalog")
+        try:
+            with local_copy(wh.url(CATALOG), suffix=".duckdb") as path:
+                con = duckdb.connect(path, read_only=True)
+        except FileNotFoundError:
+            raise typer.BadParameter(f"no warehouse at {display_uri(warehouse)} (missing {CATALOG}); "
+                                     "run `broadsheet run` first") from None
+        # The copy is gone once the block ends; the open connection keeps its data. Views read the Parquet
+        # parts in the object store through the same fsspec filesystem the run wrote them with.
+        register_filesystem(con, warehouse)
+        return con
+    path = wh.path(CATALOG)
     if not os.path.exists(path):
         raise typer.BadParameter(f"no warehouse at {warehouse} (missing {CATALOG}); run `broadsheet run` first")
     return duckdb.connect(path, read_only=True)
@@ -74,12 +84,15 @@ def run(
     quiet: Annotated[bool, typer.Option(help="Print only the summary line.")] = False,
 ) -> None:
     """Process new and changed inputs into the warehouse (default: the bundled demo corpus into ./warehouse)."""
-    from flows.runners import run_flow
+    from flows.runners import WorkersMisconfigured, run_flow
     from warehouse.publish import WarehouseBusy
 
     try:
         summary = run_flow(input, warehouse, runner=runner, dask_address=dask_address, batch_files=batch_files,
-                           prune=prune, lock_wait_seconds=wait)
+                           prune=prune, lock_wait_seconds=wait, on_server=None if quiet else _say_server)
+    except WorkersMisconfigured as exc:
+        _console().print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
     except WarehouseBusy as exc:
         _console().print(f"[red]{exc}[/red]")
         raise typer.Exit(3) from None
@@ -89,6 +102,49 @@ def run(
     _print_summary(summary, quiet)
     if summary["status"] != "completed":
         raise typer.Exit(1)
+
+
+def _say_server(server) -> None:
+    """Tell the user which Prefect server the run reports to, and where its UI is."""
+    if server.pid is not None:
+        _console().print(f"Started a local Prefect server (pid {server.pid}); UI: {server.ui_url} "
+                         "(stopped when this command exits)")
+    else:
+        _console().print(f"Using the Prefect server at {server.api_url}; UI: {server.ui_url}")
+
+
+@app.command()
+def serve(
+    cron: Annotated[str, typer.Option("--cron", help='Cron schedule, e.g. "*/15 * * * *" (UTC).')],
+    input: Annotated[str, typer.Option("--input", help="Directory or URI of raw input files.")] = str(DEMO_INPUT),
+    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse directory or URI.")] = "warehouse",
+    name: Annotated[Optional[str], typer.Option(help="Deployment name (default: from the warehouse).")] = None,
+    batch_files: Annotated[int, typer.Option(help="Input files per batch task.")] = 250,
+    prune: Annotated[bool, typer.Option(help="Drop rows of input files that no longer exist.")] = False,
+    wait: Annotated[float, typer.Option(help="Seconds a run waits if another run holds the warehouse.")] = 900.0,
+    server_port: Annotated[Optional[int], typer.Option(
+        help="Port for the local Prefect server started when PREFECT_API_URL is unset (default 4200, "
+             "or a free one).")] = None,
+) -> None:
+    """Run the flow on a cron schedule until stopped (with a local Prefect server unless PREFECT_API_URL is set)."""
+    from flows.remote import display_uri, is_remote
+    from flows.serve import prefect_api, scheduled_deployment, serve_schedule, sigterm_as_interrupt
+
+    if not is_remote(input):
+        input = os.path.abspath(input)  # scheduled runs start in another working directory
+    if not is_remote(warehouse):
+        warehouse = os.path.abspath(warehouse)
+    console = _console()
+    with sigterm_as_interrupt(), prefect_api(port=server_port, on_start=_say_server):
+        deployment = scheduled_deployment(input, warehouse, cron, name=name, batch_files=batch_files, prune=prune,
+                                          lock_wait_seconds=wait)
+        console.print(f"Serving deployment broadsheet-run/{deployment.name}: {display_uri(input)} -> "
+                      f"{display_uri(warehouse)} on '{cron}', one run at a time. Ctrl-C stops it.", soft_wrap=True)
+        try:
+            serve_schedule(deployment)
+        except KeyboardInterrupt:
+            pass
+    console.print("stopped")
 
 
 def _print_summary(summary: dict, quiet: bool) -> None:
@@ -123,7 +179,7 @@ def _print_summary(summary: dict, quiet: bool) -> None:
     if len(summary["rejects"]) > 10:
         console.print(f"  ... and {len(summary['rejects']) - 10} more (see the rejects table)")
     console.print(f"DuckDB catalog: {summary['catalog']}")
-    if os.path.exists(summary["catalog"]):
+    if os.path.exists(summary["catalog"]) or "://" in summary["catalog"]:
         sql = ("SELECT count(*) AS articles, sum(n_paragraphs) AS paragraphs, "
                "count(DISTINCT source_uri) AS sources FROM articles")
         console.print(f"Example: broadsheet query --warehouse {summary['warehouse']} \"{sql}\"")
@@ -153,16 +209,18 @@ def validate(
     """Re-run every expectation suite on the published warehouse and rebuild its Data Docs."""
     import datetime as dt
 
-    from expectations.validate import build_data_docs, validate_tables
+    from expectations.validate import validate_tables
     from warehouse.schemas import TABLES
 
     con = open_catalog(warehouse)
     try:
-        tables = {name: con.execute(f'SELECT * FROM "{name}"').arrow() for name in TABLES}
+        # The files' columns only: what a view adds (articles.story_id_source) is not part of the suites.
+        tables = {name: con.execute(f'SELECT {", ".join(chr(34) + c + chr(34) for c in spec.columns)} FROM "{name}"')
+                  .arrow() for name, spec in TABLES.items()}
     finally:
         con.close()
     report = validate_tables(tables, now=dt.datetime.now(dt.timezone.utc))
-    docs = build_data_docs(report, os.path.join(warehouse, "docs"))
+    docs = _data_docs(report, warehouse)
     console = _console()
     n_rows = sum(t.num_rows for t in tables.values())
     if report.success:
@@ -172,6 +230,23 @@ def validate(
     _print_failures([{"table": f.table, "expectation": f.expectation, "unexpected_count": f.unexpected_count,
                       "examples": f.examples} for f in report.failures])
     raise typer.Exit(1)
+
+
+def _data_docs(report, warehouse: str) -> str:
+    """Build Data Docs into WAREHOUSE/docs (built locally and uploaded for object-store warehouses)."""
+    import tempfile
+
+    from expectations.validate import build_data_docs
+    from flows.remote import display_uri, is_remote, upload_tree
+
+    if not is_remote(warehouse):
+        return build_data_docs(report, os.path.join(warehouse, "docs"))
+    with tempfile.TemporaryDirectory(prefix="broadsheet-docs-") as tmp:
+        index = build_data_docs(report, tmp)
+        target = f"{warehouse.rstrip('/')}/docs"
+        upload_tree(tmp, target)
+        rel = os.path.relpath(str(index), tmp)
+    return display_uri(f"{target}/{rel}")
 
 
 @app.command()
