@@ -432,6 +432,7 @@ class _Context:
     memo: dict[tuple[Any, ...], list[tuple[float, Place]]] = field(default_factory=dict)  # rankings
     lenient: bool = False  # screening pass: small towns get the benefit of the doubt
     sums: dict[int, float] = field(default_factory=dict)  # evidence totals (the tables never change)
+    totals: dict[str, float] = field(default_factory=dict)  # all evidence but one name's ("": all)
 
     def nearness(self, p: Place, key: str) -> float:
         """Bonus for lying close to places the article surely mentions (local news clusters)."""
@@ -456,8 +457,13 @@ class _Context:
         return self._sum(per_key) - per_key.get(key, 0.0) if per_key else 0.0
 
     def total(self, key: str) -> float:
-        return sum(self._sum(per_key) for per_key in self.countries.values()) - sum(
-            per_key.get(key, 0.0) for per_key in self.countries.values())
+        cached = self.totals.get(key)
+        if cached is None:
+            grand = self.totals.get("")
+            if grand is None:
+                grand = self.totals[""] = sum(self._sum(per_key) for per_key in self.countries.values())
+            cached = self.totals[key] = grand - sum(per_key.get(key, 0.0) for per_key in self.countries.values())
+        return cached
 
     def division(self, cc: str | None, a1: str | None, key: str) -> float:
         per_key = self.admin1.get((cc or "", a1 or ""))
@@ -533,6 +539,20 @@ def _shortlist(key: str) -> tuple[tuple[float, Place], ...]:
 
 
 
+# Most that article context (country, division, nearness) can add to one place's score.
+_MAX_CONTEXT_BONUS = 3.75 + 3.0 + 3.5
+
+
+@functools.lru_cache(maxsize=200_000)
+def _contenders(key: str) -> tuple[tuple[float, Place], ...]:
+    """The shortlist without places too far behind on prior for any context to lift them."""
+    shortlist = _shortlist(key)
+    if not shortlist:
+        return shortlist
+    floor = shortlist[0][0] - _MAX_CONTEXT_BONUS
+    return tuple(sp for sp in shortlist if sp[0] >= floor)
+
+
 @functools.lru_cache(maxsize=100_000)
 def _prior_ranking(memo_key: tuple[str, tuple[str, str] | None, str | None, str | None]) -> list[tuple[float, Place]]:
     """Ranking of a name's places without article context (cached across articles)."""
@@ -555,7 +575,10 @@ def _ranked(c: _Candidate, ctx: _Context, gaz: Gazetteer) -> list[tuple[float, P
         return _prior_ranking(memo_key)  # no article context yet: the same for every article
     hit = ctx.memo.get(memo_key)
     if hit is None:
-        hit = [(_score(prior, p, c, ctx), p) for prior, p in _shortlist(c.key)]
+        shortlist = _shortlist(c.key)
+        if c.region_hint is None and c.country_hint is None and c.feature_hint is None:
+            shortlist = _contenders(c.key)
+        hit = [(_score(prior, p, c, ctx), p) for prior, p in shortlist]
         hit.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
         ctx.memo[memo_key] = hit
     return hit
@@ -565,7 +588,7 @@ def _evidence(cands: list[_Candidate], ctx: _Context, gaz: Gazetteer) -> _Contex
     """Countries and divisions the article talks about, weighted by how sure each mention is."""
     countries: dict[str, dict[str, float]] = {}
     admin1: dict[tuple[str, str], dict[str, float]] = {}
-    points: list[tuple[str, float, float]] = []
+    points: dict[tuple[str, int], tuple[str, float, float]] = {}  # repeated mentions count once
     for c in cands:
         ranked = _ranked(c, ctx, gaz)
         if not ranked:
@@ -574,14 +597,14 @@ def _evidence(cands: list[_Candidate], ctx: _Context, gaz: Gazetteer) -> _Contex
         margin = best_score - ranked[1][0] if len(ranked) > 1 else 3.0
         weight = 1.0 if margin >= 1.5 else 0.5 if margin >= 0.5 else 0.0
         if weight >= 1.0 and best.feature in ("city", "admin2", "admin1"):
-            points.append((c.key, best.latitude, best.longitude))
+            points[(c.key, best.geonameid)] = (c.key, best.latitude, best.longitude)
         if weight and best.country_code:
             per_key = countries.setdefault(best.country_code, {})
             per_key[c.key] = per_key.get(c.key, 0.0) + weight
             if best.admin1_code and best.feature != "country":
                 per_div = admin1.setdefault((best.country_code, best.admin1_code), {})
                 per_div[c.key] = per_div.get(c.key, 0.0) + weight
-    return _Context(countries, admin1, points)
+    return _Context(countries, admin1, list(points.values()))
 
 
 def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer, ctx: _Context,
