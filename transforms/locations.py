@@ -549,8 +549,15 @@ def _contenders(key: str) -> tuple[tuple[float, Place], ...]:
     shortlist = _shortlist(key)
     if not shortlist:
         return shortlist
-    floor = shortlist[0][0] - _MAX_CONTEXT_BONUS
-    return tuple(sp for sp in shortlist if sp[0] >= floor)
+    floor = shortlist[0][0] - 1.5  # the leader may lose 1.5 (foreign minor division)
+
+    def reach(prior: float, p: Place) -> float:
+        if p.feature != "city":
+            return prior + _MAX_CONTEXT_BONUS
+        scale = min(1.0, math.log10((p.population or 0) + 10) / 4.5)
+        return prior + (3.75 + 3.0) * scale + 3.5
+
+    return tuple(sp for sp in shortlist if reach(*sp) >= floor)
 
 
 @functools.lru_cache(maxsize=100_000)
