@@ -150,6 +150,16 @@ def local_prefect_server(port: int | None = None, host: str = DEFAULT_HOST,
         shutil.rmtree(log_dir, ignore_errors=True)
 
 
+def _drain_api_queues() -> None:
+    """Send the logs and events still queued for the API now, while the server is sure to be up."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        with contextlib.suppress(Exception):  # best effort: never mask the block's own outcome
+            worker.drain_all(timeout=5)
+
+
 @contextlib.contextmanager
 def using_api(api_url: str) -> Iterator[None]:
     """Point this process and every process it starts from now on (Dask workers, flow runs) at `api_url`."""
@@ -160,7 +170,10 @@ def using_api(api_url: str) -> Iterator[None]:
     try:
         # Prefect reads its settings once at import; the environment alone reaches only new processes.
         with temporary_settings(updates={PREFECT_API_URL: api_url}):
-            yield
+            try:
+                yield
+            finally:
+                _drain_api_queues()
     finally:
         if before is None:
             os.environ.pop("PREFECT_API_URL", None)
