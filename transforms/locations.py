@@ -329,7 +329,7 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
                 continue
             prev, prev2 = _words_before(text, start)
             nxt = _word_after(text, end)
-            region_hint, country_hint = _hint_after(text, end, gaz, lex)
+            region_hint, country_hint = _hint_after(text, end, gaz, lex) if text[end:end + 1] == "," else (None, None)
             abbreviation = lex.abbreviations.get(surface) if j == i + 1 else None
             ids = gaz.names.get(key, ())
             prev_in_run = run[i - 1].text if i > 0 and run[i - 1].cap else ""
