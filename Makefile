@@ -23,8 +23,9 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 setup: $(VENV)/.synced  ## create .venv from uv.lock
 
-run: setup  ## process the bundled demo corpus into ./warehouse and print a summary
+run: setup  ## process the bundled demo corpus into ./warehouse, print a summary, write report.html
 	$(VENV)/bin/broadsheet run --input data/demo --warehouse warehouse
+	$(VENV)/bin/broadsheet report --warehouse warehouse --out report.html
 
 test: setup  ## run the test suite
 	$(VENV)/bin/pytest -q

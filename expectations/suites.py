@@ -20,7 +20,10 @@ import great_expectations.expectations as gxe
 import pyarrow as pa
 
 from transforms._data import rules
+from transforms.stories import SOURCES as STORY_SOURCES
 from warehouse.schemas import (
+    ARTICLE_STORIES,
+    PARAGRAPH_GROUPS,
     ARTICLES,
     DATE_MENTIONS,
     LOCATION_MENTIONS,
@@ -260,6 +263,16 @@ def places(now: datetime.datetime | None = None) -> gx.ExpectationSuite:
     return _suite(PLACES, [*_coordinates(PLACES), _between(PLACES, "population", 0, None)])
 
 
+def article_stories(now: datetime.datetime | None = None) -> gx.ExpectationSuite:
+    """Suite for `article_stories`."""
+    return _suite(ARTICLE_STORIES, [_in_set(ARTICLE_STORIES, "story_id_source", STORY_SOURCES)])
+
+
+def paragraph_groups(now: datetime.datetime | None = None) -> gx.ExpectationSuite:
+    """Suite for `paragraph_groups`."""
+    return _suite(PARAGRAPH_GROUPS, [])
+
+
 def runs(now: datetime.datetime | None = None) -> gx.ExpectationSuite:
     """Suite for `runs`."""
     counts = [f.name for f in RUNS.schema if f.name.startswith("n_")]
@@ -284,6 +297,8 @@ SUITES: dict[str, Callable[[datetime.datetime | None], gx.ExpectationSuite]] = {
     QUANTITY_MENTIONS.name: quantity_mentions,
     LOCATION_MENTIONS.name: location_mentions,
     PLACES.name: places,
+    ARTICLE_STORIES.name: article_stories,
+    PARAGRAPH_GROUPS.name: paragraph_groups,
     RUNS.name: runs,
     REJECTS.name: rejects,
 }

@@ -268,6 +268,18 @@ def query(
         con.close()
 
 
+@app.command()
+def report(
+    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse directory.")] = "warehouse",
+    out: Annotated[str, typer.Option("--out", help="Where to write the HTML report.")] = "report.html",
+) -> None:
+    """Write one self-contained HTML report: map of places, event timeline, figures per story, data quality."""
+    from flows.report import write_report
+
+    path = write_report(warehouse, out)
+    _console().print(f"report written to {path}")
+
+
 @app.command("eval")
 def evaluate(
     name: Annotated[str, typer.Argument(help="What to evaluate: dates, quantities, locations, html or seeds.")],

@@ -34,7 +34,7 @@ _MASK32 = 0xFFFFFFFF
 _MULT_A = 0x9E3779B97F4A7C15
 _BIGRAM_MULT = 0x85EBCA6B
 
-_NUMBER_KEYS = ("story_similarity", "title_weight", "name_weight", "idf_prior_articles", "top_terms", "neighbours", "min_shared_top_terms", "dup_jaccard",
+_NUMBER_KEYS = ("max_posting", "story_similarity", "title_weight", "name_weight", "idf_prior_articles", "top_terms", "neighbours", "min_shared_top_terms", "dup_jaccard",
                 "dup_containment", "dup_min_shingles", "minhash_bands", "minhash_rows")
 
 SOURCES = ("input", "similarity", "singleton")
@@ -91,12 +91,13 @@ _STOP: frozenset[str] = frozenset(_RULES["stopwords"])
 
 def _content_words(text: str) -> list[str]:
     """Lowercase words of `text` that can carry topic: no function words, no bare numbers, no single letters."""
-    return [w for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in _STOP and not _DIGITS.fullmatch(w)]
+    stop = _STOP
+    return [w for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in stop and not w.isdigit()]
 
 
 def _name_words(text: str) -> set[str]:
     """Lowercased content words printed capitalized inside a sentence: names, which pin down an event."""
-    return {m[1].lower() for m in _NAME.finditer(text)} - _STOP
+    return {w.lower() for w in _NAME.findall(text)} - _STOP
 
 
 # --- stories ---------------------------------------------------------------------------------------------
@@ -155,8 +156,11 @@ def scored_pairs(articles: Sequence[StoryArticle], window_days: int = 3) -> list
     for i, v in enumerate(vectors):
         for w in sorted(v, key=lambda t: (-v[t], t))[:k]:
             index[w].append(i)
+    max_posting = int(_RULES["max_posting"])
     shared: dict[tuple[int, int], int] = defaultdict(int)
     for posting in index.values():
+        if len(posting) > max_posting:
+            continue  # a term that many articles rank highly cannot single out one event, and pairs grow as n^2
         for x in range(len(posting)):
             for y in range(x + 1, len(posting)):
                 shared[(posting[x], posting[y])] += 1

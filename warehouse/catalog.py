@@ -99,7 +99,7 @@ def build_catalog(wh: Warehouse, snap: Snapshot, register: callable | None = Non
             con.execute(f'CREATE VIEW "{name}" AS {body}')
             spec = TABLES[name]
             con.execute(f'COMMENT ON VIEW "{name}" IS {_quote(spec.description + " Grain: " + spec.grain + ".")}')
-            for col in spec.columns:
+            for col in [*spec.columns, *(name for name, _ in spec.view_columns)]:
                 con.execute(f'COMMENT ON COLUMN "{name}"."{col}" IS {_quote(spec.description_of(col))}')
         for name in mart_names():
             body = mart_sql(name)

@@ -36,6 +36,8 @@ def dictionary_markdown() -> str:
         for field in spec.schema:
             null = "yes" if field.nullable else "no"
             lines.append(f"| `{field.name}` | {field.type} | {null} | {spec.description_of(field.name)} |")
+        for name, doc in spec.view_columns:
+            lines.append(f"| `{name}` | string | yes | {doc} (added by the view) |")
         lines.append("")
     return "\n".join(lines)
 

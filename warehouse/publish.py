@@ -139,21 +139,46 @@ def retire_inputs(wh: Warehouse, snap: Snapshot, replaced: set[str], run_id: str
     return dropped, added, moved
 
 
-def places_part(wh: Warehouse, snap: Snapshot, staged: Sequence[StagedBatch], run_id: str,
-                place_of: Callable[[int], dict] | None) -> str | None:
-    """Stage the `places` dimension for every geonameid referenced by live or staged location mentions."""
-    if place_of is None:
-        return None
-    ids: set[int] = set()
-    paths = [wh.part_path("location_mentions", p) for p in snap.tables.get("location_mentions", [])]
-    paths += [b.paths["location_mentions"] for b in staged if "location_mentions" in b.paths]
-    for path in paths:
-        col = wh.read_part(path).column("geonameid")
-        ids.update(int(v) for v in pc.unique(col.drop_null()).to_pylist())
-    rows = [place_of(g) for g in sorted(ids)]
-    path = wh.staged_path(run_id, "places", new_part_id(run_id, "places"))
-    wh.write_part(path, table_from_rows(TABLES["places"], rows))
-    return path
+def _final_paths(wh: Warehouse, snap: Snapshot, table: str, new_parts: dict[str, dict[str, str]],
+                 dropped: dict[str, set[str]]) -> list[str]:
+    """Paths of the parts a table will have once this publish commits (live - dropped + new)."""
+    gone = dropped.get(table, set())
+    paths = [wh.part_path(table, p) for p in snap.tables.get(table, []) if p not in gone]
+    return paths + [path for _, path in sorted(new_parts.get(table, {}).items())]
+
+
+def _read_columns(wh: Warehouse, paths: list[str], columns: list[str]) -> pa.Table | None:
+    tables = [wh.read_part(p).select(columns) for p in paths]
+    return pa.concat_tables(tables) if tables else None
+
+
+def derived_parts(wh: Warehouse, snap: Snapshot, run_id: str, new_parts: dict[str, dict[str, str]],
+                  dropped: dict[str, set[str]], place_of: Callable[[int], dict] | None) -> dict[str, str]:
+    """Stage the tables recomputed from the whole warehouse: places, article_stories, paragraph_groups."""
+    from transforms.stories import StoryArticle, paragraph_dup_groups, story_assignments
+
+    out: dict[str, str] = {}
+
+    def stage(table: str, rows: list[dict]) -> None:
+        path = wh.staged_path(run_id, table, new_part_id(run_id, table))
+        wh.write_part(path, table_from_rows(TABLES[table], rows))
+        out[table] = path
+
+    if place_of is not None:
+        mentions = _read_columns(wh, _final_paths(wh, snap, "location_mentions", new_parts, dropped), ["geonameid"])
+        ids = [] if mentions is None else pc.unique(mentions.column("geonameid").drop_null()).to_pylist()
+        stage("places", [place_of(int(g)) for g in sorted(ids)])
+    articles = _read_columns(wh, _final_paths(wh, snap, "articles", new_parts, dropped),
+                             ["article_id", "title", "text", "published_date", "story_id"])
+    stories = [] if articles is None else story_assignments(
+        [StoryArticle(*row) for row in zip(*(articles.column(c).to_pylist() for c in articles.column_names))])
+    stage("article_stories", [{"article_id": s.article_id, "story_id": s.story_id,
+                               "story_id_source": s.story_id_source} for s in stories])
+    paragraphs = _read_columns(wh, _final_paths(wh, snap, "paragraphs", new_parts, dropped), ["paragraph_id", "text"])
+    groups = {} if paragraphs is None else paragraph_dup_groups(
+        list(zip(paragraphs.column("paragraph_id").to_pylist(), paragraphs.column("text").to_pylist())))
+    stage("paragraph_groups", [{"paragraph_id": p, "dup_group": g} for p, g in sorted(groups.items())])
+    return out
 
 
 def commit_run(
@@ -184,6 +209,7 @@ def commit_run(
         The snapshot now live.
     """
     dropped, added, moved = retire_inputs(wh, snap, replaced, run_id)
+    dropped = defaultdict(set, dropped)
     settle_duplicates(wh, snap, staged)
     new_parts: dict[str, dict[str, str]] = defaultdict(dict)
     for table, parts in added.items():
@@ -196,10 +222,10 @@ def commit_run(
     runs_path = wh.staged_path(run_id, "runs", run_id)
     wh.write_part(runs_path, table_from_rows(TABLES["runs"], [run_row]))
     new_parts["runs"][run_id] = runs_path
-    places = places_part(wh, snap, staged, run_id, place_of)
-    if places is not None:
-        dropped["places"].update(snap.tables.get("places", []))
-        new_parts["places"][new_part_id(run_id, "places")] = places
+    if any(new_parts.get(t) or dropped.get(t) for t in ARTICLE_TABLES):
+        for table, path in derived_parts(wh, snap, run_id, new_parts, dropped, place_of).items():
+            dropped[table].update(snap.tables.get(table, []))
+            new_parts[table][new_part_id(run_id, table)] = path
     updates: dict[str, InputRecord | None] = {**moved, **manifest_updates}
     new_snap = wh.commit(snap, new_parts, dropped, updates)
     build_catalog(wh, new_snap)

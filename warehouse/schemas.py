@@ -24,6 +24,7 @@ class TableSpec:
     key: tuple[str, ...]
     schema: pa.Schema
     description: str
+    view_columns: tuple[tuple[str, str], ...] = ()  # (name, description) of columns the view adds to the files
 
     @property
     def columns(self) -> list[str]:
@@ -31,7 +32,10 @@ class TableSpec:
         return self.schema.names
 
     def description_of(self, column: str) -> str:
-        """The documented meaning of one column."""
+        """The documented meaning of one column (of the files or added by the view)."""
+        added = dict(self.view_columns)
+        if column in added:
+            return added[column]
         meta = self.schema.field(column).metadata or {}
         return meta.get(b"description", b"").decode()
 
@@ -63,6 +67,7 @@ ARTICLES = TableSpec(
     grain="one row per article read (per source and content)",
     key=("article_id",),
     description="Every article read from the inputs, after cleaning; the text paragraphs point into.",
+    view_columns=(("story_id_source", "How story_id was obtained: input, similarity or singleton."),),
     schema=pa.schema([
         _col("article_id", _STR, "Deterministic id from (source_uri, content_sha256).", False),
         _col("source_uri", _STR, "Input file path or URI; `<file>#<record id>` for a record inside a container file.", False),
@@ -74,7 +79,8 @@ ARTICLES = TableSpec(
         _col("published_date_source", _STR,
              "Where published_date came from: metadata, html, dateline, warc, inferred or none.", False),
         _col("language", _STR, "ISO 639-1 language of the text, from metadata or detection."),
-        _col("story_id", _STR, "Story (event) the article belongs to, when known."),
+        _col("story_id", _STR, "Story (event) the article belongs to: from the input, else grouped by similarity "
+             "(see story_id_source and the article_stories table). The Parquet files hold the input's value only."),
         _col("input_format", _STR, "Input format: txt, html, jsonl, warc or multinews.", False),
         _col("duplicate_of", _STR, "article_id of the first article with identical cleaned text; null for the first."),
         _col("text", _STR, "Cleaned article text; paragraphs are separated by an empty line.", False),
@@ -193,6 +199,32 @@ PLACES = TableSpec(
     ]),
 )
 
+ARTICLE_STORIES = TableSpec(
+    name="article_stories",
+    grain="one row per article",
+    key=("article_id",),
+    description="The story (event) of every article: from the input, or grouped by text similarity within a "
+                "publication-date window. Recomputed at each publish; articles.story_id reads it.",
+    schema=pa.schema([
+        _col("article_id", _STR, "The article.", False),
+        _col("story_id", _STR, "Story id: the input's story_id, or story-<first article id> for a grouped story.", False),
+        _col("story_id_source", _STR, "How the story id was obtained: input, similarity or singleton.", False),
+    ]),
+)
+
+PARAGRAPH_GROUPS = TableSpec(
+    name="paragraph_groups",
+    grain="one row per paragraph",
+    key=("paragraph_id",),
+    description="Near-duplicate paragraphs across articles (syndicated or reworded copies) share a dup_group, "
+                "so a sentence printed by five outlets can be counted once. Recomputed at each publish.",
+    schema=pa.schema([
+        _col("paragraph_id", _STR, "The paragraph.", False),
+        _col("dup_group", _STR, "paragraph_id of the first paragraph of its near-duplicate group (itself if unique).",
+             False),
+    ]),
+)
+
 RUNS = TableSpec(
     name="runs",
     grain="one row per pipeline run",
@@ -232,8 +264,11 @@ REJECTS = TableSpec(
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (ARTICLES, PARAGRAPHS, REMOVED_LINES, DATE_MENTIONS, QUANTITY_MENTIONS, LOCATION_MENTIONS, PLACES,
-              RUNS, REJECTS)
+              ARTICLE_STORIES, PARAGRAPH_GROUPS, RUNS, REJECTS)
 }
+
+# Tables recomputed as a whole from the live article tables at every publish that changes them.
+DERIVED_TABLES = ("places", "article_stories", "paragraph_groups")
 
 # Tables whose rows belong to one input file's articles (replaced when that file changes).
 ARTICLE_TABLES = ("articles", "paragraphs", "removed_lines", "date_mentions", "quantity_mentions", "location_mentions")

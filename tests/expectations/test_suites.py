@@ -84,6 +84,9 @@ def _clean() -> dict[str, list[dict]]:
         "quantity_mentions": quantities,
         "location_mentions": locations,
         "places": places,
+        "article_stories": [{"article_id": "a1", "story_id": "story-a1", "story_id_source": "similarity"},
+                            {"article_id": "a2", "story_id": "story-a1", "story_id_source": "similarity"}],
+        "paragraph_groups": [{"paragraph_id": p["paragraph_id"], "dup_group": p["paragraph_id"]} for p in paragraphs],
         "runs": [{"run_id": RUN, "started_at": INGESTED, "finished_at": INGESTED + datetime.timedelta(seconds=5),
                   "status": "completed", "n_files_seen": 2, "n_files_new": 2, "n_articles": 2, "n_rejected": 1,
                   "code_version": "0.1", "stage_seconds": '{"read": 0.1}'}],
@@ -292,3 +295,9 @@ def test_pandas_frames_with_datetime64_dates_are_validated_as_dates() -> None:
     failed = validate_tables(frames, now=INGESTED)
     assert _failure(failed, "articles", "expect_column_values_to_be_between(published_date)").examples[0][
         "published_date"] == "2018-03-01"
+
+
+def test_unknown_story_source_fails() -> None:
+    report = validate_tables(_tables(_broken("article_stories", 0, story_id_source="guessed")), now=INGESTED)
+    assert not report.success
+    assert _failure(report, "article_stories", "expect_column_values_to_be_in_set")

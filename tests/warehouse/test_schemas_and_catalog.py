@@ -17,6 +17,8 @@ CONTRACT_COLUMNS = {
     "runs": ["run_id", "flow_run_id", "started_at", "finished_at", "status", "n_files_seen", "n_files_new",
              "n_articles", "n_rejected", "validation_success", "code_version"],
     "rejects": ["run_id", "source_uri", "stage", "reason", "detail"],
+    "article_stories": ["article_id", "story_id", "story_id_source"],
+    "paragraph_groups": ["paragraph_id", "dup_group"],
 }
 MENTION_COLUMNS = ["mention_id", "article_id", "paragraph_id", "char_start", "char_end", "text", "run_id"]
 

@@ -1,9 +1,5 @@
--- grain: one row per paragraph, with the group of its copies across articles
--- description: Paragraph copies: paragraphs whose normalized words are identical share dup_group (the smallest paragraph_id among them), so a paragraph printed by several outlets can be counted once.
-SELECT
-    p.paragraph_id,
-    p.article_id,
-    min(p.paragraph_id) OVER (
-        PARTITION BY md5(trim(regexp_replace(lower(p.text), '[^[:alnum:]]+', ' ', 'g')))
-    ) AS dup_group
-FROM paragraphs AS p
+-- grain: one row per paragraph, with the group of its near-duplicate copies across articles
+-- description: Paragraph copies: syndicated or reworded paragraphs share dup_group (see paragraph_groups), so a paragraph printed by several outlets can be counted once.
+SELECT g.paragraph_id, p.article_id, g.dup_group
+FROM paragraph_groups AS g
+JOIN paragraphs AS p USING (paragraph_id)

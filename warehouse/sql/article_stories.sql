@@ -1,0 +1,2 @@
+-- grain: one row per article
+SELECT * FROM {article_stories}

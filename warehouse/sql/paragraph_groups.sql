@@ -1,0 +1,2 @@
+-- grain: one row per paragraph
+SELECT * FROM {paragraph_groups}
