@@ -299,7 +299,6 @@ def broadsheet_run(
         if staged:
             write_data_docs(wh, run_report)
         seconds["publish"] = time.perf_counter() - t1
-        wh.empty_trash()
     summary = RunSummary(
         run_id, wh.uri, wh.url("broadsheet.duckdb"), status, len(files), n_new, counts, seconds,
         [reject_row(r, run_id) for r in all_rejects], [dataclasses.asdict(f) for f in failures],

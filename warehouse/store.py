@@ -5,13 +5,15 @@ Layout under the warehouse root (a local directory or any fsspec URI):
     tables/<table>/<part>.parquet     live data files (immutable once written)
     _state/snapshot.json              the commit point: live parts per table and the input manifest
     _state/staging/<run_id>/          parts written by a run before it publishes
-    _state/trash/                     superseded parts, kept for readers of the previous catalog
     quarantine/<run_id>/<part>/       batches that failed validation, with their validation result
     broadsheet.duckdb                 views over the live parts (rebuilt and swapped in by `catalog`)
 
 A run stages parts, then `commit` moves them into `tables/` and replaces the snapshot in one write.
 Whatever a crash leaves behind is either staged (ignored, cleaned up) or in `tables/` but not in the
-snapshot (moved to the trash by `recover`), so the live set is always exactly one snapshot's.
+snapshot (deleted by `recover`: no catalog ever named it), so the live set is always exactly one snapshot's.
+
+Parts a commit retires stay where they are for a grace period, listed in the snapshot as retired: a
+reader holding the previous catalog still reads them by their paths. A later commit deletes them.
 """
 
 from __future__ import annotations
@@ -32,10 +34,9 @@ from warehouse.schemas import TABLES
 
 SNAPSHOT = "_state/snapshot.json"
 STAGING = "_state/staging"
-TRASH = "_state/trash"
 QUARANTINE = "quarantine"
 TABLES_DIR = "tables"
-TRASH_GRACE_SECONDS = 3600.0
+RETIRED_GRACE_SECONDS = 3600.0  # how long a retired part outlives the catalogs that named it
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Snapshot:
     version: int = 0
     tables: dict[str, list[str]] = field(default_factory=lambda: {name: [] for name in TABLES})
     inputs: dict[str, InputRecord] = field(default_factory=dict)
+    retired: dict[str, dict[str, float]] = field(default_factory=dict)  # table -> part -> when it was retired
 
     def to_json(self) -> str:
         """Serialized form (stable key order, so equal snapshots are equal files)."""
@@ -63,6 +65,7 @@ class Snapshot:
                 "version": self.version,
                 "tables": {k: sorted(v) for k, v in sorted(self.tables.items())},
                 "inputs": {k: v.__dict__ for k, v in sorted(self.inputs.items())},
+                "retired": {k: dict(sorted(v.items())) for k, v in sorted(self.retired.items()) if v},
             },
             indent=1,
             sort_keys=True,
@@ -75,7 +78,8 @@ class Snapshot:
         tables = {name: [] for name in TABLES}
         tables.update({k: list(v) for k, v in raw.get("tables", {}).items()})
         inputs = {k: InputRecord(**v) for k, v in raw.get("inputs", {}).items()}
-        return cls(version=int(raw.get("version", 0)), tables=tables, inputs=inputs)
+        retired = {k: {p: float(t) for p, t in v.items()} for k, v in raw.get("retired", {}).items()}
+        return cls(version=int(raw.get("version", 0)), tables=tables, inputs=inputs, retired=retired)
 
 
 class Warehouse:
@@ -166,47 +170,52 @@ class Warehouse:
     # -- publishing --------------------------------------------------------------------------------
 
     def commit(self, old: Snapshot, new_parts: dict[str, dict[str, str]], dropped: dict[str, Iterable[str]],
-               inputs: dict[str, InputRecord | None]) -> Snapshot:
+               inputs: dict[str, InputRecord | None], now: float | None = None) -> Snapshot:
         """Publish staged parts and retire dropped ones in one snapshot replacement.
 
         Args:
             old: the snapshot the run started from (the caller holds the warehouse lock).
             new_parts: table -> {part id: staged path} to move into `tables/`.
-            dropped: table -> part ids that leave the live set (moved to the trash afterwards).
+            dropped: table -> part ids that leave the live set (kept on disk as retired for a grace period).
             inputs: manifest updates; None removes an input.
+            now: the clock (seconds since the epoch), for the retirement grace period.
 
         Returns:
             The snapshot now live.
         """
+        now = time.time() if now is None else now
         for table, parts in new_parts.items():
             for part, staged in parts.items():
                 dest = self.part_path(table, part)
                 self.fs.makedirs(posixpath.dirname(dest), exist_ok=True)
                 self.fs.mv(staged, dest)
         tables = {name: set(parts) for name, parts in old.tables.items()}
+        retired = {table: dict(parts) for table, parts in old.retired.items()}
         for table, parts in dropped.items():
-            tables.setdefault(table, set()).difference_update(parts)
+            for part in parts:
+                if part in tables.get(table, set()):
+                    tables[table].discard(part)
+                    retired.setdefault(table, {})[part] = now
         for table, parts in new_parts.items():
             tables.setdefault(table, set()).update(parts)
+        expired = [(table, part) for table, parts in retired.items() for part, when in parts.items()
+                   if now - when > RETIRED_GRACE_SECONDS]
+        for table, part in expired:
+            del retired[table][part]
         manifest = dict(old.inputs)
         for uri, rec in inputs.items():
             if rec is None:
                 manifest.pop(uri, None)
             else:
                 manifest[uri] = rec
-        snap = Snapshot(old.version + 1, {k: sorted(v) for k, v in tables.items()}, manifest)
+        snap = Snapshot(old.version + 1, {k: sorted(v) for k, v in tables.items()}, manifest,
+                        {k: v for k, v in retired.items() if v})
         self.write_snapshot(snap)
-        for table, parts in dropped.items():
-            for part in parts:
-                self._to_trash(table, part)
+        for table, part in expired:  # no catalog younger than the grace period names these
+            path = self.part_path(table, part)
+            if self.fs.exists(path):
+                self.fs.rm(path)
         return snap
-
-    def _to_trash(self, table: str, part: str) -> None:
-        src = self.part_path(table, part)
-        if self.fs.exists(src):
-            dest = self.path(TRASH, f"{int(time.time())}", table, f"{part}.parquet")
-            self.fs.makedirs(posixpath.dirname(dest), exist_ok=True)
-            self.fs.mv(src, dest)
 
     def quarantine(self, run_id: str, part: str, paths: dict[str, str], validation_json: str) -> str:
         """Move a batch's staged parts to `quarantine/<run_id>/<part>/` with its validation result; returns the dir."""
@@ -224,28 +233,25 @@ class Warehouse:
             self.fs.rm(d, recursive=True)
 
     def recover(self, snap: Snapshot) -> list[str]:
-        """Undo what an interrupted run left: unpublished parts in `tables/` go to the trash, staging is cleared.
+        """Undo what an interrupted run left: parts in `tables/` that no snapshot names, and its staging area.
 
         Returns:
-            The paths moved or removed.
+            The paths removed.
         """
         touched: list[str] = []
         for table in TABLES:
             d = self.path(TABLES_DIR, table)
             if not self.fs.exists(d):
                 continue
-            live = set(snap.tables.get(table, []))
+            known = set(snap.tables.get(table, [])) | set(snap.retired.get(table, {}))
             for p in self.fs.ls(d, detail=False):
                 name = posixpath.basename(p)
                 part = name[: -len(".parquet")] if name.endswith(".parquet") else None
-                if part is not None and part in live:
+                if part is not None and part in known:
                     continue
                 if part is None and ".tmp-" not in name:
                     continue  # not ours; leave it alone
-                if part is None:
-                    self.fs.rm(p)
-                else:
-                    self._to_trash(table, part)
+                self.fs.rm(p)  # never published, so no catalog can be reading it
                 touched.append(p)
         staging = self.path(STAGING)
         if self.fs.exists(staging):
@@ -253,17 +259,6 @@ class Warehouse:
             self.fs.rm(staging, recursive=True)
             touched.extend(leftovers)
         return touched
-
-    def empty_trash(self, older_than: float = TRASH_GRACE_SECONDS) -> None:
-        """Delete trashed parts old enough that no reader of an earlier catalog still needs them."""
-        trash = self.path(TRASH)
-        if not self.fs.exists(trash):
-            return
-        cutoff = time.time() - older_than
-        for p in self.fs.ls(trash, detail=False):
-            stamp = posixpath.basename(p)
-            if stamp.isdigit() and int(stamp) < cutoff:
-                self.fs.rm(p, recursive=True)
 
 
 def new_part_id(run_id: str, label: str) -> str:

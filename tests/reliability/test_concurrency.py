@@ -122,11 +122,5 @@ def test_second_writer_refuses_or_waits_and_readers_see_whole_snapshots(tmp_path
     rows = table_rows(wh, ["paragraphs"])["paragraphs"]
     assert len(rows) == len(set(rows))
 
-    # Known bug (reported to the lead, see docs/reliability.md): `Warehouse.commit` moves retired parts out of
-    # `tables/` as soon as the snapshot is written, while readers of the previous catalog (whose views name those
-    # paths) may still be querying. Any other reader error is a failure; this one is an expected failure for now.
-    missing = [e for e in reader.errors if "/tables/" in e and ("Cannot open file" in e or "No files found" in e)]
-    assert [e for e in reader.errors if e not in missing] == []
-    if missing:
-        pytest.xfail(f"{len(missing)} of {len(missing) + len(reader.seen)} reads of the previous catalog hit a "
-                     f"retired part moved to the trash: {missing[0]}")
+    # Retired parts stay in place for a grace period, so readers of the previous catalog never miss a file.
+    assert reader.errors == []

@@ -99,3 +99,24 @@ def test_data_dictionary_is_in_sync_with_the_schemas():
     from warehouse.dictionary import DOC, dictionary_markdown
 
     assert DOC.read_text(encoding="utf-8") == dictionary_markdown(), "run: python -m warehouse.dictionary"
+
+
+def test_retired_parts_outlive_the_previous_catalog_then_expire(tmp_path):
+    from warehouse.store import RETIRED_GRACE_SECONDS
+
+    wh = Warehouse(str(tmp_path))
+    row = {"run_id": "r1", "source_uri": "a.txt", "stage": "parse", "reason": "empty", "detail": None}
+
+    def staged(part):
+        path = wh.staged_path("r", "rejects", part)
+        wh.write_part(path, table_from_rows(TABLES["rejects"], [row]))
+        return path
+
+    snap = wh.commit(Snapshot(), {"rejects": {"old": staged("old")}}, {}, {}, now=1000.0)
+    snap = wh.commit(snap, {"rejects": {"new": staged("new")}}, {"rejects": ["old"]}, {}, now=1001.0)
+    old_file = tmp_path / "tables" / "rejects" / "old.parquet"
+    assert snap.tables["rejects"] == ["new"] and snap.retired == {"rejects": {"old": 1001.0}}
+    assert old_file.exists()  # a reader of the previous catalog may still be reading it
+    assert wh.recover(snap) == []  # retired parts are not crash leftovers
+    snap = wh.commit(snap, {}, {}, {}, now=1001.0 + RETIRED_GRACE_SECONDS + 1)
+    assert snap.retired == {} and not old_file.exists()
