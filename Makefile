@@ -27,7 +27,8 @@ run: setup  ## process the bundled demo corpus into ./warehouse, print a summary
 	$(VENV)/bin/broadsheet run --input data/demo --warehouse warehouse
 	$(VENV)/bin/broadsheet report --warehouse warehouse --out report.html
 
-test: setup  ## run the test suite
+test: setup  ## type-check the pure transforms, then run the test suite
+	$(VENV)/bin/mypy transforms
 	$(VENV)/bin/pytest -q
 
 bench: setup  ## throughput and memory on a synthetic 10,000-article corpus

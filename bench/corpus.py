@@ -17,7 +17,10 @@ ACTORS = [
     "officials", "rescue workers", "residents", "police", "the ministry", "a spokesman", "aid agencies",
     "engineers", "opposition leaders", "local traders", "health workers", "the coast guard", "analysts",
 ]
-NOUNS = ["people", "homes", "soldiers", "families", "vehicles", "shops", "patients", "workers", "ships", "tonnes of grain"]
+NOUNS = [
+    "people", "homes", "soldiers", "families", "vehicles", "shops", "patients", "workers", "ships",
+    "tonnes of grain",
+]
 QUALIFIERS = ["more than", "at least", "about", "nearly", "as many as", "up to", "fewer than", "some", ""]
 WHEN = [
     "on Tuesday", "last week", "on March 3", "yesterday", "earlier this month", "in 2016", "on Friday night",
@@ -27,10 +30,13 @@ VERBS = ["said", "reported", "confirmed", "warned", "estimated", "told reporters
 
 TEMPLATES = [
     "{actor_cap} in {place} {verb} {when} that {qual} {n} {noun} had been affected, and that the figure could rise.",
-    "The damage across {place} was put at ${money} million {when}, {actor} {verb}, though earlier estimates were lower.",
+    "The damage across {place} was put at ${money} million {when}, {actor} {verb}, "
+    "though earlier estimates were lower.",
     "{when_cap}, {qual} {n} {noun} were moved away from {place} as conditions worsened, according to {actor}.",
-    "Between {n} and {n2} {noun} remained without power in {place}, {actor} {verb}, adding that repairs would take weeks.",
-    "\"We have never seen anything like this,\" one resident of {place} said {when}, describing queues that ran for {km} km.",
+    "Between {n} and {n2} {noun} remained without power in {place}, {actor} {verb}, "
+    "adding that repairs would take weeks.",
+    "\"We have never seen anything like this,\" one resident of {place} said {when}, "
+    "describing queues that ran for {km} km.",
     "Prices in {place} rose {pct} percent {when}, the steepest increase since the 1990s, {actor} {verb}.",
     "A convoy of {n} trucks left {place} {when} for {place2}, carrying food and medicine for {qual} {n2} {noun}.",
     "{actor_cap} {verb} that talks in {place2} would resume {when}, but gave no details of who would attend.",

@@ -15,7 +15,14 @@ from typing import Any
 from flows.inputs import MAX_FILE_BYTES, MAX_WARC_BYTES, InputFile, content_sha256, read_bytes
 from transforms.formats import RawArticle, Reject, input_format, parsed_file, sidecar_meta
 from transforms.records import (
-    Rows, article_rows, date_rows, extracts, location_rows, prepared_article, quantity_rows, with_story_dates,
+    Rows,
+    article_rows,
+    date_rows,
+    extracts,
+    location_rows,
+    prepared_article,
+    quantity_rows,
+    with_story_dates,
 )
 from warehouse.publish import StagedBatch
 from warehouse.schemas import ARTICLE_TABLES, TABLES, table_from_rows
@@ -115,7 +122,7 @@ def process_batch(
     rows: Rows = defaultdict(list)
     ids_by_input: dict[str, list[str]] = defaultdict(list)
     phase = {"clean": clock() - t1, "dates": 0.0, "quantities": 0.0, "locations": 0.0}
-    for (uri, _), article in zip(prepared, dated):
+    for (uri, _), article in zip(prepared, dated, strict=False):
         if not article.text:
             rejects.append(Reject(article.raw.source_uri, "transform", "no_content", "nothing left after cleaning"))
             continue

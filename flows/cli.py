@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import pathlib
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -77,7 +77,7 @@ def run(
     input: Annotated[str, typer.Option("--input", help="Directory or URI of raw input files.")] = str(DEMO_INPUT),
     warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse directory or URI.")] = "warehouse",
     runner: Annotated[str, typer.Option(help="Where batch tasks run: local or dask.")] = "local",
-    dask_address: Annotated[Optional[str], typer.Option(help="tcp://HOST:PORT of a Dask scheduler.")] = None,
+    dask_address: Annotated[str | None, typer.Option(help="tcp://HOST:PORT of a Dask scheduler.")] = None,
     batch_files: Annotated[int, typer.Option(help="Input files per batch task.")] = 250,
     prune: Annotated[bool, typer.Option(help="Drop rows of input files that no longer exist.")] = False,
     wait: Annotated[float, typer.Option(help="Seconds to wait if another run holds the warehouse.")] = 0.0,
@@ -118,11 +118,11 @@ def serve(
     cron: Annotated[str, typer.Option("--cron", help='Cron schedule, e.g. "*/15 * * * *" (UTC).')],
     input: Annotated[str, typer.Option("--input", help="Directory or URI of raw input files.")] = str(DEMO_INPUT),
     warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse directory or URI.")] = "warehouse",
-    name: Annotated[Optional[str], typer.Option(help="Deployment name (default: from the warehouse).")] = None,
+    name: Annotated[str | None, typer.Option(help="Deployment name (default: from the warehouse).")] = None,
     batch_files: Annotated[int, typer.Option(help="Input files per batch task.")] = 250,
     prune: Annotated[bool, typer.Option(help="Drop rows of input files that no longer exist.")] = False,
     wait: Annotated[float, typer.Option(help="Seconds a run waits if another run holds the warehouse.")] = 900.0,
-    server_port: Annotated[Optional[int], typer.Option(
+    server_port: Annotated[int | None, typer.Option(
         help="Port for the local Prefect server started when PREFECT_API_URL is unset (default 4200, "
              "or a free one).")] = None,
 ) -> None:
@@ -159,8 +159,9 @@ def _print_summary(summary: dict, quiet: bool) -> None:
     )
     failures = summary.get("failed_expectations") or []
     if failures:
-        console.print(f"[red]{counts.get('quarantined_batches', 0)} batch(es) failed validation and were quarantined "
-                      f"under {summary['warehouse']}/quarantine/{summary['run_id']}/; nothing of them was published[/red]")
+        qdir = f"{summary['warehouse']}/quarantine/{summary['run_id']}/"
+        console.print(f"[red]{counts.get('quarantined_batches', 0)} batch(es) failed validation and were "
+                      f"quarantined under {qdir}; nothing of them was published[/red]")
         _print_failures(failures)
     if quiet:
         return
@@ -226,7 +227,8 @@ def validate(
     if report.success:
         console.print(f"all {report.n_expectations} expectations passed on {n_rows} rows; Data Docs: {docs}")
         return
-    console.print(f"[red]{len(report.failures)} of {report.n_expectations} expectations failed[/red]; Data Docs: {docs}")
+    console.print(f"[red]{len(report.failures)} of {report.n_expectations} expectations failed[/red]; "
+                  f"Data Docs: {docs}")
     _print_failures([{"table": f.table, "expectation": f.expectation, "unexpected_count": f.unexpected_count,
                       "examples": f.examples} for f in report.failures])
     raise typer.Exit(1)
@@ -283,7 +285,7 @@ def report(
 @app.command("eval")
 def evaluate(
     name: Annotated[str, typer.Argument(help="What to evaluate: dates, quantities, locations, html or seeds.")],
-    shared: Annotated[Optional[str], typer.Option(help="The shared gold data directory.")] = None,
+    shared: Annotated[str | None, typer.Option(help="The shared gold data directory.")] = None,
 ) -> None:
     """Score one extraction step against public gold data."""
     import importlib

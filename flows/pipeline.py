@@ -123,7 +123,7 @@ def settle_validation(wh: Warehouse, run_id: str, staged: list[StagedBatch], rep
     passed: list[StagedBatch] = []
     rejects: list[Reject] = []
     extra: dict[str, dict[str, str]] = {}
-    for batch, report in zip(staged, reports):
+    for batch, report in zip(staged, reports, strict=False):
         if report.success:
             passed.append(batch)
             continue

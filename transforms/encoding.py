@@ -40,7 +40,8 @@ _FTFY_REPAIRS = {"fix_latin_ligatures": "ligatures", "fix_character_width": "ful
                  "uncurl_quotes": "quotes", "fix_line_breaks": "line_breaks", "remove_control_chars": "invisible_chars",
                  "remove_terminal_escapes": "terminal_escapes", "fix_surrogates": "surrogates",
                  "restore_byte_a0": "mojibake", "replace_lossy_sequences": "mojibake",
-                 "decode_inconsistent_utf8": "mojibake", "fix_c1_controls": "mojibake", "unescape_html": "html_entities"}
+                 "decode_inconsistent_utf8": "mojibake", "fix_c1_controls": "mojibake",
+                 "unescape_html": "html_entities"}
 
 
 _CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)

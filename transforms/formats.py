@@ -191,19 +191,23 @@ def article_from_html(uri: str, html: str, input_fmt: str = "html") -> RawArticl
         doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
     except Exception as exc:  # trafilatura raises many types on broken markup
         return Reject(uri, "parse", "html_error", f"{type(exc).__name__}: {exc}"[:500])
-    if doc is None or not (doc.text or "").strip():
+    if doc is None:
         return Reject(uri, "parse", "no_content", "no main text found in the page")
-    body, repairs = repaired_text(doc.text.replace("\n", "\n\n"))
-    published = iso_date(doc.date)
+    meta: dict[str, Any] = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    text = meta.get("text") or ""
+    if not text.strip():
+        return Reject(uri, "parse", "no_content", "no main text found in the page")
+    body, repairs = repaired_text(text.replace("\n", "\n\n"))
+    published = iso_date(meta.get("date"))
     return RawArticle(
         uri, input_fmt, body,
-        title=(doc.title or "").strip() or None,
-        url=doc.url or None,
+        title=(meta.get("title") or "").strip() or None,
+        url=meta.get("url") or None,
         published=published,
         published_source="html" if published else None,
-        source_name=doc.sitename or None,
-        author=doc.author or None,
-        language=doc.language or None,
+        source_name=meta.get("sitename") or None,
+        author=meta.get("author") or None,
+        language=meta.get("language") or None,
         repairs=repairs,
     )
 

@@ -11,7 +11,7 @@ _MANY_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def normalized_text(text: str) -> str:
-    """Text with `\\n` line endings, NFC, single spaces inside lines, no trailing blanks, at most one empty line in a row."""
+    """Text with `\\n` line endings, NFC, single spaces in lines, no trailing blanks, no run of empty lines."""
     text = _LINE_ENDINGS.sub("\n", text)
     text = unicodedata.normalize("NFC", text)
     lines = [_INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n")]

@@ -29,7 +29,7 @@ def article_text(paragraphs: list[str] | tuple[str, ...]) -> str:
 
 def paragraph_spans(text: str) -> list[ParagraphSpan]:
     """The paragraphs of `text` (blocks separated by empty lines), in order, with offsets."""
-    spans = []
+    spans: list[ParagraphSpan] = []
     for m in _PARAGRAPH.finditer(text):
         block = m.group()
         stripped = block.strip()

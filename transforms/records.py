@@ -191,7 +191,7 @@ def quantity_rows(paragraphs: Sequence[dict[str, Any]], dates: Sequence[Sequence
                   ) -> list[dict[str, Any]]:
     """`quantity_mentions` rows of an article's paragraphs; numbers inside date mentions are never quantities."""
     rows: list[dict[str, Any]] = []
-    for p, p_dates in zip(paragraphs, dates):
+    for p, p_dates in zip(paragraphs, dates, strict=False):
         blocked = [(d.start, d.end) for d in p_dates]
         for i, m in enumerate(quantity_mentions(p["text"], blocked)):
             rows.append({
@@ -207,7 +207,7 @@ def location_rows(paragraphs: Sequence[dict[str, Any]], run_id: str) -> list[dic
     """`location_mentions` rows of an article's paragraphs (the whole article is the disambiguation context)."""
     rows: list[dict[str, Any]] = []
     per_paragraph = location_mentions([p["text"] for p in paragraphs])
-    for p, mentions in zip(paragraphs, per_paragraph):
+    for p, mentions in zip(paragraphs, per_paragraph, strict=False):
         for i, m in enumerate(mentions):
             rows.append({
                 **_mention_base(p, "l", i, m.start, m.end, m.text, run_id),

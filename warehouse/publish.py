@@ -71,7 +71,8 @@ def _article_keys(wh: Warehouse, snap: Snapshot) -> list[tuple[str, str, object,
     for part in snap.tables.get("articles", []):
         t = wh.read_part(wh.part_path("articles", part))
         cols = t.select(["content_sha256", "ingested_at", "source_uri", "article_id"]).to_pydict()
-        keys.extend(zip(cols["content_sha256"], cols["ingested_at"], cols["source_uri"], cols["article_id"]))
+        keys.extend(zip(cols["content_sha256"], cols["ingested_at"], cols["source_uri"], cols["article_id"],
+                        strict=True))
     return keys
 
 
@@ -85,7 +86,7 @@ def settle_duplicates(wh: Warehouse, snap: Snapshot, staged: Sequence[StagedBatc
     for part, t in tables.items():
         cols = t.select(["content_sha256", "source_uri", "article_id"]).to_pydict()
         new_keys.extend((sha, uri, aid, part) for sha, uri, aid in
-                        zip(cols["content_sha256"], cols["source_uri"], cols["article_id"]))
+                        zip(cols["content_sha256"], cols["source_uri"], cols["article_id"], strict=False))
     for sha, uri, aid, _ in sorted(new_keys, key=lambda k: k[1]):
         first.setdefault(sha, ("", uri, aid))
     for b in staged:
@@ -94,7 +95,8 @@ def settle_duplicates(wh: Warehouse, snap: Snapshot, staged: Sequence[StagedBatc
         t = tables[b.part]
         dup = [
             (first[sha][2] if first[sha][2] != aid else None)
-            for sha, aid in zip(t.column("content_sha256").to_pylist(), t.column("article_id").to_pylist())
+            for sha, aid in zip(t.column("content_sha256").to_pylist(), t.column("article_id").to_pylist(),
+                                strict=True)
         ]
         if any(d is not None for d in dup):
             idx = t.schema.get_field_index("duplicate_of")
@@ -171,12 +173,13 @@ def derived_parts(wh: Warehouse, snap: Snapshot, run_id: str, new_parts: dict[st
     articles = _read_columns(wh, _final_paths(wh, snap, "articles", new_parts, dropped),
                              ["article_id", "title", "text", "published_date", "story_id"])
     stories = [] if articles is None else story_assignments(
-        [StoryArticle(*row) for row in zip(*(articles.column(c).to_pylist() for c in articles.column_names))])
+        [StoryArticle(*row) for row in zip(*(articles.column(c).to_pylist() for c in articles.column_names),
+                                           strict=True)])
     stage("article_stories", [{"article_id": s.article_id, "story_id": s.story_id,
                                "story_id_source": s.story_id_source} for s in stories])
     paragraphs = _read_columns(wh, _final_paths(wh, snap, "paragraphs", new_parts, dropped), ["paragraph_id", "text"])
     groups = {} if paragraphs is None else paragraph_dup_groups(
-        list(zip(paragraphs.column("paragraph_id").to_pylist(), paragraphs.column("text").to_pylist())))
+        list(zip(paragraphs.column("paragraph_id").to_pylist(), paragraphs.column("text").to_pylist(), strict=False)))
     stage("paragraph_groups", [{"paragraph_id": p, "dup_group": g} for p, g in sorted(groups.items())])
     return out
 

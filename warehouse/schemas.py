@@ -57,7 +57,8 @@ def _mention_columns(kind: str) -> list[pa.Field]:
         _col("article_id", _STR, "Article the mention is in (articles.article_id).", False),
         _col("paragraph_id", _STR, "Paragraph the mention is in (paragraphs.paragraph_id).", False),
         _col("char_start", _I32, "Start offset of the mention in paragraphs.text (0-based, inclusive).", False),
-        _col("char_end", _I32, "End offset in paragraphs.text (exclusive): text = paragraph.text[char_start:char_end].", False),
+        _col("char_end", _I32,
+             "End offset in paragraphs.text (exclusive): text = paragraph.text[char_start:char_end].", False),
         _col("text", _STR, "The mention's surface text as printed.", False),
     ]
 
@@ -70,7 +71,8 @@ ARTICLES = TableSpec(
     view_columns=(("story_id_source", "How story_id was obtained: input, similarity or singleton."),),
     schema=pa.schema([
         _col("article_id", _STR, "Deterministic id from (source_uri, content_sha256).", False),
-        _col("source_uri", _STR, "Input file path or URI; `<file>#<record id>` for a record inside a container file.", False),
+        _col("source_uri", _STR,
+             "Input file path or URI; `<file>#<record id>` for a record inside a container file.", False),
         _col("url", _STR, "Canonical URL of the article, when known."),
         _col("source_name", _STR, "Publisher or site name, when known."),
         _col("title", _STR, "Headline."),
@@ -104,7 +106,8 @@ PARAGRAPHS = TableSpec(
         _col("ordinal", _I32, "Position of the paragraph in the article, from 0.", False),
         _col("text", _STR, "Paragraph text.", False),
         _col("char_start", _I32, "Start offset in articles.text (inclusive).", False),
-        _col("char_end", _I32, "End offset in articles.text (exclusive): text = article.text[char_start:char_end].", False),
+        _col("char_end", _I32,
+             "End offset in articles.text (exclusive): text = article.text[char_start:char_end].", False),
         _col("n_words", _I32, "Number of words.", False),
         _RUN_ID,
     ]),
@@ -207,7 +210,8 @@ ARTICLE_STORIES = TableSpec(
                 "publication-date window. Recomputed at each publish; articles.story_id reads it.",
     schema=pa.schema([
         _col("article_id", _STR, "The article.", False),
-        _col("story_id", _STR, "Story id: the input's story_id, or story-<first article id> for a grouped story.", False),
+        _col("story_id", _STR,
+             "Story id: the input's story_id, or story-<first article id> for a grouped story.", False),
         _col("story_id_source", _STR, "How the story id was obtained: input, similarity or singleton.", False),
     ]),
 )
