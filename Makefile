@@ -35,7 +35,7 @@ bench: setup  ## throughput and memory on a synthetic 10,000-article corpus
 	$(VENV)/bin/python -m bench.pipeline
 
 eval: setup  ## accuracy against the public gold sets in ../shared
-	for e in dates quantities locations html; do $(VENV)/bin/broadsheet eval $$e || exit 1; done
+	for e in dates quantities locations html stories; do $(VENV)/bin/broadsheet eval $$e || exit 1; done
 
 seeds: setup  ## score the five seed articles (../shared/eval/score_seeds.py)
 	$(VENV)/bin/python ../shared/eval/score_seeds.py

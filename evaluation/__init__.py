@@ -6,5 +6,6 @@ EVALUATIONS = {
     "quantities": "quantities",
     "locations": "locations",
     "html": "html",
+    "stories": "stories",
     "seeds": "seeds",
 }
