@@ -434,6 +434,7 @@ class _Context:
     lenient: bool = False  # screening pass: small towns get the benefit of the doubt
     sums: dict[int, float] = field(default_factory=dict)  # evidence totals (the tables never change)
     totals: dict[str, float] = field(default_factory=dict)  # all evidence but one name's ("": all)
+    cohesion: dict[tuple[str, int], float] = field(default_factory=dict)  # (key, id) -> bonus
 
     def nearness(self, p: Place, key: str) -> float:
         """Bonus for lying close to places the article surely mentions (local news clusters)."""
@@ -501,8 +502,12 @@ def _score(prior: float, p: Place, c: _Candidate, ctx: _Context) -> float:
     if p.feature == "city":
         # A hamlet sharing a famous name needs more than "the same country was mentioned".
         bonus *= min(1.0, math.log10((p.population or 0) + 10) / 4.5)
-    if ctx.points and p.feature in ("city", "admin2", "admin1") and p.geonameid in _main_ids(c.key):
-        bonus += ctx.nearness(p, c.key)  # only for a place's own name, never an alias
+    if (ctx.points or ctx.cohesion) and p.feature in ("city", "admin2", "admin1") \
+            and p.geonameid in _main_ids(c.key):
+        # only for a place's own name, never an alias
+        # cohesion only within a country the article's other names already point to
+        together = ctx.cohesion.get((c.key, p.geonameid), 0.0) if weight else 0.0
+        bonus += max(ctx.nearness(p, c.key) if ctx.points else 0.0, together)
     if p.feature == "admin1" and ctx.countries and not weight and (p.population or 0) < 1_000_000:
         score -= 1.5  # a minor foreign division whose country the article never mentions
     score += bonus
@@ -579,7 +584,7 @@ def _ranked(c: _Candidate, ctx: _Context, gaz: Gazetteer) -> list[tuple[float, P
         gid = gaz.admin1_by_code.get(c.abbreviation)
         return [(9.0, gaz.places[gid])] if gid is not None else []
     memo_key = (c.key, c.region_hint, c.country_hint, c.feature_hint)
-    if not ctx.countries and not ctx.points:
+    if not ctx.countries and not ctx.points and not ctx.cohesion:
         return _prior_ranking(memo_key)  # no article context yet: the same for every article
     hit = ctx.memo.get(memo_key)
     if hit is None:
@@ -612,7 +617,60 @@ def _evidence(cands: list[_Candidate], ctx: _Context, gaz: Gazetteer) -> _Contex
             if best.admin1_code and best.feature != "country":
                 per_div = admin1.setdefault((best.country_code, best.admin1_code), {})
                 per_div[c.key] = per_div.get(c.key, 0.0) + weight
-    return _Context(countries, admin1, list(points.values()))
+    return _Context(countries, admin1, list(points.values()), cohesion=ctx.cohesion)
+
+
+_COHESION_NEAR_KM = 50.0
+_AREA_FEATURES = frozenset({"country", "admin1", "region", "physical"})
+_COHESION_BONUS = 3.0
+
+
+def _cohesion(cands: list[_Candidate]) -> dict[tuple[str, int], float]:
+    """Readings of a name that lie near some reading of another name of the same article.
+
+    Local news names several towns of one area ("Columbus" and "Norfolk" in Nebraska); when two
+    ambiguous names each have a candidate close to the other's, that pair is the likely reading.
+    Towns are bucketed on a one-degree grid, so the check stays linear in the number of readings.
+    """
+    grid: dict[tuple[int, int], list[tuple[str, int, float, float]]] = {}
+    keys = {c.key for c in cands if c.abbreviation is None and c.key}
+    if len(keys) < 2:
+        return {}
+    mains = gazetteer().main_names
+    places = gazetteer().places
+    for key in keys:
+        own = mains.get(key, ())
+        contenders = _contenders(key)
+        leader = contenders[0][1].feature if contenders else ""
+        # a bare county name ("Kent", "Fife") is as likely the county as a town: no pairing
+        if not (leader == "city" or leader == "admin2" and " " in key) \
+                or any(places[g].feature in _AREA_FEATURES for g in gazetteer().names.get(key, ())):
+            continue  # "Indiana", "Fife": a name of a state or county means that, not a town
+        for _, p in contenders:
+            if p.feature in ("city", "admin2") and p.geonameid in own:
+                cell = (int(math.floor(p.latitude)), int(math.floor(p.longitude)))
+                grid.setdefault(cell, []).append((key, p.geonameid, p.latitude, p.longitude))
+    limit = (_COHESION_NEAR_KM / 111.2) ** 2
+    out: dict[tuple[str, int], float] = {}
+    for (ci, cj), members in grid.items():
+        for key, gid, lat, lon in members:
+            if (key, gid) in out:
+                continue
+            coslat2 = math.cos(math.radians(lat)) ** 2
+            found = False
+            for di in (-1, 0, 1):
+                for dj in (-1, 0, 1):
+                    for k2, _, lat2, lon2 in grid.get((ci + di, cj + dj), ()):
+                        if k2 != key and (lat2 - lat) ** 2 + (lon2 - lon) ** 2 * coslat2 <= limit:
+                            found = True
+                            break
+                    if found:
+                        break
+                if found:
+                    break
+            if found:
+                out[(key, gid)] = _COHESION_BONUS
+    return out
 
 
 def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer, ctx: _Context,
@@ -700,7 +758,7 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
         if ranked and _accept(c, ranked[0][1], paragraphs[c.para], lex, gaz, lenient, surnames,
                               lowercase_words, standalone):
             plausible.append(c)
-    ctx = _evidence(plausible, _Context({}, {}), gaz)
+    ctx = _evidence(plausible, _Context({}, {}, cohesion=_cohesion(plausible)), gaz)
     ctx = _evidence(plausible, ctx, gaz)
     out: list[list[LocationMention]] = [[] for _ in paragraphs]
     for c in cands:
