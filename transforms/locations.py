@@ -166,6 +166,7 @@ class _Candidate:
     after_place: bool = False  # the word before is itself the end of a matched major place
     next_in_run: str = ""  # capitalized word right after the match inside the same run
     facility: bool = False  # a street or site name: recognized, not resolvable to a place
+    hint_shared: bool = False  # the hints come from another mention of the same name
 
 
 @functools.cache
@@ -289,6 +290,13 @@ def _feature_hint(next_word: str, lex: _Lexicon) -> str | None:
     return None
 
 
+def _article_hint(prev: str, prev2: str) -> str | None:
+    """"the Atlantic", "the tropical Pacific": towns rarely take the article, seas and regions do."""
+    if prev.lower() == "the" or prev2.lower() == "the" and prev.isalpha() and prev.islower():
+        return "area"
+    return None
+
+
 def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Candidate]:
     tokens = _tokens(text, lex)
     blocked = _blocked_spans(text, lex)
@@ -341,7 +349,7 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
                 next_word=nxt, prev_word=prev, prev2_word=prev2,
                 sentence_initial=_sentence_initial(text, start), single=(j == i + 1),
                 region_hint=region_hint, country_hint=country_hint,
-                feature_hint=_feature_hint(nxt, lex), abbreviation=abbreviation,
+                feature_hint=_feature_hint(nxt, lex) or _article_hint(prev, prev2), abbreviation=abbreviation,
                 prev_in_run=prev_in_run, prev_initial=prev_initial, after_place=after_place,
                 next_in_run=next_in_run,
             ))
@@ -519,6 +527,8 @@ def _score(prior: float, p: Place, c: _Candidate, ctx: _Context) -> float:
         score += 4.0
     if c.feature_hint == "city" and p.feature == "city":
         score += 2.0
+    if c.feature_hint == "area" and p.feature in ("physical", "region"):
+        score += 3.0
     return score
 
 
@@ -695,7 +705,7 @@ def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer
         if c.text.isupper() and len(c.text) > 3 and not big and not dateline:
             return False
         if low in lex.common and best.feature != "country" and c.prev_word.lower() not in _LOCATIVE \
-                and c.region_hint is None and c.country_hint is None:
+                and (c.region_hint is None and c.country_hint is None or c.hint_shared):
             return False
         if c.sentence_initial and low in lowercase_words and not big:
             return False
@@ -708,7 +718,9 @@ def _supported(c: _Candidate, p: Place, ctx: _Context) -> bool:
     """A town under 5,000 people needs support: its country in context, a hint, or "in X"."""
     if p.feature != "city" or (p.population or 0) >= 5000:
         return True
-    if ctx.country(p.country_code, c.key) > 0 or c.region_hint is not None or c.country_hint is not None:
+    if ctx.country(p.country_code, c.key) > 0:
+        return True
+    if (c.region_hint is not None or c.country_hint is not None) and not c.hint_shared:
         return True
     return c.prev_word.lower() in _LOCATIVE
 
@@ -732,6 +744,25 @@ def _confidence(ranked: list[tuple[float, Place]]) -> float:
     return round(min(0.95, 0.5 + 0.45 * (1 - math.exp(-margin))), 3)
 
 
+def _share_hints(cands: list[_Candidate]) -> None:
+    """One sense per article: "Paris, Mo." once makes every bare "Paris" of the article that Paris.
+
+    A name hinted with two different divisions or countries ("Paris, Texas" and "Paris, France")
+    keeps each hint where it stands and shares neither.
+    """
+    hints: dict[str, set[tuple[tuple[str, str] | None, str | None]]] = {}
+    for c in cands:
+        if c.region_hint is not None or c.country_hint is not None:
+            hints.setdefault(c.key, set()).add((c.region_hint, c.country_hint))
+    if not hints:
+        return
+    for c in cands:
+        found = hints.get(c.key)
+        if found and len(found) == 1 and c.region_hint is None and c.country_hint is None:
+            c.region_hint, c.country_hint = next(iter(found))
+            c.hint_shared = True
+
+
 def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     """Toponyms of one article, per paragraph (article-wide context drives disambiguation).
 
@@ -745,6 +776,7 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     gaz = gazetteer()
     lex = _lexicon()
     cands = [c for pi, text in enumerate(paragraphs) for c in _candidates(pi, text, gaz, lex)]
+    _share_hints(cands)
     surnames = _person_surnames(paragraphs, lex, cands)
     lowercase_words = frozenset(w for text in paragraphs for w in _LOWER_WORD.findall(text))
     standalone = _standalone_words(paragraphs)
