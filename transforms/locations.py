@@ -290,6 +290,13 @@ def _feature_hint(next_word: str, lex: _Lexicon) -> str | None:
     return None
 
 
+def _town_of_hint(prev: str, prev2: str, lex: _Lexicon) -> str | None:
+    """"the city of Turkey", "Town of Lebanon": only a town reading fits."""
+    if prev == "of" and prev2.lower() in lex.city_words:
+        return "town"
+    return None
+
+
 def _article_hint(prev: str, prev2: str) -> str | None:
     """"the Atlantic", "the tropical Pacific": towns rarely take the article, seas and regions do."""
     if prev.lower() == "the" or prev2.lower() == "the" and prev.isalpha() and prev.islower():
@@ -349,7 +356,8 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
                 next_word=nxt, prev_word=prev, prev2_word=prev2,
                 sentence_initial=_sentence_initial(text, start), single=(j == i + 1),
                 region_hint=region_hint, country_hint=country_hint,
-                feature_hint=_feature_hint(nxt, lex) or _article_hint(prev, prev2), abbreviation=abbreviation,
+                feature_hint=_feature_hint(nxt, lex) or _town_of_hint(prev, prev2, lex) or _article_hint(prev, prev2),
+                abbreviation=abbreviation,
                 prev_in_run=prev_in_run, prev_initial=prev_initial, after_place=after_place,
                 next_in_run=next_in_run,
             ))
@@ -527,6 +535,9 @@ def _score(prior: float, p: Place, c: _Candidate, ctx: _Context) -> float:
         score += 4.0
     if c.feature_hint == "city" and p.feature == "city":
         score += 2.0
+    if c.feature_hint == "town":
+        # a country is never "the city of"; a division named after its seat may still be meant
+        score += 2.0 if p.feature == "city" else -8.0 if p.feature == "country" else 0.0
     if c.feature_hint == "area" and p.feature in ("physical", "region"):
         score += 3.0
     return score
