@@ -83,3 +83,23 @@ def test_records_are_frozen() -> None:
     (mentions,) = location_mentions(["Rain fell on Paris."])
     with pytest.raises(AttributeError):
         mentions[0].text = "x"  # type: ignore[misc]
+
+
+def _hinted(paragraphs: list[str]) -> list[tuple[str, tuple[str, str] | None, bool]]:
+    from transforms.gazetteer import gazetteer
+    from transforms.locations import _candidates, _lexicon, _share_hints
+
+    cands = [c for i, p in enumerate(paragraphs) for c in _candidates(i, p, gazetteer(), _lexicon())]
+    _share_hints(cands)
+    return [(c.text, c.region_hint, c.hint_shared) for c in cands if c.text == "Dublin"]
+
+
+def test_comma_hint_is_shared_by_bare_mentions_of_the_name() -> None:
+    got = _hinted(["The parade in Dublin drew crowds.", "It has been held in Dublin, Ohio, since 1988."])
+    assert got == [("Dublin", ("US", "OH"), True), ("Dublin", ("US", "OH"), False)]
+
+
+def test_conflicting_comma_hints_are_not_shared() -> None:
+    got = _hinted(["Dublin hosted it.", "Dublin, Ohio, and Dublin, Georgia, both claim the parade."])
+    assert got[0] == ("Dublin", None, False)
+    assert {g[1] for g in got[1:]} == {("US", "OH"), ("US", "GA")}
