@@ -557,8 +557,10 @@ def _shortlist(key: str) -> tuple[tuple[float, Place], ...]:
     places = [gaz.places[g] for g in gaz.names[key]] if key in gaz.names else []
     # A division named after its main city ("Kaliningrad", "Geneva", "Deir ez-Zor"): the bare
     # name means the city unless a feature word follows (that bonus comes later).
-    city_seats = {(p.country_code, p.admin1_code) for p in places if p.feature == "city" and (p.population or 0) >= 50_000}
-    scored = [(_prior(p, key, gaz) - (2.5 if p.feature == "admin1" and (p.country_code, p.admin1_code) in city_seats else 0.0), p)
+    city_seats = {(p.country_code, p.admin1_code) for p in places
+                  if p.feature == "city" and (p.population or 0) >= 50_000}
+    scored = [(_prior(p, key, gaz)
+               - (2.5 if p.feature == "admin1" and (p.country_code, p.admin1_code) in city_seats else 0.0), p)
               for p in places]
     scored.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
     return tuple(scored[:_MAX_SCORED])
