@@ -365,15 +365,18 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
     return out
 
 
-def _person_surnames(paragraphs: Sequence[str], lex: _Lexicon, cands: list[_Candidate]) -> frozenset[str]:
-    """Words used as a person's surname anywhere in the article ("Mr. Jordan", "Mohamed Salah")."""
-    names: set[str] = {c.text for c in cands if c.single and _inside_name(c, lex)}
+def _person_surnames(paragraphs: Sequence[str], lex: _Lexicon,
+                     cands: list[_Candidate]) -> tuple[frozenset[str], frozenset[str]]:
+    """Words used as a person's surname in the article: all ("Mohamed Salah"), and those after a
+    common given name or a title ("John Bolton", "Mr. Jordan"), which are surely people."""
+    titled: set[str] = set()
     for text in paragraphs:
         for m in _FULL_NAME.finditer(text):
             first, last = m.group(1).lower(), m.group(2)
             if first in lex.titles or first in lex.given_names:
-                names.add(last)
-    return frozenset(names)
+                titled.add(last)
+    names = {c.text for c in cands if c.single and _inside_name(c, lex)} | titled
+    return frozenset(names), frozenset(titled)
 
 
 _LONE_CAPITALIZED = re.compile(r"(?<![A-Z][\w.]\s)(?<=[a-z,;]\s)([A-Z][a-z]+)(?!\s[A-Z])")
@@ -393,8 +396,14 @@ def _inside_name(c: _Candidate, lex: _Lexicon) -> bool:
     return not (c.prev_initial and (prev in gazetteer().common_words or prev in lex.common or prev.endswith("ly")))
 
 
-def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: frozenset[str], big: bool,
-                       standalone: frozenset[str]) -> bool:
+def _is_city_only(ids: tuple[int, ...]) -> bool:
+    """Whether every reading of a name is a town ("Bolton"; not "Jordan" or "Georgia")."""
+    places = gazetteer().places
+    return all(places[g].feature == "city" for g in ids)
+
+
+def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: tuple[frozenset[str], frozenset[str]],
+                       big: bool, standalone: frozenset[str]) -> bool:
     prev = c.prev_word.rstrip(".").lower()
     prev_cap = bool(c.prev_word) and c.prev_word[0].isupper()
     if prev in lex.titles and prev_cap:
@@ -408,7 +417,9 @@ def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: frozen
         return True  # "Glenrock Lagoon", "Royal Street", "West Wales": a different, smaller feature
     if c.single and follower and not big and c.next_in_run in standalone:
         return True  # "Kristina Flores ... Flores said": a small-town name used as a given name
-    if c.single and c.text in surnames and c.prev_word.lower() not in _LOCATIVE and not big:
+    # "hiring Bolton" after "John Bolton": the person, even when a big town has the name
+    if c.single and c.prev_word.lower() not in _LOCATIVE and (
+            c.text in surnames[0] and not big or c.text in surnames[1] and _is_city_only(c.ids)):
         return True
     nxt = c.next_word.rstrip(".,;:'’s")
     if c.text.lower() in lex.given_names and nxt[:1].isupper() and nxt.lower() not in lex.institutions \
@@ -697,7 +708,8 @@ def _cohesion(cands: list[_Candidate]) -> dict[tuple[str, int], float]:
 
 
 def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer, ctx: _Context,
-            surnames: frozenset[str], lowercase_words: frozenset[str], standalone: frozenset[str]) -> bool:
+            surnames: tuple[frozenset[str], frozenset[str]], lowercase_words: frozenset[str],
+            standalone: frozenset[str]) -> bool:
     """General precision rules: common words, people, demonyms, all-caps acronyms, tiny towns."""
     if c.abbreviation is not None:
         return True
