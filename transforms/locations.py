@@ -133,6 +133,8 @@ _JOINERS = frozenset({" ", "-", "‐", "‑"})
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\"“”'‘’()\[\]•|—–-]\s*|\n\s*)$")
 _LOCATIVE = frozenset({"in", "at", "near", "from", "to", "into", "outside", "across", "throughout",
                         "towards", "toward", "around", "via", "of", "between", "within", "inside"})
+# Prepositions that put what follows on the map ("in Bolton"); "to"/"from" also take people.
+_IN_PLACE = frozenset({"in", "at", "near", "outside", "inside", "across", "throughout", "around", "within"})
 _DATELINE_END = re.compile(r"\s*(?:,|\(|—|–|-|:)")
 
 
@@ -418,8 +420,9 @@ def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: tuple[
     if c.single and follower and not big and c.next_in_run in standalone:
         return True  # "Kristina Flores ... Flores said": a small-town name used as a given name
     # "hiring Bolton" after "John Bolton": the person, even when a big town has the name
-    if c.single and c.prev_word.lower() not in _LOCATIVE and (
-            c.text in surnames[0] and not big or c.text in surnames[1] and _is_city_only(c.ids)):
+    prev_low = c.prev_word.lower()
+    if c.single and (c.text in surnames[0] and not big and prev_low not in _LOCATIVE
+                     or c.text in surnames[1] and prev_low not in _IN_PLACE and _is_city_only(c.ids)):
         return True
     nxt = c.next_word.rstrip(".,;:'’s")
     if c.text.lower() in lex.given_names and nxt[:1].isupper() and nxt.lower() not in lex.institutions \
