@@ -562,11 +562,38 @@ _MAX_SCORED = 15
 
 @functools.lru_cache(maxsize=200_000)
 def _shortlist(key: str) -> tuple[tuple[float, Place], ...]:
-    """Places worth scoring for a name: every non-town, and the towns with the highest priors.
+    """Places worth scoring for a name: the ones with the highest priors.
 
-    Context bonuses are bounded, so a town far down the prior order can never win; cutting the
-    list keeps names like "Springfield" (hundreds of towns) cheap.
+    Context bonuses are bounded, so a town far down the prior order rarely wins; cutting the
+    list keeps names like "Springfield" (hundreds of towns) cheap. `_local_tail` brings back the
+    few that the article's own countries or hints make worth a look.
     """
+    return _all_ranked(key)[:_MAX_SCORED]
+
+
+_TAIL_PER_COUNTRY = 3
+
+
+def _local_tail(key: str, c: _Candidate, ctx: _Context) -> list[tuple[float, Place]]:
+    """Readings beyond the shortlist that lie in the hinted division or in a country the article
+    names ("Newport" in an Irish story: the small Irish town, not only the 15 biggest Newports)."""
+    ranked = _all_ranked(key)
+    if len(ranked) <= _MAX_SCORED:
+        return []
+    out: list[tuple[float, Place]] = []
+    taken: dict[str, int] = {}
+    for prior, p in ranked[_MAX_SCORED:]:
+        cc = p.country_code or ""
+        hinted = c.region_hint == (cc, p.admin1_code) or c.country_hint == cc
+        if hinted or (cc in ctx.countries and taken.get(cc, 0) < _TAIL_PER_COUNTRY):
+            taken[cc] = taken.get(cc, 0) + 1
+            out.append((prior, p))
+    return out
+
+
+@functools.lru_cache(maxsize=50_000)
+def _all_ranked(key: str) -> tuple[tuple[float, Place], ...]:
+    """Every place of a name with its prior, best first."""
     gaz = gazetteer()
     places = [gaz.places[g] for g in gaz.names[key]] if key in gaz.names else []
     # A division named after its main city ("Kaliningrad", "Geneva", "Deir ez-Zor"): the bare
@@ -577,7 +604,7 @@ def _shortlist(key: str) -> tuple[tuple[float, Place], ...]:
                - (2.5 if p.feature == "admin1" and (p.country_code, p.admin1_code) in city_seats else 0.0), p)
               for p in places]
     scored.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
-    return tuple(scored[:_MAX_SCORED])
+    return tuple(scored)
 
 
 
@@ -628,7 +655,7 @@ def _ranked(c: _Candidate, ctx: _Context, gaz: Gazetteer) -> list[tuple[float, P
         shortlist = _shortlist(c.key)
         if c.region_hint is None and c.country_hint is None and c.feature_hint is None:
             shortlist = _contenders(c.key)
-        hit = [(_score(prior, p, c, ctx), p) for prior, p in shortlist]
+        hit = [(_score(prior, p, c, ctx), p) for prior, p in (*shortlist, *_local_tail(c.key, c, ctx))]
         hit.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
         ctx.memo[memo_key] = hit
     return hit
