@@ -131,6 +131,7 @@ _LOWER_WORD = re.compile(r"\b[a-z]+\b")
 _DOTTED_WORDS = frozenset({"St.", "Ft.", "Mt.", "Ste."})
 _JOINERS = frozenset({" ", "-", "‐", "‑"})
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\"“”'‘’()\[\]•|—–-]\s*|\n\s*)$")
+_COMPASS = frozenset({"western", "eastern", "northern", "southern", "central", "north", "south", "east", "west"})
 _LOCATIVE = frozenset({"in", "at", "near", "from", "to", "into", "outside", "across", "throughout",
                         "towards", "toward", "around", "via", "of", "between", "within", "inside"})
 # Prepositions that put what follows on the map ("in Bolton"); "to"/"from" also take people.
@@ -301,7 +302,7 @@ def _town_of_hint(prev: str, prev2: str, lex: _Lexicon) -> str | None:
 
 def _article_hint(prev: str, prev2: str) -> str | None:
     """"the Atlantic", "the tropical Pacific": towns rarely take the article, seas and regions do."""
-    if prev.lower() == "the" or prev2.lower() == "the" and prev.isalpha() and prev.islower():
+    if prev.lower() == "the" or (prev2.lower() == "the" or prev2 in _COMPASS) and prev.isalpha() and prev.islower():
         return "area"
     return None
 
@@ -799,6 +800,27 @@ def _confidence(ranked: list[tuple[float, Place]]) -> float:
     return round(min(0.95, 0.5 + 0.45 * (1 - math.exp(-margin))), 3)
 
 
+_LIST_JOIN = re.compile(r"(?:,\s*|,?\s+(?:and|or)\s+)")
+
+
+def _list_hints(cands: list[_Candidate], paragraphs: Sequence[str]) -> None:
+    """Names listed together are alike: "California or Washington", "Missouri, New York and
+    Virginia" make the ambiguous member a division too."""
+    for a, b in zip(cands, cands[1:], strict=False):
+        if a.para != b.para or not _LIST_JOIN.fullmatch(paragraphs[a.para], a.end, b.start):
+            continue
+        for one, other in ((a, b), (b, a)):
+            if one.feature_hint is None and one.region_hint is None and other.key and _is_division(other.key):
+                one.feature_hint = "admin1"
+
+
+@functools.lru_cache(maxsize=50_000)
+def _is_division(key: str) -> bool:
+    """Whether a name's best context-free reading is a first-level division ("California")."""
+    ranked = _shortlist(key)
+    return bool(ranked) and ranked[0][1].feature == "admin1"
+
+
 def _share_hints(cands: list[_Candidate]) -> None:
     """One sense per article: "Paris, Mo." once makes every bare "Paris" of the article that Paris.
 
@@ -832,6 +854,7 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     lex = _lexicon()
     cands = [c for pi, text in enumerate(paragraphs) for c in _candidates(pi, text, gaz, lex)]
     _share_hints(cands)
+    _list_hints(cands, paragraphs)
     surnames = _person_surnames(paragraphs, lex, cands)
     lowercase_words = frozenset(w for text in paragraphs for w in _LOWER_WORD.findall(text))
     standalone = _standalone_words(paragraphs)
