@@ -693,7 +693,7 @@ _COHESION_BONUS = 3.0
 def _cohesion(cands: list[_Candidate]) -> dict[tuple[str, int], float]:
     """Readings of a name that lie near some reading of another name of the same article.
 
-    Local news names several towns of one area ("Columbus" and "Norfolk" in Nebraska); when two
+    Local news names several places of one area ("Athens" and "Decatur" in Alabama); when two
     ambiguous names each have a candidate close to the other's, that pair is the likely reading.
     Towns are bucketed on a one-degree grid, so the check stays linear in the number of readings.
     """
