@@ -1,7 +1,9 @@
 """`make bench`: end-to-end throughput, per-stage rates and peak memory on a synthetic corpus.
 
-The Prefect server start-up is excluded: a warm-up flow starts the temporary server first, then the
-timed run reuses it. Usage: python -m bench.pipeline [--articles 10000] [--runner local|dask] [--no-rerun]
+Both runners report to one real Prefect server (PREFECT_API_URL's, or a local one started here: Dask workers
+need a real server); its start-up and a warm-up flow are excluded. The Dask figure includes starting the
+LocalCluster's worker processes, as a user's run does.
+Usage: python -m bench.pipeline [--articles 10000] [--runner local|dask|both] [--no-rerun]
 """
 
 from __future__ import annotations
@@ -37,10 +39,42 @@ def _warm_up() -> None:
     warm_up()
 
 
+def _bench_runner(corpus: pathlib.Path, runner: str, rerun: bool) -> dict:
+    """One full run (and optionally a no-new-input re-run) into a fresh warehouse; returns the figures."""
+    from flows.runners import run_flow
+
+    warehouse = OUT / f"warehouse-{runner}"
+    shutil.rmtree(warehouse, ignore_errors=True)
+    t = time.perf_counter()
+    summary = run_flow(str(corpus), str(warehouse), runner=runner)
+    wall = time.perf_counter() - t
+    n = summary["counts"]["articles"]
+    report = {
+        "runner": runner,
+        "articles": n,
+        "wall_seconds": round(wall, 2),
+        "articles_per_second": round(n / wall, 1),
+        "stage_seconds": {k: round(v, 2) for k, v in summary["seconds"].items()},
+        "stage_articles_per_second": {k: round(n / v, 1) for k, v in summary["seconds"].items() if v > 0},
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "counts": summary["counts"],
+    }
+    if rerun:
+        t = time.perf_counter()
+        again = run_flow(str(corpus), str(warehouse), runner=runner)
+        report["rerun_no_new_input_seconds"] = round(time.perf_counter() - t, 2)
+        report["rerun_fraction_of_full"] = round(report["rerun_no_new_input_seconds"] / wall, 4)
+        assert again["counts"]["articles"] == 0
+    print(json.dumps(report, indent=1))
+    print(f"BENCH {runner}: {report['articles_per_second']} articles/s end to end "
+          f"({n} articles in {wall:.1f} s), peak RSS {report['peak_rss_mb']} MB", flush=True)
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=10_000)
-    ap.add_argument("--runner", default="local", choices=["local", "dask"])
+    ap.add_argument("--runner", default="both", choices=["local", "dask", "both"])
     ap.add_argument("--no-rerun", action="store_true", help="skip the no-new-input re-run")
     args = ap.parse_args(argv)
 
@@ -50,37 +84,22 @@ def main(argv: list[str] | None = None) -> int:
         write_corpus(corpus.with_suffix(".tmp"), args.articles)
         corpus.with_suffix(".tmp").rename(corpus)
         print(f"generated {args.articles} articles in {time.perf_counter() - t:.1f} s -> {corpus}")
-    warehouse = OUT / f"warehouse-{args.runner}"
-    shutil.rmtree(warehouse, ignore_errors=True)
 
-    from flows.runners import run_flow
+    from flows.serve import prefect_api
 
+    runners = ["local", "dask"] if args.runner == "both" else [args.runner]
     t = time.perf_counter()
-    _warm_up()
-    print(f"Prefect server start-up (excluded): {time.perf_counter() - t:.1f} s")
-
-    t = time.perf_counter()
-    summary = run_flow(str(corpus), str(warehouse), runner=args.runner)
-    wall = time.perf_counter() - t
-    n = summary["counts"]["articles"]
-    report = {
-        "runner": args.runner,
-        "articles": n,
-        "wall_seconds": round(wall, 2),
-        "articles_per_second": round(n / wall, 1),
-        "stage_seconds": {k: round(v, 2) for k, v in summary["seconds"].items()},
-        "stage_articles_per_second": {k: round(n / v, 1) for k, v in summary["seconds"].items() if v > 0},
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
-    }
-    if not args.no_rerun:
-        t = time.perf_counter()
-        again = run_flow(str(corpus), str(warehouse), runner=args.runner)
-        report["rerun_no_new_input_seconds"] = round(time.perf_counter() - t, 2)
-        report["rerun_fraction_of_full"] = round(report["rerun_no_new_input_seconds"] / wall, 4)
-        assert again["counts"]["articles"] == 0
-    print(json.dumps(report, indent=1))
-    print(f"BENCH {args.runner}: {report['articles_per_second']} articles/s end to end "
-          f"({n} articles in {wall:.1f} s), peak RSS {report['peak_rss_mb']} MB")
+    with prefect_api() as server:
+        _warm_up()
+        print(f"Prefect server {server.api_url} start-up and warm-up (excluded): {time.perf_counter() - t:.1f} s",
+              flush=True)
+        reports = [_bench_runner(corpus, runner, not args.no_rerun) for runner in runners]
+    if len(reports) == 2:
+        local, dask = reports
+        same = local["counts"] == dask["counts"]
+        print(f"BENCH local vs dask: {local['articles_per_second']} vs {dask['articles_per_second']} articles/s "
+              f"(dask/local {dask['articles_per_second'] / local['articles_per_second']:.2f}x); "
+              f"same row counts: {same}")
     return 0
 
 

@@ -217,7 +217,7 @@ def validate(
     try:
         # The files' columns only: what a view adds (articles.story_id_source) is not part of the suites.
         tables = {name: con.execute(f'SELECT {", ".join(chr(34) + c + chr(34) for c in spec.columns)} FROM "{name}"')
-                  .arrow() for name, spec in TABLES.items()}
+                  .to_arrow_table() for name, spec in TABLES.items()}
     finally:
         con.close()
     report = validate_tables(tables, now=dt.datetime.now(dt.timezone.utc))
