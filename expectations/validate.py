@@ -11,6 +11,7 @@ import datetime
 import functools
 import html
 import json
+import logging
 import math
 import os
 import pathlib
@@ -75,6 +76,8 @@ def _batch_definitions() -> dict[str, Any]:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    # GX announces its temporary docs directory at INFO on every context: noise in a run's output.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("broadsheet")

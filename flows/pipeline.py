@@ -77,7 +77,7 @@ def process_batch_task(files: list[InputFile], known: dict[str, str], warehouse_
     return process_batch(files, known, warehouse_uri, run_id, batch_no, ingested_at)
 
 
-@task(name="publish", retries=1, retry_delay_seconds=[2])
+@task(name="publish")  # not retried: a half-done commit is repaired by recover() on the next run
 def publish(warehouse_uri: str, snap: Snapshot, staged: list[StagedBatch], run_id: str, run_row: dict,
             extra_parts: dict[str, dict[str, str]], replaced: set[str],
             manifest_updates: dict[str, InputRecord | None]) -> Snapshot:
