@@ -304,11 +304,15 @@ class _Tokens:
         self.text = text
         # One pass of the regex, then flat comprehensions: the cheapest tokenizer in pure Python.
         found = list(_TOKEN_RE.finditer(text))
-        self.starts: list[int] = [m.start() for m in found]
-        self.ends: list[int] = [m.end() for m in found]
-        self.raw: list[str] = [m.group() for m in found]
+        spans = [m.span() for m in found]
+        self.starts: list[int] = [a for a, _ in spans]
+        self.ends: list[int] = [b for _, b in spans]
+        self.raw: list[str] = [text[a:b] for a, b in spans]
         self.kind: list[int] = [m.lastindex or _KIND_SYMBOL for m in found]
-        self.low = text.lower() == text and self.raw or [t.lower() for t in self.raw]
+        lowered = text.lower()
+        # str.lower() keeps the length for the scripts news is written in; fall back per token otherwise.
+        self.low = self.raw if lowered == text else (
+            [lowered[a:b] for a, b in spans] if len(lowered) == len(text) else [t.lower() for t in self.raw])
         self.n = len(self.raw)
         self.masked = [False] * self.n
 
