@@ -1,25 +1,19 @@
 """Real flow runs on a Prefect test server: idempotence, changed inputs, pruning, duplicates, rejects."""
 
-import duckdb
 import pytest
 
 from flows.pipeline import broadsheet_run
+from tests.helpers import warehouse_rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 
 
 
-def _q(wh, sql):
-    con = duckdb.connect(str(wh / "broadsheet.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def _snapshot_rows(wh):
-    return {t: sorted(_q(wh, f"select * exclude (run_id{', ingested_at' if t == 'articles' else ''}) from {t}"))
-            for t in ("articles", "paragraphs", "removed_lines")}
+    excluded = {"articles": "run_id, ingested_at", "paragraphs": "run_id", "removed_lines": "run_id"}
+    return {t: sorted(warehouse_rows(wh, f"select * exclude ({cols}) from {t}")) for t, cols in excluded.items()}
 
 
 def test_full_run_then_idempotent_rerun_then_change_then_prune(small_corpus, tmp_path):
@@ -27,31 +21,32 @@ def test_full_run_then_idempotent_rerun_then_change_then_prune(small_corpus, tmp
     first = broadsheet_run(input_uri=str(small_corpus), warehouse_uri=str(wh))
     assert first["status"] == "completed"
     assert first["counts"]["articles"] == 4
-    assert _q(wh, "select count(*) from articles") == [(4,)]
-    assert sorted(r[0] for r in _q(wh, "select reason from rejects")) == ["bad_json", "unsupported"]
+    assert warehouse_rows(wh, "select count(*) from articles") == [(4,)]
+    assert sorted(r[0] for r in warehouse_rows(wh, "select reason from rejects")) == ["bad_json", "unsupported"]
     # the same text from two sources: two articles, the later one points at the first
-    dups = _q(wh, "select a.source_uri, b.source_uri from articles a join articles b on a.duplicate_of = b.article_id")
+    dups = warehouse_rows(wh, "select a.source_uri, b.source_uri from articles a "
+                              "join articles b on a.duplicate_of = b.article_id")
     assert [(x.rsplit("/", 1)[-1], y.rsplit("/", 1)[-1]) for x, y in dups] == [("syndicated.txt", "antwerp.txt")]
     rows_before = _snapshot_rows(wh)
 
     again = broadsheet_run(input_uri=str(small_corpus), warehouse_uri=str(wh))
     assert again["n_files_new"] == 0 and again["counts"]["articles"] == 0
     assert _snapshot_rows(wh) == rows_before
-    assert _q(wh, "select count(*), count(distinct run_id) from runs") == [(2, 2)]
-    assert _q(wh, "select count(*) from rejects") == [(2,)]  # rejects are history, not repeated
+    assert warehouse_rows(wh, "select count(*), count(distinct run_id) from runs") == [(2, 2)]
+    assert warehouse_rows(wh, "select count(*) from rejects") == [(2,)]  # rejects are history, not repeated
 
     york = small_corpus / "york.txt"
     york.write_text(york.read_text().replace("4.9 metres", "5.1 metres"))
     changed = broadsheet_run(input_uri=str(small_corpus), warehouse_uri=str(wh))
     assert changed["n_files_new"] == 1
-    assert _q(wh, "select count(*) from articles") == [(4,)]
-    assert _q(wh, "select count(*) from paragraphs where text like '%4.9 metres%'") == [(0,)]
-    assert _q(wh, "select count(*) from paragraphs where text like '%5.1 metres%'") == [(1,)]
-    assert _q(wh, "select count(*) - count(distinct paragraph_id) from paragraphs") == [(0,)]
+    assert warehouse_rows(wh, "select count(*) from articles") == [(4,)]
+    assert warehouse_rows(wh, "select count(*) from paragraphs where text like '%4.9 metres%'") == [(0,)]
+    assert warehouse_rows(wh, "select count(*) from paragraphs where text like '%5.1 metres%'") == [(1,)]
+    assert warehouse_rows(wh, "select count(*) - count(distinct paragraph_id) from paragraphs") == [(0,)]
 
     (small_corpus / "feed.jsonl").unlink()
     broadsheet_run(input_uri=str(small_corpus), warehouse_uri=str(wh))
-    assert _q(wh, "select count(*) from articles") == [(4,)]  # removed files keep their rows by default
+    assert warehouse_rows(wh, "select count(*) from articles") == [(4,)]  # removed files keep their rows by default
     broadsheet_run(input_uri=str(small_corpus), warehouse_uri=str(wh), prune=True)
-    assert _q(wh, "select count(*) from articles where source_uri like '%feed.jsonl%'") == [(0,)]
-    assert _q(wh, "select count(*) from articles") == [(3,)]
+    assert warehouse_rows(wh, "select count(*) from articles where source_uri like '%feed.jsonl%'") == [(0,)]
+    assert warehouse_rows(wh, "select count(*) from articles") == [(3,)]

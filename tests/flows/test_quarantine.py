@@ -2,12 +2,12 @@
 
 import json
 
-import duckdb
 import pytest
 from typer.testing import CliRunner
 
 import flows.batch
 from flows.cli import app
+from tests.helpers import warehouse_rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 
@@ -22,12 +22,6 @@ def _inverted_quantities(paragraphs, dates, run_id):
     } for p in paragraphs]
 
 
-def _q(wh, sql):
-    con = duckdb.connect(str(wh / "broadsheet.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_corrupted_batch_is_quarantined_then_retried(small_corpus, tmp_path, monkeypatch):
@@ -37,10 +31,10 @@ def test_corrupted_batch_is_quarantined_then_retried(small_corpus, tmp_path, mon
     assert result.exit_code == 1, result.output
     assert "failed validation" in result.output and "low" in result.output
 
-    assert _q(wh, "select count(*) from articles") == [(0,)]
-    assert _q(wh, "select count(*) from quantity_mentions") == [(0,)]
-    assert _q(wh, "select status, validation_success from runs") == [("failed_validation", False)]
-    quarantined = _q(wh, "select count(*) from rejects where stage = 'validate' and reason = 'quarantined'")
+    assert warehouse_rows(wh, "select count(*) from articles") == [(0,)]
+    assert warehouse_rows(wh, "select count(*) from quantity_mentions") == [(0,)]
+    assert warehouse_rows(wh, "select status, validation_success from runs") == [("failed_validation", False)]
+    quarantined = warehouse_rows(wh, "select count(*) from rejects where stage = 'validate' and reason = 'quarantined'")
     assert quarantined[0][0] >= 1
     (batch_dir,) = list((wh / "quarantine").glob("*/*"))
     assert (batch_dir / "quantity_mentions.parquet").exists()
@@ -50,8 +44,8 @@ def test_corrupted_batch_is_quarantined_then_retried(small_corpus, tmp_path, mon
     monkeypatch.undo()
     result = CliRunner().invoke(app, ["run", "--input", str(small_corpus), "--warehouse", str(wh), "--quiet"])
     assert result.exit_code == 0, result.output
-    assert _q(wh, "select count(*) from articles") == [(4,)]
-    assert _q(wh, "select count(*) from quantity_mentions where low > high") == [(0,)]
+    assert warehouse_rows(wh, "select count(*) from articles") == [(4,)]
+    assert warehouse_rows(wh, "select count(*) from quantity_mentions where low > high") == [(0,)]
 
 
 def test_only_the_failing_batch_is_quarantined(small_corpus, tmp_path, monkeypatch):
@@ -67,6 +61,6 @@ def test_only_the_failing_batch_is_quarantined(small_corpus, tmp_path, monkeypat
     result = CliRunner().invoke(app, ["run", "--input", str(small_corpus), "--warehouse", str(wh),
                                       "--batch-files", "1", "--quiet"])
     assert result.exit_code == 1, result.output
-    assert _q(wh, "select count(*) from articles") == [(3,)]
-    assert _q(wh, "select count(*) from articles where title like '%York%'") == [(0,)]
+    assert warehouse_rows(wh, "select count(*) from articles") == [(3,)]
+    assert warehouse_rows(wh, "select count(*) from articles where title like '%York%'") == [(0,)]
     assert len(list((wh / "quarantine").glob("*/*"))) == 1

@@ -1,12 +1,12 @@
 """Acceptance on the five real seed articles in ../shared (skipped when a clone has no ../shared)."""
 
 import json
-import shutil
 
 import duckdb
 import pytest
 
 from flows.pipeline import broadsheet_run
+from tests.helpers import seed_inputs
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared, pytest.mark.usefixtures("prefect_server")]
 
@@ -14,12 +14,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.shared, pytest.mark.usefixtures("pre
 
 def test_seed_articles_titles_offsets_and_dates(shared_dir, tmp_path):
     gold = {g["doc"]: g for g in json.loads((shared_dir / "gold" / "seeds.gold.json").read_text())}
-    inp = tmp_path / "in"
-    inp.mkdir()
-    for src in sorted((shared_dir / "corpus" / "seeds").glob("*.txt")):
-        shutil.copy(src, inp / src.name)
-        if not src.name.startswith("003_"):
-            (inp / f"{src.stem}.meta.json").write_text(json.dumps({"published": "2018-02-14"}))
+    inp = seed_inputs(shared_dir, tmp_path / "in")
     summary = broadsheet_run(input_uri=str(inp), warehouse_uri=str(tmp_path / "wh"))
     assert summary["counts"]["articles"] == 5 and summary["counts"]["rejects"] == 0
     con = duckdb.connect(str(tmp_path / "wh" / "broadsheet.duckdb"), read_only=True)

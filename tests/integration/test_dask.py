@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 
-import duckdb
 import pytest
 
 from flows.runners import WorkersMisconfigured, check_dask_workers, run_flow
 from flows.serve import free_port, local_prefect_server, using_api
+from tests.helpers import warehouse_rows
 from tests.integration import PROJECT_ROOT, VENV_BIN, pid_alive, start_process, stop_processes
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
@@ -24,19 +24,14 @@ def _worker_state(dask_worker) -> tuple[int, int]:
     return os.getpid(), dask_worker.state.executed_count
 
 
-def _rows(warehouse, sql):
-    con = duckdb.connect(str(warehouse / "broadsheet.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def _contents(warehouse) -> dict[str, object]:
-    out: dict[str, object] = {t: _rows(warehouse, f"select count(*) from {t}")[0][0] for t in TABLES}
-    out["article_ids"] = sorted(_rows(warehouse, "select article_id, source_uri from articles"))
-    out["paragraph_ids"] = sorted(_rows(warehouse, "select paragraph_id from paragraphs"))
-    out["mentions"] = sorted(_rows(warehouse, "select paragraph_id, char_start, char_end, text from date_mentions"))
+    out: dict[str, object] = {t: warehouse_rows(warehouse, f"select count(*) from {t}")[0][0] for t in TABLES}
+    out["article_ids"] = sorted(warehouse_rows(warehouse, "select article_id, source_uri from articles"))
+    out["paragraph_ids"] = sorted(warehouse_rows(warehouse, "select paragraph_id from paragraphs"))
+    out["mentions"] = sorted(warehouse_rows(
+        warehouse, "select paragraph_id, char_start, char_end, text from date_mentions"))
     return out
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import pathlib
-import shutil
 
 import duckdb
 import pytest
 
 from flows.pipeline import broadsheet_run
 from tests.flows.conftest import small_corpus  # noqa: F401 - the flow tests' tiny corpus fixture
+from tests.helpers import seed_inputs
 from warehouse.catalog import mart_names
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
@@ -48,12 +47,7 @@ def test_marts_on_a_small_warehouse(small_corpus: pathlib.Path, tmp_path: pathli
 
 
 def test_seed_story_figures_side_by_side(shared_dir: pathlib.Path, tmp_path: pathlib.Path) -> None:
-    inp = tmp_path / "in"
-    inp.mkdir()
-    for src in sorted((shared_dir / "corpus" / "seeds").glob("*.txt")):
-        shutil.copy(src, inp / src.name)
-        if not src.name.startswith("003_"):
-            (inp / f"{src.stem}.meta.json").write_text(json.dumps({"published": "2018-02-14"}))
+    inp = seed_inputs(shared_dir, tmp_path / "in")
     broadsheet_run(input_uri=str(inp), warehouse_uri=str(tmp_path / "wh"))
     con = duckdb.connect(str(tmp_path / "wh" / "broadsheet.duckdb"), read_only=True)
     columns = {r[0] for r in con.execute("DESCRIBE articles").fetchall()}
