@@ -65,21 +65,31 @@ class StagedBatch:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _article_keys(wh: Warehouse, snap: Snapshot) -> list[tuple[str, str, object, str]]:
-    """(content_sha256, ingested_at, source_uri, article_id) of every live article."""
-    keys = []
-    for part in snap.tables.get("articles", []):
-        t = wh.read_part(wh.part_path("articles", part))
-        cols = t.select(["content_sha256", "ingested_at", "source_uri", "article_id"]).to_pydict()
-        keys.extend(zip(cols["content_sha256"], cols["ingested_at"], cols["source_uri"], cols["article_id"],
-                        strict=True))
-    return keys
+def _final_paths(wh: Warehouse, snap: Snapshot, table: str, new_parts: dict[str, dict[str, str]],
+                 dropped: dict[str, set[str]]) -> list[str]:
+    """Paths of the parts a table will have once this publish commits (live - dropped + new)."""
+    gone = dropped.get(table, set())
+    paths = [wh.part_path(table, p) for p in snap.tables.get(table, []) if p not in gone]
+    return paths + [path for _, path in sorted(new_parts.get(table, {}).items())]
 
 
-def settle_duplicates(wh: Warehouse, snap: Snapshot, staged: Sequence[StagedBatch]) -> None:
-    """Fill `duplicate_of` in staged articles: the first article (by ingestion, then source) with the same text."""
+def _read_columns(wh: Warehouse, paths: list[str], columns: list[str]) -> pa.Table | None:
+    tables = [wh.read_part(p, columns) for p in paths]
+    return pa.concat_tables(tables) if tables else None
+
+
+def settle_duplicates(wh: Warehouse, kept_paths: list[str], staged: Sequence[StagedBatch]) -> None:
+    """Fill `duplicate_of` in staged articles: the first article (by ingestion, then source) with the same text.
+
+    Args:
+        wh: the warehouse.
+        kept_paths: the articles parts that stay live after this publish (old ones minus retired ones).
+        staged: the batches being published.
+    """
     first: dict[str, tuple] = {}
-    for sha, ingested, uri, aid in sorted(_article_keys(wh, snap), key=lambda k: (str(k[1]), k[2])):
+    kept = _read_columns(wh, kept_paths, ["content_sha256", "ingested_at", "source_uri", "article_id"])
+    keys = [] if kept is None else list(zip(*(kept.column(c).to_pylist() for c in kept.column_names), strict=True))
+    for sha, ingested, uri, aid in sorted(keys, key=lambda k: (str(k[1]), k[2])):
         first.setdefault(sha, (str(ingested), uri, aid))
     tables = {b.part: wh.read_part(b.paths["articles"]) for b in staged if "articles" in b.paths}
     new_keys = []
@@ -141,19 +151,6 @@ def retire_inputs(wh: Warehouse, snap: Snapshot, replaced: set[str], run_id: str
     return dropped, added, moved
 
 
-def _final_paths(wh: Warehouse, snap: Snapshot, table: str, new_parts: dict[str, dict[str, str]],
-                 dropped: dict[str, set[str]]) -> list[str]:
-    """Paths of the parts a table will have once this publish commits (live - dropped + new)."""
-    gone = dropped.get(table, set())
-    paths = [wh.part_path(table, p) for p in snap.tables.get(table, []) if p not in gone]
-    return paths + [path for _, path in sorted(new_parts.get(table, {}).items())]
-
-
-def _read_columns(wh: Warehouse, paths: list[str], columns: list[str]) -> pa.Table | None:
-    tables = [wh.read_part(p).select(columns) for p in paths]
-    return pa.concat_tables(tables) if tables else None
-
-
 def derived_parts(wh: Warehouse, snap: Snapshot, run_id: str, new_parts: dict[str, dict[str, str]],
                   dropped: dict[str, set[str]], place_of: Callable[[int], dict] | None) -> dict[str, str]:
     """Stage the tables recomputed from the whole warehouse: places, article_stories, paragraph_groups."""
@@ -213,7 +210,7 @@ def commit_run(
     """
     dropped, added, moved = retire_inputs(wh, snap, replaced, run_id)
     dropped = defaultdict(set, dropped)
-    settle_duplicates(wh, snap, staged)
+    settle_duplicates(wh, _final_paths(wh, snap, "articles", added, dropped), staged)
     new_parts: dict[str, dict[str, str]] = defaultdict(dict)
     for table, parts in added.items():
         new_parts[table].update(parts)

@@ -50,3 +50,16 @@ def test_full_run_then_idempotent_rerun_then_change_then_prune(small_corpus, tmp
     broadsheet_run(input_uri=str(small_corpus), warehouse_uri=str(wh), prune=True)
     assert warehouse_rows(wh, "select count(*) from articles where source_uri like '%feed.jsonl%'") == [(0,)]
     assert warehouse_rows(wh, "select count(*) from articles") == [(3,)]
+
+
+def test_a_new_copy_never_points_at_a_retired_article(small_corpus, tmp_path):
+    wh = tmp_path / "wh"
+    antwerp = small_corpus / "nested dir" / "antwerp.txt"
+    original = antwerp.read_text()
+    broadsheet_run(input_uri=str(small_corpus), warehouse_uri=str(wh))
+    antwerp.write_text(original.replace("more than 40 ships", "more than 50 ships"))
+    (small_corpus / "zz-copy.txt").write_text(original)  # the old text again, from a new source
+    broadsheet_run(input_uri=str(small_corpus), warehouse_uri=str(wh))
+    (pointer,) = warehouse_rows(wh, "select duplicate_of from articles where source_uri like '%zz-copy.txt'")
+    assert pointer[0] is not None
+    assert warehouse_rows(wh, f"select source_uri from articles where article_id = '{pointer[0]}'") != []
