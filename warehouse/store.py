@@ -24,7 +24,6 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import fsspec
 import pyarrow as pa
@@ -144,24 +143,10 @@ class Warehouse:
             pq.write_table(table, fh, compression="zstd")
         self.fs.mv(tmp, path)
 
-    def read_part(self, path: str) -> pa.Table:
-        """Read one Parquet file."""
+    def read_part(self, path: str, columns: list[str] | None = None) -> pa.Table:
+        """Read one Parquet file, or only some of its columns (article text is most of a part's bytes)."""
         with self.fs.open(path, "rb") as fh:
-            return pq.read_table(fh)
-
-    def staged_parts(self, run_id: str) -> dict[str, list[str]]:
-        """Part ids staged by a run, per table."""
-        found: dict[str, list[str]] = {}
-        base = self.path(STAGING, run_id)
-        for table in TABLES:
-            d = posixpath.join(base, table)
-            if self.fs.exists(d):
-                found[table] = sorted(
-                    posixpath.basename(p)[: -len(".parquet")]
-                    for p in self.fs.ls(d, detail=False)
-                    if p.endswith(".parquet")
-                )
-        return found
+            return pq.read_table(fh, columns=columns)
 
     def live_part_urls(self, snap: Snapshot, table: str) -> list[str]:
         """URLs of a table's live parts, in a stable order."""
@@ -265,7 +250,3 @@ def new_part_id(run_id: str, label: str) -> str:
     """A part id unique to a run and batch (`<run_id>-<label>`)."""
     return f"{run_id}-{label}"
 
-
-def json_dumps(obj: Any) -> str:
-    """Compact, stable JSON."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
