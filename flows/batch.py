@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows.inputs import MAX_FILE_BYTES, MAX_WARC_BYTES, InputFile, content_sha256, read_bytes
+from flows.inputs import MAX_FILE_BYTES, MAX_WARC_BYTES, InputFile, input_sha256, read_bytes
 from transforms.formats import RawArticle, Reject, input_format, parsed_file, sidecar_meta
 from transforms.records import (
     Rows,
@@ -97,7 +97,7 @@ def process_batch(
             fresh[f.uri] = InputRecord("", f.fingerprint, [], [])
             continue
         data, side = got
-        sha = content_sha256(data, side)
+        sha = input_sha256(data, side)
         if known.get(f.uri) == sha:
             unchanged[f.uri] = InputRecord(sha, f.fingerprint, [], [])
             continue

@@ -135,7 +135,7 @@ def read_bytes(uri: str, limit: int) -> bytes:
     return data
 
 
-def content_sha256(data: bytes, sidecar: bytes | None) -> str:
+def input_sha256(data: bytes, sidecar: bytes | None) -> str:
     """Hash of a file's bytes and its sidecar's, the manifest's notion of 'the same input'."""
     h = hashlib.sha256(data)
     if sidecar is not None:
