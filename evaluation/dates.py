@@ -13,7 +13,6 @@ those timexes equals our value; a case with no expected result passes when we fi
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime
 import json
 import pathlib
@@ -99,7 +98,7 @@ def _document_mentions(text: str, anchor: datetime.date | None) -> list[DateMent
     for paragraph in _BLANK_LINES.split(text):
         start = text.index(paragraph, offset)
         for m in date_mentions(paragraph, anchor):
-            out.append(dataclasses.replace(m, start=m.start + start, end=m.end + start))
+            out.append(m._replace(start=m.start + start, end=m.end + start))
         offset = start + len(paragraph)
     return out
 

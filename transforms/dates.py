@@ -12,7 +12,6 @@ import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -28,9 +27,12 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class DateMention:
-    """One TIMEX3 expression found in a paragraph."""
+class DateMention(NamedTuple):
+    """One TIMEX3 expression found in a paragraph (an immutable record; `_replace` makes a moved copy).
+
+    A named tuple rather than a frozen dataclass: paragraphs yield about one mention each, and a frozen
+    dataclass's `__init__` (one `object.__setattr__` per field) cost as much as resolving the value.
+    """
 
     start: int
     end: int
@@ -484,9 +486,12 @@ class _Context:
         """The few words of the same sentence right before the match: the clause that governs it."""
         if self.lead is None:
             left = max(0, self.start - _TENSE_WINDOW)
-            for m in _SENTENCE_END.finditer(self.text, left, self.start):
-                left = m.end()
-            self.lead = self.text[left : self.start]
+            lead = self.text[left : self.start]
+            if "." in lead or "\n" in lead or ";" in lead or "?" in lead or "!" in lead:
+                for m in _SENTENCE_END.finditer(self.text, left, self.start):
+                    left = m.end()
+                lead = self.text[left : self.start]
+            self.lead = lead
         return self.lead
 
     def is_future(self) -> bool:
@@ -540,14 +545,14 @@ def _nearest_year(candidates: dict[int, datetime.date], ctx: _Context) -> int:
     future, past = ctx.is_future(), ctx.is_past()
     if past and _OPEN_END.search(ctx.before(12)):
         past = False  # "the offer was extended to Nov. 16": a past clause naming a later deadline
-    anchor = ctx.anchor.toordinal()
-    best_year, best_cost = 0, (0, True)
+    anchor, anchor_year = ctx.anchor.toordinal(), ctx.anchor.year
+    best_year, best_cost = 0, 0
     for year, when in candidates.items():
         gap = when.toordinal() - anchor
         penalty = 366 if (future and gap < -_TENSE_SLACK_DAYS) or (past and gap > _TENSE_SLACK_DAYS) else 0
         if gap > 0 and not future:
             gap = int(gap * _FORWARD_WEIGHT)
-        cost = (abs(gap) + penalty, year != ctx.anchor.year)
+        cost = 2 * (abs(gap) + penalty) + (year != anchor_year)  # distance first, then the anchor's own year
         if not best_year or cost < best_cost:
             best_year, best_cost = year, cost
     return best_year
@@ -595,7 +600,7 @@ def _day_number(token: str) -> int:
     token = token.lower()
     if token in _ORDINALS:
         return _ORDINALS[token]
-    return int(_NON_DIGITS.sub("", token))
+    return int(token.rstrip("stndrh"))  # "7th", "22nd": digits and a lower-case suffix (see _DAYNUM)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -626,7 +631,7 @@ def _numeric_day(m: re.Match[str], ctx: _Context) -> _Timex | None:
 def _month_day(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`February 7`, `7 February`, `Feb. 7th`, `the 7th of February`."""
     month, day = _month_number(m["mon"]), _day_number(m["d"])
-    rel = (m.groupdict().get("rel") or "").lower()
+    rel = (m["rel"] or "").lower() if "rel" in m.re.groupindex else ""
     if rel in {"last", "next"} and ctx.anchor is not None:
         # "since last Oct. 23": the latest such day before the anchor (the first after it for next)
         days = [
@@ -710,21 +715,23 @@ def _weekday(m: re.Match[str], ctx: _Context) -> _Timex | None:
     return _Timex("DATE", value, True)
 
 
+_DEICTIC_OFFSETS = {
+    "today": 0,
+    "tonight": 0,
+    "yesterday": -1,
+    "tomorrow": 1,
+    "last night": -1,
+    "this morning": 0,
+    "this afternoon": 0,
+    "this evening": 0,
+    "the day before yesterday": -2,
+    "the day after tomorrow": 2,
+}
+
+
 def _deictic_day(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`today`, `yesterday`, `tomorrow`, `tonight`, `last night`, `this morning`, `yesterday afternoon`."""
     word = _SPACES.sub(" ", m["word"].lower())
-    offsets = {
-        "today": 0,
-        "tonight": 0,
-        "yesterday": -1,
-        "tomorrow": 1,
-        "last night": -1,
-        "this morning": 0,
-        "this afternoon": 0,
-        "this evening": 0,
-        "the day before yesterday": -2,
-        "the day after tomorrow": 2,
-    }
     part = m["part"].lower() if m["part"] else None
     if word == "tonight" or word == "last night":
         part = "night"
@@ -733,7 +740,7 @@ def _deictic_day(m: re.Match[str], ctx: _Context) -> _Timex | None:
     if ctx.anchor is None:
         value = "XXXX-XX-XX"
     else:
-        value = (ctx.anchor + datetime.timedelta(days=offsets[word])).isoformat()
+        value = (ctx.anchor + datetime.timedelta(days=_DEICTIC_OFFSETS[word])).isoformat()
     if part:
         return _Timex("TIME", f"{value}T{_PARTS[part]}", True)
     return _Timex("DATE", value, True)
@@ -990,6 +997,9 @@ def _ago(m: re.Match[str], ctx: _Context) -> _Timex | None:
     return _Timex("DATE", f"{anchor.year - n:04d}", True)
 
 
+_BEFORE_A_DURATION = _FUNCTION_WORDS | {"than", "about", "nearly", "almost", "within"}
+
+
 def _span_duration(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`three days`, `the past two months`, `seven-year-old`, `27-year`, `several weeks`."""
     n_text = m["n"].lower()
@@ -1004,7 +1014,7 @@ def _span_duration(m: re.Match[str], ctx: _Context) -> _Timex | None:
         return None  # "three-quarters of its food" is a fraction
     if n_text in {"a", "an"} and not m["q"]:
         prev = _prev_word(ctx.before(20))
-        if prev and prev not in _FUNCTION_WORDS | {"than", "about", "nearly", "almost", "within"}:
+        if prev and prev not in _BEFORE_A_DURATION:
             return None  # "$1.76 a year", "four flights a week": a rate, not a duration
     if m["tail"] and "old" in m["tail"].lower() and _is_age(m, ctx):
         return None
@@ -1628,7 +1638,7 @@ def _value_span(value: str) -> tuple[datetime.date | None, datetime.date | None,
 # only tried (`pattern.match`) at the word starts just before its own triggers. Trigger words are found
 # in one Aho-Corasick pass; most paragraphs have two or three triggers, and most words trigger nothing.
 def _words(phrases: Sequence[str]) -> list[str]:
-    """Lower-case alphabetic tokens of some phrases, as `_TOKEN` splits them."""
+    """Lower-case alphabetic tokens of some phrases."""
     return [w.lower() for phrase in phrases for w in re.findall(r"[A-Za-z]+", phrase)]
 
 
@@ -1725,11 +1735,25 @@ def _rules_reaching(key: str, words: tuple[str, ...]) -> tuple[int, ...]:
     )
 
 
+# Rules whose every match holds a whole run of four digits (a year): in a paragraph without one (most
+# paragraphs) they are not tried at all.
+_NEED_YEAR = frozenset(i for i, (_, handler) in enumerate(_RULES) if handler in {_abs_day, _month_year, _season})
+
+
 # Month, weekday and holiday names only match capitalized ("may", "march", "sun" are words), so a
-# lower-case occurrence of a word that triggers nothing else is skipped.
+# lower-case occurrence of a word that triggers nothing else is skipped, and a lower-case "year" or
+# "day" is not tried as part of a holiday's name.
 _CAPITALIZED_RULES = frozenset(
     [_abs_day, _month_day, _month_year, _month_rel_year, _bare_month, _weekday, _holiday]
 )
+_NEED_CAPITAL = frozenset(i for i, (_, handler) in enumerate(_RULES) if handler in _CAPITALIZED_RULES)
+
+
+@functools.lru_cache(maxsize=4096)
+def _usable(indices: tuple[int, ...], year: bool, capital: bool) -> tuple[int, ...]:
+    """The rules among `indices` that can still match, given whether the paragraph holds a four-digit
+    number and whether the trigger word is capitalized."""
+    return tuple(i for i in indices if (year or i not in _NEED_YEAR) and (capital or i not in _NEED_CAPITAL))
 
 
 def _automaton() -> Any:
@@ -1739,19 +1763,18 @@ def _automaton() -> Any:
         if key.startswith("#"):
             continue
         capital = all(_RULES[index][1] in _CAPITALIZED_RULES for index, _, _ in _TRIGGERED[key])
-        automaton.add_word(key, (len(key), capital, key, reach, indices))
+        some = any(_RULES[index][1] in _CAPITALIZED_RULES for index, _, _ in _TRIGGERED[key])
+        automaton.add_word(key, (len(key), capital, some, key, reach, indices))
     for digit in "0123456789":
-        automaton.add_word(digit, (0, False, "", 0, ()))  # length 0 marks a digit: runs are rebuilt from them
+        automaton.add_word(digit, (0, False, False, "", 0, ()))  # length 0 marks a digit: runs are rebuilt from them
     automaton.make_automaton()
     return automaton
 
 
 _AUTOMATON = _automaton()
-_TOKEN = re.compile(r"[A-Za-z]+|\d+")
 _CLOCK_TAIL = re.compile(r"(?:[:.]\d\d)?\s*(?:[ap]\.m|[AP]\.M|[ap]m\b|[AP]M\b)")
 _CLOCK_NEXT = frozenset(":. \t\u00a0aApP")
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_CHARS_PER_TOKEN = 16  # how far back to look for the tokens a rule may start on (longest hedge: 13)
 
 
 _REVERSED_TOKEN = re.compile(r"[^A-Za-z\d]{0,16}([a-z]+|\d+)")
@@ -1784,32 +1807,44 @@ def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
         lower = text.encode("ascii", "replace").decode("ascii").lower()
     last = len(text) - 1
     starts: list[tuple[int, tuple[int, ...]]] = []
-    walks: list[tuple[int, str, int]] = []  # (trigger start, key, reach) of triggers with words before them
-    runs: list[tuple[int, int]] = []  # digit runs, from the single-digit keywords
-    for end, (size, capital, key, reach, indices) in _AUTOMATON.iter(lower):
+    # (trigger start, key, reach, trigger capitalized) of triggers with words before them
+    walks: list[tuple[int, str, int, bool]] = []
+    runs: list[tuple[int, int]] = []  # digit runs (start, end), from the single-digit keywords
+    run_start = run_end = -1  # the run being read
+    for end, (size, capital, some_capital, key, reach, indices) in _AUTOMATON.iter(lower):
         if not size:
-            if runs and runs[-1][1] == end:
-                runs[-1] = (runs[-1][0], end + 1)
-            else:
-                runs.append((end, end + 1))
+            if end != run_end:
+                if run_end >= 0:
+                    runs.append((run_start, run_end))
+                run_start = end
+            run_end = end + 1
             continue
         start = end - size + 1
         if (start and lower[start - 1] in _LETTERS) or (end < last and lower[end + 1] in _LETTERS):
             continue  # part of a longer word ("may" in "mayor", "day" in "holiday")
-        if capital and text[start].islower():
-            continue
+        upper = True
+        if some_capital and text[start].islower():
+            if capital:
+                continue
+            upper = False
+            indices = _usable(indices, True, False)
         if indices:
             starts.append((start, indices))
         if reach:
-            walks.append((start, key, reach))
+            walks.append((start, key, reach, upper))
+    if run_end >= 0:
+        runs.append((run_start, run_end))
+    has_year = any(end - start == 4 for start, end in runs)
+    if not has_year:
+        starts = [(start, _usable(indices, False, True)) for start, indices in starts]
     if runs:
         for start, key in _digit_triggers(text, runs):
             reach, indices = _TRIGGERS[key]
             starts.append((start, indices))
             if reach:
-                walks.append((start, key, reach))
+                walks.append((start, key, reach, True))
     reverse = lower[::-1] if walks else ""
-    for start, key, reach in walks:
+    for start, key, reach, upper in walks:
         # walk back over the words a match could start on, reading the reversed text forwards
         at = last + 1 - start
         words: tuple[str, ...] = ()
@@ -1822,11 +1857,15 @@ def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
             if not reaching:
                 break  # no rule can cover this word, so none starts further back either
             at = m.end()
+            if not (has_year and upper):
+                reaching = _usable(reaching, has_year, upper)
             starts.append((last + 1 - at, reaching))
     return starts
 
 
 _LONGEST_FIRST = operator.itemgetter(0, 1, 2)  # (minus length, rule order, start)
+_PATTERNS = tuple(pattern for pattern, _ in _RULES)
+_HANDLERS = tuple(handler for _, handler in _RULES)
 
 
 def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMention]:
@@ -1845,20 +1884,24 @@ def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMent
         for order in orders:
             # a rule reached twice at one offset ("a year ago" from "year" and "ago") finds the same
             # match twice; the copy is covered by the first below, cheaper than remembering pairs
-            m = _RULES[order][0].match(text, offset)
-            if m is not None and m.end() > offset:
-                found.append((offset - m.end(), order, offset, m.end(), m))
+            m = _PATTERNS[order].match(text, offset)
+            if m is not None:
+                end = m.end()
+                if end > offset:
+                    found.append((offset - end, order, offset, end, m))
     # Longest match first, ties to the earlier rule; a rule's normalizer only runs on a match that no
     # longer one has already covered (normalizers are pure, so skipping the covered ones changes nothing).
     found.sort(key=_LONGEST_FIRST)
     taken: list[tuple[int, int, _Timex]] = []
     for _, order, start, end, m in found:
-        if any(start < e and end > s for s, e, _ in taken):
-            continue
-        timex = _RULES[order][1](m, _Context(text, anchor_date, start, end))
-        if timex is not None:
-            taken.append((start, end, timex))
-    taken.sort(key=lambda t: t[0])
+        for s, e, _ in taken:
+            if start < e and end > s:
+                break
+        else:
+            timex = _HANDLERS[order](m, _Context(text, anchor_date, start, end))
+            if timex is not None:
+                taken.append((start, end, timex))
+    taken.sort()  # by start: the spans taken never overlap, so no two share a start
     mentions = []
     for start, end, timex in taken:
         if timex.timex_type in {"DATE", "TIME"}:
