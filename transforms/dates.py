@@ -396,8 +396,10 @@ def _safe_date(year: int, month: int, day: int) -> datetime.date | None:
         return None
 
 
+@functools.lru_cache(maxsize=1024)  # number tokens repeat ("two", "three", "10"): a small domain
 def _number(token: str) -> float | None:
-    """Numeric value of a digit string or number word; None for vague words ("several")."""
+    """Numeric value of a digit string or number word; None for vague words ("several") and for
+    a fraction that is not one ("2 1/0")."""
     token = token.strip().lower()
     if not token:
         return None
@@ -406,6 +408,8 @@ def _number(token: str) -> float | None:
         value = float(whole.replace(",", ""))
         if frac:
             top, _, bottom = frac.partition("/")
+            if not int(bottom):
+                return None
             value += int(top) / int(bottom)
         return value
     words = _WORD_SPLIT.split(token)
@@ -424,6 +428,7 @@ def _amount(value: float | None) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
 
 
+@functools.lru_cache(maxsize=1024)  # (amount, unit) pairs repeat: a small domain
 def _duration(value: float | None, unit_word: str) -> str:
     """TIMEX3 duration (`P3D`, `PT2H`, `PXY`) for an amount of a unit word."""
     unit = unit_word.lower().rstrip("s")
@@ -1764,9 +1769,18 @@ def _automaton() -> Any:
             continue
         capital = all(_RULES[index][1] in _CAPITALIZED_RULES for index, _, _ in _TRIGGERED[key])
         some = any(_RULES[index][1] in _CAPITALIZED_RULES for index, _, _ in _TRIGGERED[key])
-        automaton.add_word(key, (len(key), capital, some, key, reach, indices))
+        lower = _usable(indices, True, False)
+        without_year, lower_without_year = _usable(indices, False, True), _usable(lower, False, False)
+        # the same object when nothing is dropped: the scan tells them apart with `is`
+        variants = (
+            indices if without_year == indices else without_year,
+            lower,
+            lower if lower_without_year == lower else lower_without_year,
+        )
+        automaton.add_word(key, (len(key), capital, some, key, reach, indices, variants))
     for digit in "0123456789":
-        automaton.add_word(digit, (0, False, False, "", 0, ()))  # length 0 marks a digit: runs are rebuilt from them
+        # length 0 marks a digit: runs are rebuilt from them
+        automaton.add_word(digit, (0, False, False, "", 0, (), ((), (), ())))
     automaton.make_automaton()
     return automaton
 
@@ -1793,7 +1807,13 @@ def _digit_triggers(text: str, runs: list[tuple[int, int]]) -> list[tuple[int, s
             found.append((start - 1, "#decade"))  # "the '90s" starts at the apostrophe
         if after == "/" or after == "-":
             found.append((start, "#numeric"))
-        if size <= 2 and after in _CLOCK_NEXT and _CLOCK_TAIL.match(text, end):
+        if (
+            size <= 2
+            and after in _CLOCK_NEXT
+            # "3 people": one space and no a/p after it cannot start a clock tail, no need for the regex
+            and (after != " " or ((n := text[end + 1 : end + 2]) != "" and (n in "aApP" or n.isspace())))
+            and _CLOCK_TAIL.match(text, end)
+        ):
             found.append((start, "#clock"))
         if size == 1 and start and text[start - 1] == "Q":
             found.append((start - 1, "#q"))
@@ -1811,7 +1831,9 @@ def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
     walks: list[tuple[int, str, int, bool]] = []
     runs: list[tuple[int, int]] = []  # digit runs (start, end), from the single-digit keywords
     run_start = run_end = -1  # the run being read
-    for end, (size, capital, some_capital, key, reach, indices) in _AUTOMATON.iter(lower):
+    # (position in `starts`, its rules without those needing a year) where the two differ
+    year_rules: list[tuple[int, tuple[int, ...]]] = []
+    for end, (size, capital, some_capital, key, reach, indices, variants) in _AUTOMATON.iter(lower):
         if not size:
             if end != run_end:
                 if run_end >= 0:
@@ -1823,20 +1845,28 @@ def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
         if (start and lower[start - 1] in _LETTERS) or (end < last and lower[end + 1] in _LETTERS):
             continue  # part of a longer word ("may" in "mayor", "day" in "holiday")
         upper = True
+        without_year = variants[0]
         if some_capital and text[start].islower():
             if capital:
                 continue
             upper = False
-            indices = _usable(indices, True, False)
+            indices, without_year = variants[1], variants[2]
         if indices:
+            if without_year is not indices:
+                year_rules.append((len(starts), without_year))
             starts.append((start, indices))
         if reach:
             walks.append((start, key, reach, upper))
     if run_end >= 0:
         runs.append((run_start, run_end))
-    has_year = any(end - start == 4 for start, end in runs)
+    has_year = False
+    for start, end in runs:
+        if end - start == 4:
+            has_year = True
+            break
     if not has_year:
-        starts = [(start, _usable(indices, False, True)) for start, indices in starts]
+        for position, without_year in year_rules:
+            starts[position] = (starts[position][0], without_year)
     if runs:
         for start, key in _digit_triggers(text, runs):
             reach, indices = _TRIGGERS[key]
