@@ -1873,23 +1873,36 @@ def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
             starts.append((start, indices))
             if reach:
                 walks.append((start, key, reach, True))
-    reverse = lower[::-1] if walks else ""
+    reverse = ""  # the reversed text, made when a walk first needs it
     for start, key, reach, upper in walks:
-        # walk back over the words a match could start on, reading the reversed text forwards
-        at = last + 1 - start
+        # walk back over the words a match could start on
+        pos = start  # where the last word read begins
         words: tuple[str, ...] = ()
         while len(words) < reach:
-            m = _REVERSED_TOKEN.match(reverse, at)
-            if m is None:
-                break
-            words += (m.group(1)[::-1],)
+            # Most words are separated by one space: find the word with `rfind`. Otherwise read the
+            # next token off the reversed text with a regex (up to 16 non-alphanumeric characters, then
+            # a run of letters or of digits).
+            word = ""
+            if pos > 1 and lower[pos - 1] == " ":
+                left = lower.rfind(" ", 0, pos - 1) + 1
+                word = lower[left : pos - 1]
+                if not (word.isascii() and (word.isalpha() or word.isdigit())):
+                    word = ""
+            if not word:
+                if not reverse:
+                    reverse = lower[::-1]
+                m = _REVERSED_TOKEN.match(reverse, last + 1 - pos)
+                if m is None:
+                    break
+                word, left = m.group(1)[::-1], last + 1 - m.end()
+            words += (word,)
             reaching = _rules_reaching(key, words)
             if not reaching:
                 break  # no rule can cover this word, so none starts further back either
-            at = m.end()
+            pos = left
             if not (has_year and upper):
                 reaching = _usable(reaching, has_year, upper)
-            starts.append((last + 1 - at, reaching))
+            starts.append((pos, reaching))
     return starts
 
 
