@@ -200,20 +200,22 @@ _NEXT_TOKEN = re.compile(r"\s*([A-Za-z]+)?")
 # Regular expressions, built once from the lexicons
 
 
-def _alt(words: Sequence[str]) -> str:
+def _alt(words: Sequence[str], fold: bool = False) -> str:
     """A regex alternation of literal phrases, longest first, spaces matching any whitespace.
 
     Written as a trie ("Ma(?:rch|y)" rather than "March|May"): the regex engine then checks one
     character per branch instead of every phrase in turn, and a greedy `?` after each complete phrase
-    still prefers the longest one, as longest-first alternation does.
+    still prefers the longest one, as longest-first alternation does. With `fold`, letters match in
+    either case, written as classes (`[mM][aA]...`): the engine skips an alternation branch on its first
+    character only when that is a plain literal or a class, not a `(?i:)` literal.
     """
     trie: dict[str, Any] = {}
     for word in set(words):
         node = trie
-        for token in re.findall(r" |[^ ]", word):
+        for token in re.findall(r" |[^ ]", word.lower() if fold else word):
             node = node.setdefault(token, {})
         node[""] = {}  # end of a phrase
-    regex = _trie_regex(trie)
+    regex = _trie_regex(trie, fold)
     _ALT_WORDS.setdefault(regex, set()).update(words)
     return regex
 
@@ -223,8 +225,42 @@ def _alt(words: Sequence[str]) -> str:
 _ALT_WORDS: dict[str, set[str]] = {}
 
 
+def _without_lookarounds(pattern: str) -> str:
+    """A regex's source with its lookahead and lookbehind groups cut out: the text they test is never part
+    of a match, so their words are not words a match can cover."""
+    out: list[str] = []
+    depth = 0  # nesting depth inside the outermost lookaround being cut (0: not in one)
+    i, in_class = 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            if not depth:
+                out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            if depth:
+                depth += 1
+            elif pattern.startswith(("(?=", "(?!", "(?<=", "(?<!"), i):
+                depth = 1
+        elif char == ")" and depth:
+            depth -= 1
+            i += 1
+            continue
+        if not depth:
+            out.append(char)
+        i += 1
+    return "".join(out)
+
+
 def _pattern_words(pattern: str) -> frozenset[str]:
-    """Lower-case words a rule pattern spells out, in plain text or inside its phrase tries."""
+    """Lower-case words a rule pattern spells out, in plain text or inside its phrase tries (words that
+    only lookarounds test are left out)."""
+    pattern = _without_lookarounds(pattern)
     words: set[str] = set()
     for regex, phrases in sorted(_ALT_WORDS.items(), key=lambda item: -len(item[0])):
         if regex in pattern:
@@ -233,10 +269,17 @@ def _pattern_words(pattern: str) -> frozenset[str]:
     return frozenset(words | set(re.findall(r"[a-z]+", pattern.lower())))
 
 
-def _trie_regex(node: dict[str, Any]) -> str:
+def _trie_regex(node: dict[str, Any], fold: bool = False) -> str:
     """Regex for the phrases below one trie node (see `_alt`)."""
     branches = [
-        (r"\s+" if token == " " else re.escape(token)) + _trie_regex(child)
+        (
+            r"\s+"
+            if token == " "
+            else f"[{token}{token.upper()}]"
+            if fold and token.upper() != token
+            else re.escape(token)
+        )
+        + _trie_regex(child, fold)
         for token, child in sorted(node.items())
         if token
     ]
@@ -278,28 +321,39 @@ _FULL_WD = [w for w in _WEEKDAYS if w not in _LEX["weekday_abbreviations"]]
 _WD = rf"(?:(?:{_capitalized(_FULL_WD)})\b|(?:{_capitalized(_LEX['weekday_abbreviations'])})\.)"
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 _ONES = "one|two|three|four|five|six|seven|eight|nine"
-_NUMWORD = rf"(?:(?:{_TENS})[- ](?:{_ONES})|{_alt(list(_NUMBERS))})"
+_NUMWORD = rf"(?:{_alt(_TENS.split('|'), True)}[- ]{_alt(_ONES.split('|'), True)}|{_alt(list(_NUMBERS), True)})"
 _DIGITS = r"\d{1,3}(?:,\d{3})*(?:\.\d+)?(?:\s+\d/\d)?"
-_VAGUE = _alt(_LEX["vague_numbers"])
-_NUM = rf"(?:{_DIGITS}|(?i:{_NUMWORD})|(?i:{_VAGUE}))"
-_UNIT = rf"(?i:{_alt(list(_UNITS))}|centuries)"
-_ORD = rf"(?i:{_alt(list(_ORDINALS))})"
+_VAGUE = _alt(_LEX["vague_numbers"], True)
+_NUM = rf"(?:{_DIGITS}|{_NUMWORD}|{_VAGUE})"
+_UNIT = _alt([*_UNITS, "centuries"], True)
+_ORD = _alt(list(_ORDINALS), True)
 _DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[0-9]{3}|20[0-9]{2})"
-_PART = rf"(?i:{_alt(list(_PARTS))})"
-_SEASON = rf"(?i:{_alt(list(_SEASONS))})"
+_PART = _alt(list(_PARTS), True)
+_SEASON = _alt(list(_SEASONS), True)
 _B = r"(?<![\w'-])"  # start of a word that is not glued to a hyphen or apostrophe
 _E = r"(?![\w])"
-_HEDGE = (
-    r"(?i:about|nearly|almost|some|more\s+than|less\s+than|fewer\s+than|at\s+least|at\s+most|"
-    r"up\s+to|over|under|roughly|around|approximately|just|only|another|an\s+additional|"
-    r"no\s+more\s+than|well\s+over|barely)"
-)
-_THE_SPAN = (
-    r"(?i:the\s+(?:past|last|next|first|final|previous|following|coming|latest|same|entire|"
-    r"whole|full|initial|remaining|preceding|ensuing|most\s+recent)|(?:the\s+)?past|(?:the\s+)?last|"
-    r"(?:the\s+)?next|the|these|those|its|their|his|her|a\s+period\s+of)"
-)
+_HEDGE = _alt(
+    [
+        "about", "nearly", "almost", "some", "more than", "less than", "fewer than", "at least", "at most",
+        "up to", "over", "under", "roughly", "around", "approximately", "just", "only", "another",
+        "an additional", "no more than", "well over", "barely",
+    ],
+    True,
+)  # fmt: skip
+_THE_SPAN = _alt(
+    [
+        *(
+            "the " + word
+            for word in [
+                "past", "last", "next", "first", "final", "previous", "following", "coming", "latest", "same",
+                "entire", "whole", "full", "initial", "remaining", "preceding", "ensuing", "most recent",
+            ]
+        ),
+        "past", "last", "next", "the", "these", "those", "its", "their", "his", "her", "a period of",
+    ],
+    True,
+)  # fmt: skip
 
 # How far back (in characters) a tense cue may sit and still govern a date: measured on TempEval-3,
 # a whole-sentence window picks up reported speech ("said they would appeal Wednesday's ruling").
@@ -1386,9 +1440,73 @@ def _year_end(m: re.Match[str], ctx: _Context) -> _Timex | None:
     return _Timex("DATE", f"{ctx.anchor.year + shift:04d}", True)
 
 
+_GROUP_HEADER = re.compile(r"\((?:\?(?:P<\w+>|[:=!]|<[=!]))?")
+
+
+def _fold_case(pattern: str) -> str:
+    """The same regex with its `(?i:...)` groups spelled case by case (`(?i:of)` -> `(?:[oO][fF])`).
+
+    The regex engine skips an alternation branch on its first character only when that is a plain
+    literal or a class; a case-insensitive literal is always entered. Rules try many branches at each
+    start, so spelling out the cases makes a failing try several times cheaper.
+    """
+    out: list[str] = []
+    stack: list[bool] = []  # for each open group: whether folding was on outside it
+    folding = in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            if char == "]":
+                in_class = False
+            elif folding and char.isascii() and char.isalpha():
+                if "-" in (pattern[i - 1], pattern[i + 1]):
+                    raise ValueError(f"letter range in a case-insensitive class: {pattern!r}")
+                char += char.swapcase()
+            out.append(char)
+        elif pattern.startswith("(?i:", i):
+            stack.append(folding)
+            folding = True
+            out.append("(?:")
+            i += 4
+            continue
+        elif char == "(":
+            header = _GROUP_HEADER.match(pattern, i)
+            assert header is not None
+            stack.append(folding)
+            out.append(header.group(0))
+            i = header.end()
+            continue
+        elif char == ")":
+            folding = stack.pop()
+            out.append(char)
+        elif char == "[":
+            in_class = True
+            out.append(char)
+            if pattern.startswith("[^", i) or pattern.startswith("[]", i):
+                out.append(pattern[i + 1])
+                i += 1
+        elif folding and char.isascii() and char.isalpha():
+            out.append(f"[{char.lower()}{char.upper()}]")
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
+
+
+# compiled rule pattern -> the source it was written as (its words are read off that)
+_SOURCES: dict[re.Pattern[str], str] = {}
+
+
 def _rule(pattern: str, handler: _Handler, flags: int = 0) -> tuple[re.Pattern[str], _Handler]:
-    """One rule: a pattern compiled at import and its normalizer."""
-    return re.compile(pattern, flags), handler
+    """One rule: a pattern compiled at import (case-insensitive groups folded) and its normalizer."""
+    compiled = re.compile(_fold_case(pattern), flags)
+    _SOURCES[compiled] = pattern
+    return compiled, handler
 
 
 _REL_WORDS = r"(?i:last|this|next|past|previous|preceding|prior|coming|following|upcoming|current|present)"
@@ -1696,12 +1814,22 @@ _TRIGGER_SPECS: dict[object, tuple[list[str], tuple[str, ...], int]] = {
 }
 
 
+def _takes_digits(pattern: str) -> bool:
+    """Whether a rule's match may hold a digit: its pattern (outside lookarounds) names one or `\\d`, or
+    has a construct that matches any character."""
+    return re.search(r"\d|\\[dwWDS]|\[\^|(?<!\\)\.", _without_lookarounds(pattern)) is not None
+
+
 def _trigger_tables() -> dict[str, tuple[tuple[int, int, frozenset[str]], ...]]:
-    """Trigger key (lower-case word, or `#shape` for digits) -> (rule index, tokens back, its words)."""
+    """Trigger key (lower-case word, or `#shape` for digits) -> (rule index, tokens back, its words).
+
+    The words are those the rule's pattern spells out, plus "0" when its match may hold a number.
+    """
     table: dict[str, list[tuple[int, int, frozenset[str]]]] = {}
     for index, (pattern, handler) in enumerate(_RULES):
         words, shapes, back = _TRIGGER_SPECS[handler]
-        own = _pattern_words(pattern.pattern)
+        source = _SOURCES[pattern]
+        own = _pattern_words(source) | ({"0"} if _takes_digits(source) else set())
         for key in [*dict.fromkeys(words), *(f"#{shape}" for shape in shapes)]:
             table.setdefault(key, []).append((index, back, own))
     return {key: tuple(rules_) for key, rules_ in table.items()}
@@ -1736,7 +1864,8 @@ def _rules_reaching(key: str, words: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(
         index
         for index, back, own in _TRIGGERED[key]
-        if back >= len(words) and all(w in own or w[:-1] in own or w[0].isdigit() for w in words)  # "years"
+        # a plural of a word ("years"); any number when the rule may hold one
+        if back >= len(words) and all(w in own or w[:-1] in own or (w[0].isdigit() and "0" in own) for w in words)
     )
 
 

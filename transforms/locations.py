@@ -170,6 +170,7 @@ class _Candidate:
     next_in_run: str = ""  # capitalized word right after the match inside the same run
     facility: bool = False  # a street or site name: recognized, not resolvable to a place
     hint_shared: bool = False  # the hints come from another mention of the same name
+    listed_county: bool = False  # a member of "Douglas, Sarpy and Lancaster counties"
 
 
 @functools.cache
@@ -366,6 +367,64 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
             ))
             i = j
     return out
+
+
+_LIST_NAME = r"[A-Z][\w'’.]*(?:[ -][A-Z][\w'’.]*)*"
+_LIST_SEP = r"(?:,\s+|,?\s+(?:and|or|&)\s+)"
+# "Douglas, Sarpy and Lancaster counties": the list right before the plural.
+_LIST_BEFORE_PLURAL = re.compile(rf"(?:{_LIST_NAME}{_LIST_SEP})*{_LIST_NAME}\s+$")
+# "the state's three largest counties: Douglas, Lancaster and Sarpy": the list right after it.
+_LIST_AFTER_PLURAL = re.compile(rf"\s*(?:[:—–”“\"]|\s-|\s(?:of|including|like|such as))\s*"
+                                rf"((?:{_LIST_NAME}{_LIST_SEP})*{_LIST_NAME})")
+_ONE_NAME = re.compile(_LIST_NAME)
+_DIVISION_PLURALS = {"counties": "county", "parishes": "parish"}
+_DIVISION_PLURAL = re.compile(r"\b(counties|parishes)\b")
+
+
+def _county_lists(pi: int, text: str, cands: list[_Candidate], gaz: Gazetteer, lex: _Lexicon) -> list[_Candidate]:
+    """Names listed before or after "counties" / "parishes" are those counties.
+
+    "Jackson and Barrow counties", "Dakota, Otoe and Washington counties": the bare names are the
+    counties "Jackson County", "Barrow County", ..., not the towns (often far away) that share the
+    name; names no town has ("Otoe") become mentions too. After the plural only a list introduced
+    by ":", a dash, a quote, "of" or "including" counts, and a name that is also a state or country
+    keeps that reading ("counties of Georgia").
+    """
+    found: list[tuple[int, int, str]] = []
+    for m in _DIVISION_PLURAL.finditer(text):
+        suffix = _DIVISION_PLURALS[m.group(1)]
+        window_start = max(0, m.start() - 200)
+        before = _LIST_BEFORE_PLURAL.search(text, window_start, m.start())
+        spans = [(n.start(), n.end(), False) for n in _ONE_NAME.finditer(text, before.start(), before.end())] \
+            if before else []
+        after = _LIST_AFTER_PLURAL.match(text, m.end())
+        if after:
+            spans += [(n.start(), n.end(), True) for n in _ONE_NAME.finditer(text, after.start(1), after.end(1))]
+        for start, end, trailing in spans:
+            words = list(re.finditer(r"\S+", text[start:end]))
+            for w in words:  # "Small Hitchcock": the longest tail that names a county
+                s0 = start + w.start()
+                key = _key_of_words(tuple(text[s0:end].split())) + " " + suffix
+                if key not in gaz.names:
+                    continue
+                ids = tuple(g for g in gaz.names[key] if gaz.places[g].feature == "admin2")
+                bare = gaz.names.get(_key_of_words(tuple(text[s0:end].split())), ())
+                if ids and not (trailing and any(gaz.places[g].feature in ("admin1", "country") for g in bare)):
+                    found.append((s0, end, key))
+                break
+    if not found:
+        return cands
+    kept = [c for c in cands if not any(c.start < e and s0 < c.end for s0, e, _ in found)]
+    for s0, e, key in found:
+        prev, prev2 = _words_before(text, s0)
+        kept.append(_Candidate(
+            para=pi, start=s0, end=e, text=text[s0:e], key=key, ids=gaz.names[key],
+            next_word=_word_after(text, e), prev_word=prev, prev2_word=prev2,
+            sentence_initial=_sentence_initial(text, s0), single=" " not in text[s0:e],
+            region_hint=None, country_hint=None, feature_hint=None, listed_county=True,
+        ))
+    kept.sort(key=lambda c: c.start)
+    return kept
 
 
 def _person_surnames(paragraphs: Sequence[str], lex: _Lexicon,
@@ -742,7 +801,7 @@ def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer
             surnames: tuple[frozenset[str], frozenset[str]], lowercase_words: frozenset[str],
             standalone: frozenset[str]) -> bool:
     """General precision rules: common words, people, demonyms, all-caps acronyms, tiny towns."""
-    if c.abbreviation is not None:
+    if c.abbreviation is not None or c.listed_county:
         return True
     if c.text in gaz.demonyms:
         return False
@@ -852,7 +911,12 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     """
     gaz = gazetteer()
     lex = _lexicon()
-    cands = [c for pi, text in enumerate(paragraphs) for c in _candidates(pi, text, gaz, lex)]
+    cands = []
+    for pi, text in enumerate(paragraphs):
+        found = _candidates(pi, text, gaz, lex)
+        if "counties" in text or "parishes" in text:
+            found = _county_lists(pi, text, found, gaz, lex)
+        cands.extend(found)
     _share_hints(cands)
     _list_hints(cands, paragraphs)
     surnames = _person_surnames(paragraphs, lex, cands)

@@ -19,10 +19,12 @@ this file. The output is deterministic: rows are sorted and Parquet is written w
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import hashlib
 import importlib.util
 import json
+import math
 import pathlib
 import sys
 import unicodedata
@@ -30,9 +32,11 @@ import zlib
 from collections import Counter, defaultdict
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
+from scipy.spatial import cKDTree  # scipy and numpy come with reverse_geocoder
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
@@ -106,6 +110,81 @@ def _robust_centre(points: list[tuple[float, float]]) -> tuple[float, float]:
     lons = sorted(p[1] for p in points)
     lo, hi = 0, len(lats) - 1
     return round((lats[lo] + lats[hi]) / 2, 5), round((lons[lo] + lons[hi]) / 2, 5)
+
+
+def _outlines(info: dict[str, Any]) -> list[list[np.ndarray]]:
+    """A country's outline from countryinfo's GeoJSON: polygons, each an outer ring and holes, as
+    (lon, lat) arrays."""
+    raw = info.get("geoJSON")
+    if isinstance(raw, str):
+        raw = ast.literal_eval(raw) if raw.strip() else None
+    polygons: list[list[np.ndarray]] = []
+    for feature in (raw or {}).get("features") or []:
+        geometry = feature.get("geometry") or {}
+        parts = [geometry.get("coordinates")] if geometry.get("type") == "Polygon" else geometry.get("coordinates")
+        for part in parts or []:
+            rings = [np.asarray(ring, dtype=float) for ring in part if len(ring) >= 3]
+            if rings:
+                polygons.append(rings)
+    return polygons
+
+
+def _inside(polygons: list[list[np.ndarray]], lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Even-odd test of many points against polygons with holes."""
+    hit = np.zeros(lon.shape, dtype=bool)
+    for rings in polygons:
+        crossings = np.zeros(lon.shape, dtype=bool)
+        for ring in rings:
+            ax, ay = ring[:, 0], ring[:, 1]
+            bx, by = np.roll(ax, -1), np.roll(ay, -1)
+            sloped = ay != by
+            ax, ay, bx, by = ax[sloped, None], ay[sloped, None], bx[sloped, None], by[sloped, None]
+            for i in range(0, len(ax), 64):  # 64 edges at a time against every point
+                a_x, a_y, b_x, b_y = ax[i:i + 64], ay[i:i + 64], bx[i:i + 64], by[i:i + 64]
+                spans = (a_y > lat) != (b_y > lat)
+                cut = spans & (lon < a_x + (lat - a_y) * (b_x - a_x) / (b_y - a_y))
+                crossings ^= np.logical_xor.reduce(cut, axis=0)
+        hit |= crossings
+    return hit
+
+
+_GRID_POINTS = 40_000  # grid points per country box: fine enough for divisions of ~50 km and up
+
+
+def _territory_centres(polygons: list[list[np.ndarray]],
+                       towns: list[tuple[float, float, str]]) -> dict[str, tuple[float, float]]:
+    """Centre point of every first-level division of one country, from the land it covers.
+
+    Towns alone under-state large, thinly settled divisions (northern Ontario, Saskatchewan and
+    Alaska have few towns, so a box around the towns sits far south of the division's middle).
+    The country's outline is laid on a grid; each grid point inside it belongs to the division of
+    its nearest town; a division's centre is halfway between the middle of its points' box and
+    their mean. Divisions that get no grid point (small ones, coarse outlines) are left out.
+    """
+    if not polygons or not towns:
+        return {}
+    ring_points = np.concatenate([rings[0] for rings in polygons])
+    lon0, lat0 = ring_points.min(axis=0)
+    lon1, lat1 = ring_points.max(axis=0)
+    step = max(0.02, math.sqrt((lon1 - lon0) * (lat1 - lat0) / _GRID_POINTS))
+    lon, lat = np.meshgrid(np.arange(lon0 + step / 2, lon1, step), np.arange(lat0 + step / 2, lat1, step))
+    lon, lat = lon.ravel(), lat.ravel()
+    keep = _inside(polygons, lon, lat)
+    lon, lat = lon[keep], lat[keep]
+    if not len(lon):
+        return {}
+    town_lat = np.array([t[0] for t in towns])
+    town_lon = np.array([t[1] for t in towns])
+    shrink = math.cos(math.radians(float((lat0 + lat1) / 2)))  # degrees of longitude are shorter
+    _, nearest = cKDTree(np.c_[town_lat, town_lon * shrink]).query(np.c_[lat, lon * shrink])
+    codes = np.array([t[2] for t in towns])[nearest]
+    out: dict[str, tuple[float, float]] = {}
+    for code in sorted(set(codes.tolist())):
+        mine = codes == code
+        la, lo = lat[mine], lon[mine]
+        box_lat, box_lon = (la.min() + la.max()) / 2, (lo.min() + lo.max()) / 2
+        out[code] = (round(float(box_lat + la.mean()) / 2, 5), round(float(box_lon + lo.mean()) / 2, 5))
+    return out
 
 
 def _countryinfo(path: pathlib.Path) -> dict[str, dict[str, Any]]:
@@ -209,6 +288,14 @@ def build() -> dict[str, Any]:
     known_ids = {tuple(k.split(".")): int(v) for k, v in (extra.get("admin1_ids") or {}).items()}
     suffixes = (" province", " governorate", " oblast", " region", " prefecture", " state", " county",
                 " district", " department", " muhafazah", " voivodeship", " krai", " kray")
+    towns_of: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
+    for c in cities.values():
+        if c.get("admin1code"):
+            towns_of[c["countrycode"]].append((c["latitude"], c["longitude"], c["admin1code"]))
+    territory: dict[tuple[str, str], tuple[float, float]] = {}
+    for cc in sorted({cc for cc, _ in votes}):
+        for code, centre in _territory_centres(_outlines(cinfo.get(cc, {})), towns_of.get(cc, [])).items():
+            territory[(cc, code)] = centre
     for (cc, code), counter in sorted(votes.items()):
         name = min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
         points = by_admin1.get((cc, code))
@@ -216,7 +303,7 @@ def build() -> dict[str, Any]:
             continue
         gid = state_ids.get(code) if cc == "US" else known_ids.get((cc, code))
         gid = gid or _synthetic_id(f"admin1:{cc}.{code}")
-        lat, lon = _robust_centre(points)
+        lat, lon = territory.get((cc, code)) or _robust_centre(points)
         add_place(gid, name, "admin1", cc, code, lat, lon, pop_admin1[(cc, code)])
         low = name.lower()
         for suffix in suffixes:
