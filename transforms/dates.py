@@ -1855,17 +1855,22 @@ _TRIGGERS = {
 
 
 @functools.lru_cache(maxsize=8192)
-def _rules_reaching(key: str, words: tuple[str, ...]) -> tuple[int, ...]:
+def _rules_reaching(key: str, words: tuple[str, ...], year: bool, capital: bool) -> tuple[int, ...]:
     """Rules of a trigger that may start `len(words)` tokens before it, across exactly these words.
 
     A match starting there covers every word between its start and the trigger, so each of them must
-    be one the rule's pattern spells out (digits always may: numbers, days, years).
+    be one the rule's pattern spells out (or a plural of one, "years"; or any number, when the rule
+    may hold one). `year` and `capital` are as for `_usable`.
     """
-    return tuple(
-        index
-        for index, back, own in _TRIGGERED[key]
-        # a plural of a word ("years"); any number when the rule may hold one
-        if back >= len(words) and all(w in own or w[:-1] in own or (w[0].isdigit() and "0" in own) for w in words)
+    return _usable(
+        tuple(
+            index
+            for index, back, own in _TRIGGERED[key]
+            if back >= len(words)
+            and all(w in own or w[:-1] in own or (w[0].isdigit() and "0" in own) for w in words)
+        ),
+        year,
+        capital,
     )
 
 
@@ -2025,12 +2030,10 @@ def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
                     break
                 word, left = m.group(1)[::-1], last + 1 - m.end()
             words += (word,)
-            reaching = _rules_reaching(key, words)
+            reaching = _rules_reaching(key, words, has_year, upper)
             if not reaching:
                 break  # no rule can cover this word, so none starts further back either
             pos = left
-            if not (has_year and upper):
-                reaching = _usable(reaching, has_year, upper)
             starts.append((pos, reaching))
     return starts
 
