@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     start = time.process_time()
     for a in sample:
         GeoText("\n\n".join(a))
-    print(f"geotext.GeoText (baseline, no disambiguation): {len(sample) / (time.process_time() - start):,.0f} articles/s")
+    rate = len(sample) / (time.process_time() - start)
+    print(f"geotext.GeoText (baseline, no disambiguation): {rate:,.0f} articles/s")
     return 0
 
 

@@ -50,7 +50,8 @@ class Gazetteer:
 
 
 # Arabic definite-article forms as transliterated in news copy (al-, el-, ez-, as-, ad-, ...).
-_ARTICLES = frozenset({"al", "el", "ez", "az", "as", "es", "ad", "ed", "ash", "esh", "at", "et", "ar", "er", "an", "en", "adh", "ath", "dh"})
+_ARTICLES = frozenset({"al", "el", "ez", "az", "as", "es", "ad", "ed", "ash", "esh", "at", "et", "ar", "er", "an", "en",
+                       "adh", "ath", "dh"})
 # Sun-letter assimilation glued to the next word: "Ezzor" == "ez-Zor", "Assalam" == "as-Salam".
 _GLUED_ARTICLE = re.compile(r"^[ae]([tdrzsn])\1(\w{2,})$")
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount", "mtn": "mountain"}

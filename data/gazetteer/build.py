@@ -41,7 +41,7 @@ from scipy.spatial import cKDTree  # scipy and numpy come with reverse_geocoder
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from transforms.gazetteer import normalized_name
+from transforms.gazetteer import normalized_name  # noqa: E402 (needs the sys.path line above)
 
 EXTRA = HERE / "extra_places.yaml"
 
@@ -397,7 +397,8 @@ def main(argv: list[str] | None = None) -> int:
     places, names = _tables(art)
     pq.write_table(places, HERE / "places.parquet", compression="zstd")
     pq.write_table(names, HERE / "names.parquet", compression="zstd")
-    (HERE / "lexicon.json").write_text(json.dumps(art["lexicon"], indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
+    lexicon = json.dumps(art["lexicon"], indent=0, ensure_ascii=False) + "\n"
+    (HERE / "lexicon.json").write_text(lexicon, encoding="utf-8")
     (HERE / "build_meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {meta['places']} places, {meta['names']} names")
     return 0

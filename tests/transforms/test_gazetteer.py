@@ -94,6 +94,18 @@ def test_known_country_and_state_points(gaz: Gazetteer) -> None:
     assert _km(ohio.latitude, ohio.longitude, 40.25, -83.0) < 161
 
 
+@pytest.mark.parametrize("cc, code, lat, lon", [
+    ("CA", "08", 49.25, -84.5),  # Ontario: towns fill only the south
+    ("CA", "11", 54.0, -106.0),  # Saskatchewan
+    ("US", "AK", 64.0, -150.0),  # Alaska
+    ("US", "FL", 28.75, -82.5),  # Florida: the panhandle stretches the towns' box west
+])
+def test_large_division_points_follow_their_land(gaz: Gazetteer, cc: str, code: str, lat: float, lon: float) -> None:
+    """Divisions with thinly settled land are centred on their land, not on their towns (GeoNames points)."""
+    p = gaz.places[gaz.admin1_by_code[(cc, code)]]
+    assert _km(p.latitude, p.longitude, lat, lon) < 120, p
+
+
 @pytest.mark.parametrize("spelling, geonameid", [
     ("Deir Ezzor", 170794), ("Deir ez-Zor", 170794), ("Deir el-Zour", 170794), ("Deir al-Zor", 170794),
     ("U.S.", 6252001), ("USA", 6252001), ("United States", 6252001), ("America", 6252001),
