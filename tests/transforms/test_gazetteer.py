@@ -92,6 +92,8 @@ def test_known_country_and_state_points(gaz: Gazetteer) -> None:
     assert texas.name == "Texas" and _km(texas.latitude, texas.longitude, 31.25, -99.25) < 161
     ohio = gaz.places[gaz.admin1_by_code[("US", "OH")]]
     assert _km(ohio.latitude, ohio.longitude, 40.25, -83.0) < 161
+    japan = gaz.places[gaz.country_by_code["JP"]]
+    assert _km(japan.latitude, japan.longitude, 35.68536, 139.75309) < 50  # GeoNames puts it at Tokyo
 
 
 @pytest.mark.parametrize("cc, code, lat, lon", [
