@@ -601,6 +601,11 @@ def _resolve_weekday(weekday: int, ctx: _Context, rel: str) -> tuple[str, dateti
 def _nearest_year(candidates: dict[int, datetime.date], ctx: _Context) -> int:
     """Year whose candidate date lies nearest the anchor, biased by the clause's tense."""
     assert ctx.anchor is not None
+    near = candidates.get(ctx.anchor.year)
+    if near is not None and abs(near.toordinal() - ctx.anchor.toordinal()) <= _TENSE_SLACK_DAYS:
+        # within the slack of the anchor no penalty applies and every other year is 350+ days away:
+        # the anchor's own year wins whatever the tense, so the clause is not read
+        return ctx.anchor.year
     future, past = ctx.is_future(), ctx.is_past()
     if past and _OPEN_END.search(ctx.before(12)):
         past = False  # "the offer was extended to Nov. 16": a past clause naming a later deadline
