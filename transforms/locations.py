@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import ahocorasick
+
 from transforms._data import rules
 from transforms.gazetteer import Gazetteer, Place, folded_tokens, gazetteer, key_of_tokens, place
 
@@ -80,7 +82,7 @@ class _Lexicon:
     city_words: frozenset[str]
     titles: frozenset[str]
     given_names: frozenset[str]
-    organizations: re.Pattern[str]
+    organizations: Any  # ahocorasick.Automaton over the organization names
     common: frozenset[str]
     not_modifier: frozenset[str]
     qualifiers: frozenset[str]
@@ -96,8 +98,11 @@ def _lexicon() -> _Lexicon:
     problems = rules_problems(data)
     if problems:
         raise ValueError(f"data/rules/{_RULES_NAME}.yaml: " + "; ".join(problems))
-    orgs = sorted(data["organizations"], key=len, reverse=True)
-    org_re = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(o) for o in orgs) + r")(?![\w])")
+    orgs = ahocorasick.Automaton()
+    for name in data["organizations"]:
+        orgs.add_word(name, len(name))
+    orgs.make_automaton()
+    connectors = "|".join(sorted(map(re.escape, data["connectors"]), key=len, reverse=True))
     abbrevs = {abbr: (cc, code) for cc, table in data["region_abbreviations"].items() for abbr, code in table.items()}
     return _Lexicon(
         connectors=frozenset(data["connectors"]),
@@ -105,14 +110,15 @@ def _lexicon() -> _Lexicon:
         city_words=frozenset(data["city_words"]),
         titles=frozenset(data["titles"]),
         given_names=frozenset(data["given_names"]),
-        organizations=org_re,
+        organizations=orgs,
         common=frozenset(data["common_capitalized"]),
         not_modifier=frozenset(data["not_modifier_followers"]),
         qualifiers=frozenset(data["qualifiers"]),
         facilities=frozenset(data["facilities"]),
+        # a lowercase connector only matters between words of a name ("Isle of Man", "ez-Zor")
         token_re=re.compile(
             r"(?:[A-Z]\.){2,}|[A-Z][a-z]{1,4}\.(?:[A-Z][a-z]?\.)?|\b[^\W\d_a-z][^\W\d_]*"
-            r"|\b(?:" + "|".join(sorted(map(re.escape, data["connectors"]), key=len, reverse=True)) + r")\b"),
+            rf"|(?<=[ \-‐‑])(?:{connectors})\b(?=[ \-‐‑](?:[^\W\d_a-z]|(?:{connectors})\b))"),
         institutions=frozenset(data["institutions"]) | frozenset(data["facilities"])
         | frozenset(data["admin1_words"]) | frozenset(data["city_words"]),
         abbreviations=abbrevs,
@@ -219,8 +225,24 @@ def _words_before(text: str, start: int) -> tuple[str, str]:
     return words[-1], (words[-2] if len(words) > 1 else "")
 
 
+_WORD_CHAR = re.compile(r"[\w.]")
+
+
 def _blocked_spans(text: str, lex: _Lexicon) -> list[tuple[int, int]]:
-    return [m.span() for m in lex.organizations.finditer(text)]
+    """Organization names in the text ("Islamic State", "Kremlin"), whole words only, leftmost
+    and then longest first, not overlapping."""
+    found = []
+    for last, size in lex.organizations.iter(text):
+        start, end = last + 1 - size, last + 1
+        if (start and _WORD_CHAR.match(text, start - 1)) or (end < len(text) and text[end] != "."
+                                                             and _WORD_CHAR.match(text, end)):
+            continue
+        found.append((start, -size))
+    spans: list[tuple[int, int]] = []
+    for start, neg in sorted(found):
+        if not spans or start >= spans[-1][1]:
+            spans.append((start, start - neg))
+    return spans
 
 
 def _runs(tokens: list[_Token], text: str, lex: _Lexicon) -> list[list[_Token]]:
@@ -704,7 +726,7 @@ def _prior_ranking(memo_key: tuple[str, tuple[str, str] | None, str | None, str 
                        prev2_word="", sentence_initial=False, single=True, region_hint=region_hint,
                        country_hint=country_hint, feature_hint=feature_hint)
     empty = _Context({}, {})
-    ranked = [(_score(prior, p, probe, empty), p) for prior, p in _shortlist(key)]
+    ranked = [(_score(prior, p, probe, empty), p) for prior, p in (*_shortlist(key), *_local_tail(key, probe, empty))]
     ranked.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
     return ranked
 
@@ -714,8 +736,10 @@ def _ranked(c: _Candidate, ctx: _Context, gaz: Gazetteer) -> list[tuple[float, P
         gid = gaz.admin1_by_code.get(c.abbreviation)
         return [(9.0, gaz.places[gid])] if gid is not None else []
     memo_key = (c.key, c.region_hint, c.country_hint, c.feature_hint)
-    if not ctx.countries and not ctx.points and not ctx.cohesion:
-        return _prior_ranking(memo_key)  # no article context yet: the same for every article
+    if not ctx.countries and not ctx.points:
+        # No article context yet (cohesion counts only within a country with evidence): the
+        # ranking is the same for every article.
+        return _prior_ranking(memo_key)
     hit = ctx.memo.get(memo_key)
     if hit is None:
         shortlist = _shortlist(c.key)
