@@ -535,6 +535,10 @@ def _prior(p: Place, key: str, gaz: Gazetteer) -> float:
     return score
 
 
+_WITHIN_80_KM = (80.0 / 111.2) ** 2  # squared degrees of latitude
+_WITHIN_250_KM = (250.0 / 111.2) ** 2
+
+
 @dataclass(slots=True)
 class _Context:
     """Evidence per country / division, split by the name that gave it (so a name never supports itself)."""
@@ -552,19 +556,17 @@ class _Context:
         """Bonus for lying close to places the article surely mentions (local news clusters)."""
         if p.feature in ("country", "region", "physical"):
             return 0.0
-        best = math.inf
+        near = False
         plat, plon = p.latitude, p.longitude
         coslat2 = math.cos(math.radians(plat)) ** 2
         for k, lat, lon in self.points:
             # squared equirectangular distance in degrees: plenty for a 80/250 km test
             d = (lat - plat) ** 2 + (lon - plon) ** 2 * coslat2
-            if d < best and k != key:
-                best = d
-        if best <= (80.0 / 111.2) ** 2:
-            return 3.5
-        if best <= (250.0 / 111.2) ** 2:
-            return 1.2
-        return 0.0
+            if d <= _WITHIN_250_KM and k != key:
+                if d <= _WITHIN_80_KM:
+                    return 3.5
+                near = True
+        return 1.2 if near else 0.0
 
     def country(self, cc: str | None, key: str) -> float:
         per_key = self.countries.get(cc or "")
@@ -596,31 +598,38 @@ def _main_ids(key: str) -> tuple[int, ...]:
     return mains.get(key, ())
 
 
-def _score(prior: float, p: Place, c: _Candidate, ctx: _Context) -> float:
+@functools.lru_cache(maxsize=100_000)
+def _size_scale(population: int | None) -> float:
+    """How much of the article's context a town of this size may use (1 from ~30,000 people)."""
+    return min(1.0, math.log10((population or 0) + 10) / 4.5)
+
+
+def _score(prior: float, p: Place, c: _Candidate, ctx: _Context, mains: tuple[int, ...] = ()) -> float:
+    """A place's score for a candidate name; `mains` are the ids whose main name it is."""
     score = prior
     cc = p.country_code
     bonus = 0.0
     weight = 0.0
-    if cc:
-        # "Georgia": when a name is both a country and a division, the country context decides.
-        strong = p.feature == "admin1" and c.key in gazetteer().country_keys
+    if cc and ctx.countries:
         weight = ctx.country(cc, c.key)
         if weight:
+            # "Georgia": when a name is both a country and a division, the country context decides.
+            strong = p.feature == "admin1" and c.key in gazetteer().country_keys
             # Scaled by the country's share of the article: local news leans on it, world news less.
             share = weight / max(ctx.total(c.key), 1.0)
             bonus += (3.75 if strong else 0.9 + 2.6 * share * share) * min(weight, 1.0)
-    if cc and p.admin1_code:
-        division = ctx.division(cc, p.admin1_code, c.key)
-        if division:
-            # One region per article: the more of the article's evidence lies in this division,
-            # the more it counts ("Dakota, Otoe and Washington counties" in a Nebraska story).
-            share = min(1.0, division / max(ctx.total(c.key), 1.0))
-            bonus += 1.5 * min(division, 2.0) + 2.5 * share * share
-    if p.feature == "city":
-        # A hamlet sharing a famous name needs more than "the same country was mentioned".
-        bonus *= min(1.0, math.log10((p.population or 0) + 10) / 4.5)
+        if p.admin1_code:
+            division = ctx.division(cc, p.admin1_code, c.key)
+            if division:
+                # One region per article: the more of the article's evidence lies in this division,
+                # the more it counts ("Dakota, Otoe and Washington counties" in a Nebraska story).
+                share = min(1.0, division / max(ctx.total(c.key), 1.0))
+                bonus += 1.5 * min(division, 2.0) + 2.5 * share * share
+        if bonus and p.feature == "city":
+            # A hamlet sharing a famous name needs more than "the same country was mentioned".
+            bonus *= _size_scale(p.population)
     if (ctx.points or ctx.cohesion) and p.feature in ("city", "admin2", "admin1") \
-            and p.geonameid in _main_ids(c.key):
+            and p.geonameid in mains:
         # only for a place's own name, never an alias
         # cohesion only within a country the article's other names already point to
         together = ctx.cohesion.get((c.key, p.geonameid), 0.0) if weight else 0.0
@@ -726,7 +735,8 @@ def _prior_ranking(memo_key: tuple[str, tuple[str, str] | None, str | None, str 
                        prev2_word="", sentence_initial=False, single=True, region_hint=region_hint,
                        country_hint=country_hint, feature_hint=feature_hint)
     empty = _Context({}, {})
-    ranked = [(_score(prior, p, probe, empty), p) for prior, p in (*_shortlist(key), *_local_tail(key, probe, empty))]
+    ranked = [(_score(prior, p, probe, empty), p)
+              for prior, p in (*_shortlist(key), *_local_tail(key, probe, empty))]
     ranked.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
     return ranked
 
@@ -745,7 +755,8 @@ def _ranked(c: _Candidate, ctx: _Context, gaz: Gazetteer) -> list[tuple[float, P
         shortlist = _shortlist(c.key)
         if c.region_hint is None and c.country_hint is None and c.feature_hint is None:
             shortlist = _contenders(c.key)
-        hit = [(_score(prior, p, c, ctx), p) for prior, p in (*shortlist, *_local_tail(c.key, c, ctx))]
+        mains = _main_ids(c.key)
+        hit = [(_score(prior, p, c, ctx, mains), p) for prior, p in (*shortlist, *_local_tail(c.key, c, ctx))]
         hit.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
         ctx.memo[memo_key] = hit
     return hit
