@@ -307,6 +307,20 @@ def _hint_after(text: str, end: int, gaz: Gazetteer, lex: _Lexicon) -> tuple[tup
     return None, None
 
 
+def _division_body(key: str, after: str, gaz: Gazetteer) -> bool:
+    """A road, court or patrol of the division it is named after: the division is the toponym.
+
+    "Douglas County Road 12", "Platte County Court": a county's own. "Florida Highway Patrol",
+    "Kentucky Court of Appeals": a first-level division's body (a capitalized word or "of"
+    follows); a bare "Ohio Street" stays a street that may lie anywhere.
+    """
+    if key.endswith((" county", " parish")):
+        return True
+    if not (after[:1].isupper() or after == "of"):
+        return False
+    return any(gaz.places[g].feature == "admin1" for g in gaz.names.get(key, ()))
+
+
 def _feature_hint(next_word: str, lex: _Lexicon) -> str | None:
     low = next_word.lower().rstrip(".,;:")
     if low in lex.admin1_words:
@@ -353,7 +367,8 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
                 continue
             j, key = found
             start, end = run[i].start, run[j - 1].end
-            if j < len(run) and run[j].text.lower() in lex.facilities and text[end:run[j].start] == " ":
+            if j < len(run) and run[j].text.lower() in lex.facilities and text[end:run[j].start] == " " \
+                    and not _division_body(key, _word_after(text, run[j].end), gaz):
                 # "Washington Drive", "Glenrock Lagoon": a street or site named after the place.
                 last = run[j]
                 out.append(_Candidate(

