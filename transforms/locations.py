@@ -619,8 +619,10 @@ def _size_scale(population: int | None) -> float:
     return min(1.0, math.log10((population or 0) + 10) / 4.5)
 
 
-def _score(prior: float, p: Place, c: _Candidate, ctx: _Context, mains: tuple[int, ...] = ()) -> float:
-    """A place's score for a candidate name; `mains` are the ids whose main name it is."""
+def _score(prior: float, p: Place, c: _Candidate, ctx: _Context, mains: tuple[int, ...] = (),
+           local_towns: bool = True) -> float:
+    """A place's score for a candidate name; `mains` are the ids whose main name it is;
+    `local_towns` false keeps nearness and cohesion from towns (the name is a state's)."""
     score = prior
     cc = p.country_code
     bonus = 0.0
@@ -644,7 +646,7 @@ def _score(prior: float, p: Place, c: _Candidate, ctx: _Context, mains: tuple[in
             # A hamlet sharing a famous name needs more than "the same country was mentioned".
             bonus *= _size_scale(p.population)
     if (ctx.points or ctx.cohesion) and p.feature in ("city", "admin2", "admin1") \
-            and p.geonameid in mains:
+            and p.geonameid in mains and (local_towns or p.feature != "city"):
         # only for a place's own name, never an alias
         # cohesion only within a country the article's other names already point to
         together = ctx.cohesion.get((c.key, p.geonameid), 0.0) if weight else 0.0
@@ -771,7 +773,12 @@ def _ranked(c: _Candidate, ctx: _Context, gaz: Gazetteer) -> list[tuple[float, P
         if c.region_hint is None and c.country_hint is None and c.feature_hint is None:
             shortlist = _contenders(c.key)
         mains = _main_ids(c.key)
-        hit = [(_score(prior, p, c, ctx, mains), p) for prior, p in (*shortlist, *_local_tail(c.key, c, ctx))]
+        # "Kansas", "Florida": a hamlet of a big division's name near the article's other places
+        # is still far less likely than the division, unless "city"/"town" or ", State" says so.
+        local_towns = not _names_big_division(c.key) or c.region_hint is not None \
+            or c.feature_hint in ("city", "town")
+        hit = [(_score(prior, p, c, ctx, mains, local_towns), p)
+               for prior, p in (*shortlist, *_local_tail(c.key, c, ctx))]
         hit.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
         ctx.memo[memo_key] = hit
     return hit
@@ -927,6 +934,14 @@ def _list_hints(cands: list[_Candidate], paragraphs: Sequence[str]) -> None:
         for one, other in ((a, b), (b, a)):
             if one.feature_hint is None and one.region_hint is None and other.key and _is_division(other.key):
                 one.feature_hint = "admin1"
+
+
+@functools.lru_cache(maxsize=50_000)
+def _names_big_division(key: str) -> bool:
+    """Whether a name is the main name of a first-level division of a million people or more."""
+    gaz = gazetteer()
+    return any(gaz.places[g].feature == "admin1" and (gaz.places[g].population or 0) >= 1_000_000
+               for g in gaz.main_names.get(key, ()))
 
 
 @functools.lru_cache(maxsize=50_000)
