@@ -1918,8 +1918,7 @@ def _automaton() -> Any:
         )
         automaton.add_word(key, (len(key), capital, some, key, reach, indices, variants))
     for digit in "0123456789":
-        # length 0 marks a digit: runs are rebuilt from them
-        automaton.add_word(digit, (0, False, False, "", 0, (), ((), (), ())))
+        automaton.add_word(digit, None)  # None marks a digit: runs are rebuilt from them
     automaton.make_automaton()
     return automaton
 
@@ -1972,14 +1971,15 @@ def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
     run_start = run_end = -1  # the run being read
     # (position in `starts`, its rules without those needing a year) where the two differ
     year_rules: list[tuple[int, tuple[int, ...]]] = []
-    for end, (size, capital, some_capital, key, reach, indices, variants) in _AUTOMATON.iter(lower):
-        if not size:
+    for end, value in _AUTOMATON.iter(lower):
+        if value is None:
             if end != run_end:
                 if run_end >= 0:
                     runs.append((run_start, run_end))
                 run_start = end
             run_end = end + 1
             continue
+        size, capital, some_capital, key, reach, indices, variants = value
         start = end - size + 1
         if (start and lower[start - 1] in _LETTERS) or (end < last and lower[end + 1] in _LETTERS):
             continue  # part of a longer word ("may" in "mayor", "day" in "holiday")
