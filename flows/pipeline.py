@@ -251,7 +251,8 @@ def broadsheet_run(
                 n_files = len(outcome.unchanged) + (len(outcome.staged.inputs) if outcome.staged else 0)
                 progress.advance(n_files, outcome.counts.get("articles", 0))
         outcomes: list[BatchOutcome] = [outcomes_by_future[id(f)] for f in futures]
-        for stage in ("read", "transform", "write", "clean", "dates", "quantities", "locations"):
+        for stage in ("read", "transform", "write", "clean", "dates", "quantities", "locations",
+                      "clean_cpu", "dates_cpu", "quantities_cpu", "locations_cpu"):
             seconds[stage] = sum(o.seconds.get(stage, 0.0) for o in outcomes)
 
         t1 = time.perf_counter()

@@ -247,7 +247,9 @@ RUNS = TableSpec(
         _col("validation_success", _BOOL, "Whether every batch passed validation; null if not validated."),
         _col("code_version", _STR, "Broadsheet version (and git commit, when known) that ran.", False),
         _col("input_uri", _STR, "The --input of the run."),
-        _col("stage_seconds", _STR, "JSON object: seconds spent per stage."),
+        _col("stage_seconds", _STR, "JSON object: seconds spent per stage, summed over batches (wall time; "
+             "`clean_cpu`, `dates_cpu`, `quantities_cpu`, `locations_cpu`: CPU seconds of the worker threads, "
+             "one core's work)."),
     ]),
 )
 
