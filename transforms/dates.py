@@ -200,22 +200,21 @@ _NEXT_TOKEN = re.compile(r"\s*([A-Za-z]+)?")
 # Regular expressions, built once from the lexicons
 
 
-def _alt(words: Sequence[str], fold: bool = False) -> str:
+def _alt(words: Sequence[str]) -> str:
     """A regex alternation of literal phrases, longest first, spaces matching any whitespace.
 
     Written as a trie ("Ma(?:rch|y)" rather than "March|May"): the regex engine then checks one
     character per branch instead of every phrase in turn, and a greedy `?` after each complete phrase
-    still prefers the longest one, as longest-first alternation does. With `fold`, letters match in
-    either case, written as classes (`[mM][aA]...`): the engine skips an alternation branch on its first
-    character only when that is a plain literal or a class, not a `(?i:)` literal.
+    still prefers the longest one, as longest-first alternation does. Inside a rule's `(?i:...)` group
+    its letters are spelled case by case when the rule is compiled (`_fold_case`).
     """
     trie: dict[str, Any] = {}
     for word in set(words):
         node = trie
-        for token in re.findall(r" |[^ ]", word.lower() if fold else word):
+        for token in re.findall(r" |[^ ]", word):
             node = node.setdefault(token, {})
         node[""] = {}  # end of a phrase
-    regex = _trie_regex(trie, fold)
+    regex = _trie_regex(trie)
     _ALT_WORDS.setdefault(regex, set()).update(words)
     return regex
 
@@ -269,17 +268,10 @@ def _pattern_words(pattern: str) -> frozenset[str]:
     return frozenset(words | set(re.findall(r"[a-z]+", pattern.lower())))
 
 
-def _trie_regex(node: dict[str, Any], fold: bool = False) -> str:
+def _trie_regex(node: dict[str, Any]) -> str:
     """Regex for the phrases below one trie node (see `_alt`)."""
     branches = [
-        (
-            r"\s+"
-            if token == " "
-            else f"[{token}{token.upper()}]"
-            if fold and token.upper() != token
-            else re.escape(token)
-        )
-        + _trie_regex(child, fold)
+        (r"\s+" if token == " " else re.escape(token)) + _trie_regex(child)
         for token, child in sorted(node.items())
         if token
     ]
@@ -321,27 +313,26 @@ _FULL_WD = [w for w in _WEEKDAYS if w not in _LEX["weekday_abbreviations"]]
 _WD = rf"(?:(?:{_capitalized(_FULL_WD)})\b|(?:{_capitalized(_LEX['weekday_abbreviations'])})\.)"
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 _ONES = "one|two|three|four|five|six|seven|eight|nine"
-_NUMWORD = rf"(?:{_alt(_TENS.split('|'), True)}[- ]{_alt(_ONES.split('|'), True)}|{_alt(list(_NUMBERS), True)})"
+_NUMWORD = rf"(?:(?:{_TENS})[- ](?:{_ONES})|{_alt(list(_NUMBERS))})"
 _DIGITS = r"\d{1,3}(?:,\d{3})*(?:\.\d+)?(?:\s+\d/\d)?"
-_VAGUE = _alt(_LEX["vague_numbers"], True)
-_NUM = rf"(?:{_DIGITS}|{_NUMWORD}|{_VAGUE})"
-_UNIT = _alt([*_UNITS, "centuries"], True)
-_ORD = _alt(list(_ORDINALS), True)
+_VAGUE = _alt(_LEX["vague_numbers"])
+_NUM = rf"(?:{_DIGITS}|(?i:{_NUMWORD})|(?i:{_VAGUE}))"
+_UNIT = rf"(?i:{_alt([*_UNITS, 'centuries'])})"
+_ORD = rf"(?i:{_alt(list(_ORDINALS))})"
 _DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[0-9]{3}|20[0-9]{2})"
-_PART = _alt(list(_PARTS), True)
-_SEASON = _alt(list(_SEASONS), True)
+_PART = rf"(?i:{_alt(list(_PARTS))})"
+_SEASON = rf"(?i:{_alt(list(_SEASONS))})"
 _B = r"(?<![\w'-])"  # start of a word that is not glued to a hyphen or apostrophe
 _E = r"(?![\w])"
-_HEDGE = _alt(
+_HEDGE = "(?i:" + _alt(
     [
         "about", "nearly", "almost", "some", "more than", "less than", "fewer than", "at least", "at most",
         "up to", "over", "under", "roughly", "around", "approximately", "just", "only", "another",
         "an additional", "no more than", "well over", "barely",
-    ],
-    True,
-)  # fmt: skip
-_THE_SPAN = _alt(
+    ]
+) + ")"  # fmt: skip
+_THE_SPAN = "(?i:" + _alt(
     [
         *(
             "the " + word
@@ -351,9 +342,8 @@ _THE_SPAN = _alt(
             ]
         ),
         "past", "last", "next", "the", "these", "those", "its", "their", "his", "her", "a period of",
-    ],
-    True,
-)  # fmt: skip
+    ]
+) + ")"  # fmt: skip
 
 # How far back (in characters) a tense cue may sit and still govern a date: measured on TempEval-3,
 # a whole-sentence window picks up reported speech ("said they would appeal Wednesday's ruling").
