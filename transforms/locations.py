@@ -441,11 +441,12 @@ def _county_lists(pi: int, text: str, cands: list[_Candidate], gaz: Gazetteer, l
             words = list(re.finditer(r"\S+", text[start:end]))
             for w in words:  # "Small Hitchcock": the longest tail that names a county
                 s0 = start + w.start()
-                key = _key_of_words(tuple(text[s0:end].split())) + " " + suffix
+                name = _key_of_words(tuple(text[s0:end].split()))
+                key = name + " " + suffix
                 if key not in gaz.names:
                     continue
                 ids = tuple(g for g in gaz.names[key] if gaz.places[g].feature == "admin2")
-                bare = gaz.names.get(_key_of_words(tuple(text[s0:end].split())), ())
+                bare = gaz.names.get(name, ())
                 if ids and not (trailing and any(gaz.places[g].feature in ("admin1", "country") for g in bare)):
                     found.append((s0, end, key))
                 break
