@@ -49,7 +49,7 @@ def rules_problems(data: Any) -> list[str]:
     if not isinstance(data, dict):
         return ["top level must be a mapping"]
     lists = ("connectors", "admin1_words", "city_words", "titles", "given_names", "organizations",
-             "common_capitalized", "not_modifier_followers", "qualifiers", "facilities", "institutions")
+             "common_capitalized", "not_modifier_followers", "qualifiers", "facilities", "streets", "institutions")
     for key in lists:
         value = data.get(key)
         if not isinstance(value, list) or not value:
@@ -69,7 +69,16 @@ def rules_problems(data: Any) -> list[str]:
             for abbr, code in table.items():
                 if not str(abbr).endswith(".") or not isinstance(code, str):
                     problems.append(f"region_abbreviations.{cc}.{abbr}: must end with '.' and map to a code")
-    extra = set(data) - set(lists) - {"region_abbreviations"}
+    if isinstance(data.get("streets"), list) and isinstance(data.get("facilities"), list) \
+            and not set(data["streets"]) <= set(data["facilities"]):
+        problems.append("streets: every entry must also be a facility word")
+    currencies = data.get("currency_countries")
+    if not isinstance(currencies, dict) or not all(
+            isinstance(sym, str) and sym and isinstance(ccs, list) and ccs
+            and all(isinstance(cc, str) and len(cc) == 2 and cc.isupper() for cc in ccs)
+            for sym, ccs in currencies.items()):
+        problems.append("currency_countries: must map currency symbols to lists of country codes")
+    extra = set(data) - set(lists) - {"region_abbreviations", "currency_countries"}
     if extra:
         problems.append(f"unknown sections: {sorted(extra)}")
     return problems
@@ -87,9 +96,11 @@ class _Lexicon:
     not_modifier: frozenset[str]
     qualifiers: frozenset[str]
     facilities: frozenset[str]
+    streets: frozenset[str]  # the facility words of roads: "Campbell Branch Road" is one street
     institutions: frozenset[str]
     token_re: re.Pattern[str]  # capitalized words, dotted abbreviations and lowercase connectors
     abbreviations: dict[str, tuple[str, str]]  # "Ky." -> ("US", "KY")
+    currencies: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]  # amount pattern -> countries
 
 
 @functools.cache
@@ -115,13 +126,17 @@ def _lexicon() -> _Lexicon:
         not_modifier=frozenset(data["not_modifier_followers"]),
         qualifiers=frozenset(data["qualifiers"]),
         facilities=frozenset(data["facilities"]),
+        streets=frozenset(data["streets"]),
         # a lowercase connector only matters between words of a name ("Isle of Man", "ez-Zor")
         token_re=re.compile(
-            r"(?:[A-Z]\.){2,}|[A-Z][a-z]{1,4}\.(?:[A-Z][a-z]?\.)?|\b[^\W\d_a-z][^\W\d_]*"
+            r"(?:[A-Z]\.){2,}|[A-Z][a-z]{1,4}\.(?:[A-Z][a-z]?\.)?|\b(?:ST|STE|FT|MT)\.(?= [A-Z])"
+            r"|\b[^\W\d_a-z][^\W\d_]*"
             rf"|(?<=[ \-‐‑])(?:{connectors})\b(?=[ \-‐‑](?:[^\W\d_a-z]|(?:{connectors})\b))"),
         institutions=frozenset(data["institutions"]) | frozenset(data["facilities"])
         | frozenset(data["admin1_words"]) | frozenset(data["city_words"]),
         abbreviations=abbrevs,
+        currencies=tuple((re.compile(re.escape(symbol) + r"\s?\d"), tuple(ccs))
+                         for symbol, ccs in data["currency_countries"].items()),
     )
 
 
@@ -134,7 +149,7 @@ _COMMA_HINT = re.compile(r",\s+((?:[A-Z][\w.]*\.?)(?:[ -](?:[A-Z][\w.]*))?(?:[ -
 _FULL_NAME = re.compile(r"\b([A-Z][a-z]+)\.?\s+(?:[A-Z]\.\s+)?([A-Z][a-z]+)\b")
 _SPACE_CAPITALIZED = re.compile(r"\s[A-Z][a-z]+\b")
 _LOWER_WORD = re.compile(r"\b[a-z]+\b")
-_DOTTED_WORDS = frozenset({"St.", "Ft.", "Mt.", "Ste."})
+_DOTTED_WORDS = frozenset({"St.", "Ft.", "Mt.", "Ste.", "ST.", "FT.", "MT.", "STE."})
 _JOINERS = frozenset({" ", "-", "‐", "‑"})
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\"“”'‘’()\[\]•|—–-]\s*|\n\s*)$")
 _COMPASS = frozenset({"western", "eastern", "northern", "southern", "central", "north", "south", "east", "west"})
@@ -366,11 +381,26 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
                 i += 1
                 continue
             j, key = found
+            if j - i >= 2 and run[j - 1].text in ("City", "Town") and key not in gaz.main_names:
+                # "Springfield City Schools", "Dublin City Council": the town's own name plus a
+                # feature word, not the alternate name "Springfield City" that one Springfield
+                # carries (which would also vote for that one a second time).
+                shorter = _key(run[i:j - 1])
+                if shorter in gaz.names:
+                    j, key = j - 1, shorter
             start, end = run[i].start, run[j - 1].end
-            if j < len(run) and run[j].text.lower() in lex.facilities and text[end:run[j].start] == " " \
-                    and not _division_body(key, _word_after(text, run[j].end), gaz):
-                # "Washington Drive", "Glenrock Lagoon": a street or site named after the place.
-                last = run[j]
+            # "Washington Drive", "Glenrock Lagoon", "Campbell Branch Road": a street or site named
+            # after the place (up to two more capitalized words before the facility word).
+            k = j
+            while k < len(run) and k < j + 2 and run[k].cap and run[k].text.lower() not in lex.facilities \
+                    and text[run[k - 1].end:run[k].start] == " ":
+                k += 1
+            if k > j and (k == len(run) or run[k].text.lower() not in lex.streets):
+                k = j  # only a street takes extra words: "Wood Green Crown Court" is Wood Green's court
+            if k < len(run) and run[k].text.lower() in lex.facilities and text[run[k - 1].end:run[k].start] == " " \
+                    and not _division_body(key, _word_after(text, run[k].end), gaz):
+                last = run[k]
+                j = k
                 out.append(_Candidate(
                     para=pi, start=start, end=last.end, text=text[start:last.end], key="", ids=(),
                     next_word=_word_after(text, last.end), prev_word="", prev2_word="",
@@ -386,6 +416,8 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
             prev, prev2 = _words_before(text, start)
             nxt = _word_after(text, end)
             region_hint, country_hint = _hint_after(text, end, gaz, lex) if text[end:end + 1] == "," else (None, None)
+            if region_hint is not None and _is_division(key):
+                region_hint = None  # "Missouri, New York and Virginia": a list of states, not a town "in" one
             abbreviation = lex.abbreviations.get(surface) if j == i + 1 else None
             ids = gaz.names.get(key, ())
             prev_in_run = run[i - 1].text if i > 0 and run[i - 1].cap else ""
@@ -536,7 +568,8 @@ def _prior(p: Place, key: str, gaz: Gazetteer) -> float:
     if p.feature == "country":
         score = 11.0
     elif p.feature == "admin1":
-        score = 6.5
+        # a parish of a small island state is no match for a city of 300,000 ("St. Paul")
+        score = 6.5 - 0.8 * max(0.0, 5.0 - math.log10((p.population or 100_000) + 10))
     elif p.feature in ("region", "physical"):
         score = 6.0
     elif p.feature == "admin2":
@@ -567,6 +600,7 @@ class _Context:
     sums: dict[int, float] = field(default_factory=dict)  # evidence totals (the tables never change)
     totals: dict[str, float] = field(default_factory=dict)  # all evidence but one name's ("": all)
     cohesion: dict[tuple[str, int], float] = field(default_factory=dict)  # (key, id) -> bonus
+    locale: dict[str, float] = field(default_factory=dict)  # country -> weight of the article's own cues
 
     def nearness(self, p: Place, key: str) -> float:
         """Bonus for lying close to places the article surely mentions (local news clusters)."""
@@ -628,13 +662,15 @@ def _score(prior: float, p: Place, c: _Candidate, ctx: _Context, mains: tuple[in
     cc = p.country_code
     bonus = 0.0
     weight = 0.0
-    if cc and ctx.countries:
-        weight = ctx.country(cc, c.key)
-        if weight:
+    if cc and (ctx.countries or ctx.locale):
+        weight = ctx.country(cc, c.key) if ctx.countries else 0.0
+        cue = ctx.locale.get(cc, 0.0) if ctx.locale else 0.0
+        if weight or cue:
             # "Georgia": when a name is both a country and a division, the country context decides.
-            strong = p.feature == "admin1" and c.key in gazetteer().country_keys
+            strong = weight > 0 and p.feature == "admin1" and c.key in gazetteer().country_keys
             # Scaled by the country's share of the article: local news leans on it, world news less.
-            share = weight / max(ctx.total(c.key), 1.0)
+            share = (weight + cue) / max(ctx.total(c.key) + max(ctx.locale.values(), default=0.0), 1.0)
+            weight += cue
             bonus += (3.75 if strong else 0.9 + 2.6 * share * share) * min(weight, 1.0)
         if p.admin1_code:
             division = ctx.division(cc, p.admin1_code, c.key)
@@ -764,7 +800,7 @@ def _ranked(c: _Candidate, ctx: _Context, gaz: Gazetteer) -> list[tuple[float, P
         gid = gaz.admin1_by_code.get(c.abbreviation)
         return [(9.0, gaz.places[gid])] if gid is not None else []
     memo_key = (c.key, c.region_hint, c.country_hint, c.feature_hint)
-    if not ctx.countries and not ctx.points:
+    if not ctx.countries and not ctx.points and not ctx.locale:
         # No article context yet (cohesion counts only within a country with evidence): the
         # ranking is the same for every article.
         return _prior_ranking(memo_key)
@@ -805,7 +841,7 @@ def _evidence(cands: list[_Candidate], ctx: _Context, gaz: Gazetteer) -> _Contex
             if best.admin1_code and best.feature != "country":
                 per_div = admin1.setdefault((best.country_code, best.admin1_code), {})
                 per_div[c.key] = per_div.get(c.key, 0.0) + weight
-    return _Context(countries, admin1, list(points.values()), cohesion=ctx.cohesion)
+    return _Context(countries, admin1, list(points.values()), cohesion=ctx.cohesion, locale=ctx.locale)
 
 
 _COHESION_NEAR_KM = 50.0
@@ -929,9 +965,20 @@ _LIST_JOIN = re.compile(r"(?:,\s*|,?\s+(?:and|or)\s+)")
 def _list_hints(cands: list[_Candidate], paragraphs: Sequence[str]) -> None:
     """Names listed together are alike: "California or Washington", "Missouri, New York and
     Virginia" make the ambiguous member a division too."""
+    prev: _Candidate | None = None
     for a, b in zip(cands, cands[1:], strict=False):
-        if a.para != b.para or not _LIST_JOIN.fullmatch(paragraphs[a.para], a.end, b.start):
+        text = paragraphs[a.para]
+        if a.para != b.para or not _LIST_JOIN.fullmatch(text, a.end, b.start):
+            prev = a
             continue
+        # "Missouri, New York, North Carolina": after a listed state, ", North Carolina" continues
+        # the list rather than saying where New York lies (unless the state itself was such a hint,
+        # as "Ill." in "Springfield, Ill., and Columbus, Ohio").
+        a_is_hint = prev is not None and prev.para == a.para and prev.region_hint is not None \
+            and text[prev.end:a.start].strip() == ","
+        if b.region_hint is not None and not b.hint_shared and a.key and _is_division(a.key) and not a_is_hint:
+            b.region_hint = None
+        prev = a
         for one, other in ((a, b), (b, a)):
             if one.feature_hint is None and one.region_hint is None and other.key and _is_division(other.key):
                 one.feature_hint = "admin1"
@@ -971,6 +1018,13 @@ def _share_hints(cands: list[_Candidate]) -> None:
             c.hint_shared = True
 
 
+def _locale(paragraphs: Sequence[str], lex: _Lexicon) -> dict[str, float]:
+    """Countries an article is written for, from the currency of its amounts ("$2.4 million":
+    the dollar countries), when only one currency appears. Worth one sure mention of each."""
+    found = [ccs for cue, ccs in lex.currencies if any(cue.search(t) for t in paragraphs)]
+    return dict.fromkeys(found[0], 1.0) if len(found) == 1 else {}
+
+
 def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     """Toponyms of one article, per paragraph (article-wide context drives disambiguation).
 
@@ -1004,7 +1058,7 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
         if ranked and _accept(c, ranked[0][1], paragraphs[c.para], lex, gaz, lenient, surnames,
                               lowercase_words, standalone):
             plausible.append(c)
-    ctx = _evidence(plausible, _Context({}, {}, cohesion=_cohesion(plausible)), gaz)
+    ctx = _evidence(plausible, _Context({}, {}, cohesion=_cohesion(plausible), locale=_locale(paragraphs, lex)), gaz)
     ctx = _evidence(plausible, ctx, gaz)
     out: list[list[LocationMention]] = [[] for _ in paragraphs]
     for c in cands:

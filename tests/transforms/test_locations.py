@@ -29,6 +29,15 @@ def test_validator_reports_broken_lexicon() -> None:
     assert rules_problems([]) == ["top level must be a mapping"]
 
 
+def test_validator_reports_bad_streets_and_currencies() -> None:
+    broken = dict(rules("locations"))
+    broken["streets"] = ["road", "pike"]  # "pike" is not a facility word
+    broken["currency_countries"] = {"$": ["usa"]}
+    problems = rules_problems(broken)
+    assert any(p.startswith("streets") for p in problems)
+    assert any(p.startswith("currency_countries") for p in problems)
+
+
 def _matches(m: LocationMention, want: dict[str, Any]) -> bool:
     for field, value in want.items():
         attr = "admin1_code" if field == "admin1" else field
