@@ -152,6 +152,8 @@ _LOWER_WORD = re.compile(r"\b[a-z]+\b")
 _DOTTED_WORDS = frozenset({"St.", "Ft.", "Mt.", "Ste.", "ST.", "FT.", "MT.", "STE."})
 _JOINERS = frozenset({" ", "-", "‐", "‑"})
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\"“”'‘’()\[\]•|—–-]\s*|\n\s*)$")
+_SETTLEMENT_WORDS = frozenset({"colony", "heights", "junction", "village", "springs", "hills", "ridge", "valley",
+                               "grove", "park", "township", "twp", "estates", "acres", "terrace", "gardens"})
 _COMPASS = frozenset({"western", "eastern", "northern", "southern", "central", "north", "south", "east", "west"})
 _LOCATIVE = frozenset({"in", "at", "near", "from", "to", "into", "outside", "across", "throughout",
                         "towards", "toward", "around", "via", "of", "between", "within", "inside"})
@@ -397,7 +399,11 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
                 k += 1
             if k > j and (k == len(run) or run[k].text.lower() not in lex.streets):
                 k = j  # only a street takes extra words: "Wood Green Crown Court" is Wood Green's court
-            if k < len(run) and run[k].text.lower() in lex.facilities and text[run[k - 1].end:run[k].start] == " " \
+            follower = run[k].text.lower() if k < len(run) and text[run[k - 1].end:run[k].start] == " " else ""
+            # "Tennessee Colony", "Texas Heights": a settlement the gazetteer lacks, not the state
+            # ("Madison Township", "Las Vegas Valley" stay with the town they are named after)
+            unlisted_town = k == j and follower.rstrip(".") in _SETTLEMENT_WORDS and _is_division(key)
+            if unlisted_town or follower in lex.facilities \
                     and not _division_body(key, _word_after(text, run[k].end), gaz):
                 last = run[k]
                 j = k
@@ -498,19 +504,25 @@ def _county_lists(pi: int, text: str, cands: list[_Candidate], gaz: Gazetteer, l
 
 
 def _person_surnames(paragraphs: Sequence[str], lex: _Lexicon,
-                     cands: list[_Candidate]) -> tuple[frozenset[str], frozenset[str]]:
-    """Words used as a person's surname in the article: all ("Mohamed Salah"), and those after a
-    common given name or a title ("John Bolton", "Mr. Jordan"), which are surely people."""
+                     cands: list[_Candidate]) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """Words used as a person's surname in the article: all ("Mohamed Salah"); those after a
+    common given name or a title ("John Bolton", "Mr. Jordan"), which are surely people; and those
+    of a full name followed by an age ("Melton Lewis Paris, 51,"), people even when a capital
+    has the name."""
     titled: set[str] = set()
+    aged: set[str] = set()
     for text in paragraphs:
         for m in _FULL_NAME.finditer(text):
             first, last = m.group(1).lower(), m.group(2)
             if first in lex.titles or first in lex.given_names:
                 titled.add(last)
-    names = {c.text for c in cands if c.single and _inside_name(c, lex)} | titled
-    return frozenset(names), frozenset(titled)
+        if ", " in text:
+            aged.update(m.group(1) for m in _AGED_NAME.finditer(text))
+    names = {c.text for c in cands if c.single and _inside_name(c, lex)} | titled | aged
+    return frozenset(names), frozenset(titled), frozenset(aged)
 
 
+_AGED_NAME = re.compile(r"\b[A-Z][a-z]+\.?\s+(?:[A-Z]\.\s+|[A-Z][a-z]+\s+)?([A-Z][a-z]+),\s+\d{1,3},")
 _LONE_CAPITALIZED = re.compile(r"(?<![A-Z][\w.]\s)(?<=[a-z,;]\s)([A-Z][a-z]+)(?!\s[A-Z])")
 
 
@@ -534,7 +546,8 @@ def _is_city_only(ids: tuple[int, ...]) -> bool:
     return all(places[g].feature == "city" for g in ids)
 
 
-def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: tuple[frozenset[str], frozenset[str]],
+def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon,
+                       surnames: tuple[frozenset[str], frozenset[str], frozenset[str]],
                        big: bool, standalone: frozenset[str]) -> bool:
     prev = c.prev_word.rstrip(".").lower()
     prev_cap = bool(c.prev_word) and c.prev_word[0].isupper()
@@ -552,7 +565,8 @@ def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon, surnames: tuple[
     # "hiring Bolton" after "John Bolton": the person, even when a big town has the name
     prev_low = c.prev_word.lower()
     if c.single and (c.text in surnames[0] and not big and prev_low not in _LOCATIVE
-                     or c.text in surnames[1] and prev_low not in _IN_PLACE and _is_city_only(c.ids)):
+                     or c.text in surnames[1] and prev_low not in _IN_PLACE and _is_city_only(c.ids)
+                     or c.text in surnames[2] and prev_low not in _IN_PLACE):
         return True
     nxt = c.next_word.rstrip(".,;:'’s")
     if c.text.lower() in lex.given_names and nxt[:1].isupper() and nxt.lower() not in lex.institutions \
@@ -898,7 +912,7 @@ def _cohesion(cands: list[_Candidate]) -> dict[tuple[str, int], float]:
 
 
 def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer, ctx: _Context,
-            surnames: tuple[frozenset[str], frozenset[str]], lowercase_words: frozenset[str],
+            surnames: tuple[frozenset[str], frozenset[str], frozenset[str]], lowercase_words: frozenset[str],
             standalone: frozenset[str]) -> bool:
     """General precision rules: common words, people, demonyms, all-caps acronyms, tiny towns."""
     if c.abbreviation is not None or c.listed_county:
