@@ -361,6 +361,29 @@ def _article_hint(prev: str, prev2: str) -> str | None:
     return None
 
 
+def _site_end(run: list[_Token], j: int, key: str, text: str, gaz: Gazetteer, lex: _Lexicon) -> int | None:
+    """Index of the run's last word when the place name at run[:j] starts the name of a street,
+    a site or an unlisted settlement (the whole is then one unresolvable name), else None."""
+    # "Washington Drive", "Glenrock Lagoon", "Campbell Branch Road": a street or site named after
+    # the place (up to two more capitalized words before a road word).
+    k = j
+    while k < len(run) and k < j + 2 and run[k].cap and run[k].text.lower() not in lex.facilities \
+            and text[run[k - 1].end:run[k].start] == " ":
+        k += 1
+    if k > j and (k == len(run) or run[k].text.lower() not in lex.streets):
+        k = j  # only a road takes extra words: "Wood Green Crown Court" is Wood Green's court
+    if k == len(run) or text[run[k - 1].end:run[k].start] != " ":
+        return None
+    follower = run[k].text.lower()
+    if follower in lex.facilities:
+        return None if _division_body(key, _word_after(text, run[k].end), gaz) else k
+    # "Tennessee Colony", "Texas Heights": a settlement the gazetteer lacks, not the state
+    # ("Madison Township", "Las Vegas Valley" stay with the town they are named after)
+    if k == j and follower.rstrip(".") in _SETTLEMENT_WORDS and _is_division(key):
+        return k
+    return None
+
+
 def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Candidate]:
     tokens = _tokens(text, lex)
     blocked = _blocked_spans(text, lex)
@@ -391,29 +414,16 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
                 if shorter in gaz.names:
                     j, key = j - 1, shorter
             start, end = run[i].start, run[j - 1].end
-            # "Washington Drive", "Glenrock Lagoon", "Campbell Branch Road": a street or site named
-            # after the place (up to two more capitalized words before the facility word).
-            k = j
-            while k < len(run) and k < j + 2 and run[k].cap and run[k].text.lower() not in lex.facilities \
-                    and text[run[k - 1].end:run[k].start] == " ":
-                k += 1
-            if k > j and (k == len(run) or run[k].text.lower() not in lex.streets):
-                k = j  # only a street takes extra words: "Wood Green Crown Court" is Wood Green's court
-            follower = run[k].text.lower() if k < len(run) and text[run[k - 1].end:run[k].start] == " " else ""
-            # "Tennessee Colony", "Texas Heights": a settlement the gazetteer lacks, not the state
-            # ("Madison Township", "Las Vegas Valley" stay with the town they are named after)
-            unlisted_town = k == j and follower.rstrip(".") in _SETTLEMENT_WORDS and _is_division(key)
-            if unlisted_town or follower in lex.facilities \
-                    and not _division_body(key, _word_after(text, run[k].end), gaz):
-                last = run[k]
-                j = k
+            site = _site_end(run, j, key, text, gaz, lex) if j < len(run) else None
+            if site is not None:
+                last = run[site]
                 out.append(_Candidate(
                     para=pi, start=start, end=last.end, text=text[start:last.end], key="", ids=(),
                     next_word=_word_after(text, last.end), prev_word="", prev2_word="",
                     sentence_initial=False, single=False, region_hint=None, country_hint=None,
                     feature_hint=None, facility=True,
                 ))
-                i = j + 1
+                i = site + 1
                 continue
             surface = text[start:end]
             if any(bs < end and start < be for bs, be in blocked):
@@ -516,12 +526,13 @@ def _person_surnames(paragraphs: Sequence[str], lex: _Lexicon,
             first, last = m.group(1).lower(), m.group(2)
             if first in lex.titles or first in lex.given_names:
                 titled.add(last)
-        if ", " in text:
+        if _AGE.search(text):
             aged.update(m.group(1) for m in _AGED_NAME.finditer(text))
     names = {c.text for c in cands if c.single and _inside_name(c, lex)} | titled | aged
     return frozenset(names), frozenset(titled), frozenset(aged)
 
 
+_AGE = re.compile(r",\s\d{1,3},")
 _AGED_NAME = re.compile(r"\b[A-Z][a-z]+\.?\s+(?:[A-Z]\.\s+|[A-Z][a-z]+\s+)?([A-Z][a-z]+),\s+\d{1,3},")
 _LONE_CAPITALIZED = re.compile(r"(?<![A-Z][\w.]\s)(?<=[a-z,;]\s)([A-Z][a-z]+)(?!\s[A-Z])")
 
@@ -615,6 +626,13 @@ class _Context:
     totals: dict[str, float] = field(default_factory=dict)  # all evidence but one name's ("": all)
     cohesion: dict[tuple[str, int], float] = field(default_factory=dict)  # (key, id) -> bonus
     locale: dict[str, float] = field(default_factory=dict)  # country -> weight of the article's own cues
+    locale_weight: float = 0.0  # what the cues add to the article's total evidence
+
+    cohesion_keys: frozenset[str] = frozenset()  # names with a cohesion bonus
+
+    def __post_init__(self) -> None:
+        self.locale_weight = max(self.locale.values(), default=0.0)
+        self.cohesion_keys = frozenset(key for key, _ in self.cohesion)
 
     def nearness(self, p: Place, key: str) -> float:
         """Bonus for lying close to places the article surely mentions (local news clusters)."""
@@ -678,13 +696,14 @@ def _score(prior: float, p: Place, c: _Candidate, ctx: _Context, mains: tuple[in
     weight = 0.0
     if cc and (ctx.countries or ctx.locale):
         weight = ctx.country(cc, c.key) if ctx.countries else 0.0
-        cue = ctx.locale.get(cc, 0.0) if ctx.locale else 0.0
-        if weight or cue:
-            # "Georgia": when a name is both a country and a division, the country context decides.
-            strong = weight > 0 and p.feature == "admin1" and c.key in gazetteer().country_keys
+        # "Georgia": when a name is both a country and a division, the country context decides.
+        strong = weight > 0 and p.feature == "admin1" and c.key in gazetteer().country_keys
+        if ctx.locale:  # the article's currency counts as one more sure mention of its countries
+            weight += ctx.locale.get(cc, 0.0)
+        if weight:
             # Scaled by the country's share of the article: local news leans on it, world news less.
-            share = (weight + cue) / max(ctx.total(c.key) + max(ctx.locale.values(), default=0.0), 1.0)
-            weight += cue
+            total = (ctx.total(c.key) if ctx.countries else 0.0) + ctx.locale_weight
+            share = weight / max(total, 1.0)
             bonus += (3.75 if strong else 0.9 + 2.6 * share * share) * min(weight, 1.0)
         if p.admin1_code:
             division = ctx.division(cc, p.admin1_code, c.key)
@@ -814,25 +833,43 @@ def _ranked(c: _Candidate, ctx: _Context, gaz: Gazetteer) -> list[tuple[float, P
         gid = gaz.admin1_by_code.get(c.abbreviation)
         return [(9.0, gaz.places[gid])] if gid is not None else []
     memo_key = (c.key, c.region_hint, c.country_hint, c.feature_hint)
-    if not ctx.countries and not ctx.points and not ctx.locale:
-        # No article context yet (cohesion counts only within a country with evidence): the
-        # ranking is the same for every article.
-        return _prior_ranking(memo_key)
+    if not ctx.countries and not ctx.points:
+        # No article context yet: the ranking is the same for every article, or for every
+        # article of the same currency unless the name pairs with another (cohesion).
+        if not ctx.locale:
+            return _prior_ranking(memo_key)
+        if not ctx.cohesion or c.key not in ctx.cohesion_keys:
+            return _locale_ranking(memo_key, tuple(sorted(ctx.locale.items())))
     hit = ctx.memo.get(memo_key)
     if hit is None:
-        shortlist = _shortlist(c.key)
-        if c.region_hint is None and c.country_hint is None and c.feature_hint is None:
-            shortlist = _contenders(c.key)
-        mains = _main_ids(c.key)
-        # "Kansas", "Florida": a hamlet of a big division's name near the article's other places
-        # is still far less likely than the division, unless "city"/"town" or ", State" says so.
-        local_towns = not _names_big_division(c.key) or c.region_hint is not None \
-            or c.feature_hint in ("city", "town")
-        hit = [(_score(prior, p, c, ctx, mains, local_towns), p)
-               for prior, p in (*shortlist, *_local_tail(c.key, c, ctx))]
-        hit.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
-        ctx.memo[memo_key] = hit
+        hit = ctx.memo[memo_key] = _context_ranking(c, ctx)
     return hit
+
+
+def _context_ranking(c: _Candidate, ctx: _Context) -> list[tuple[float, Place]]:
+    shortlist = _shortlist(c.key)
+    if c.region_hint is None and c.country_hint is None and c.feature_hint is None:
+        shortlist = _contenders(c.key)
+    mains = _main_ids(c.key)
+    # "Kansas", "Florida": a hamlet of a big division's name near the article's other places
+    # is still far less likely than the division, unless "city"/"town" or ", State" says so.
+    local_towns = not _names_big_division(c.key) or c.region_hint is not None \
+        or c.feature_hint in ("city", "town")
+    hit = [(_score(prior, p, c, ctx, mains, local_towns), p)
+           for prior, p in (*shortlist, *_local_tail(c.key, c, ctx))]
+    hit.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
+    return hit
+
+
+@functools.lru_cache(maxsize=100_000)
+def _locale_ranking(memo_key: tuple[str, tuple[str, str] | None, str | None, str | None],
+                    locale: tuple[tuple[str, float], ...]) -> list[tuple[float, Place]]:
+    """Ranking of a name's places when the article's currency is its only context (cached)."""
+    key, region_hint, country_hint, feature_hint = memo_key
+    probe = _Candidate(para=0, start=0, end=0, text="", key=key, ids=(), next_word="", prev_word="",
+                       prev2_word="", sentence_initial=False, single=True, region_hint=region_hint,
+                       country_hint=country_hint, feature_hint=feature_hint)
+    return _context_ranking(probe, _Context({}, {}, locale=dict(locale)))
 
 
 def _evidence(cands: list[_Candidate], ctx: _Context, gaz: Gazetteer) -> _Context:
