@@ -1076,6 +1076,27 @@ def _locale(paragraphs: Sequence[str], lex: _Lexicon) -> dict[str, float]:
     return dict.fromkeys(found[0], 1.0) if len(found) == 1 else {}
 
 
+_COMPASS_PREFIXES = ("north ", "south ", "east ", "west ")
+
+
+def _compass_parts(cands: list[_Candidate], gaz: Gazetteer) -> None:
+    """"North Arlington" in a story that also says "Arlington": the north of that town, not the
+    New Jersey borough called North Arlington."""
+    keys = {c.key for c in cands}
+    for c in cands:
+        if c.key.startswith(_COMPASS_PREFIXES) and not c.facility:
+            rest = c.key.split(" ", 1)[1]
+            if rest not in keys or not _is_city_only(c.ids):
+                continue
+            biggest = max((gaz.places[g].population or 0) for g in c.ids)
+            top = _shortlist(rest)
+            # only a small compound town, against a town many times its size ("North Platte",
+            # 24,000 people, is no quarter of the Platte)
+            if top and biggest < 20_000 and top[0][1].feature == "city" \
+                    and (top[0][1].population or 0) >= 5 * biggest:
+                c.key, c.ids = rest, gaz.names[rest]
+
+
 def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     """Toponyms of one article, per paragraph (article-wide context drives disambiguation).
 
@@ -1096,6 +1117,7 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
         cands.extend(found)
     _share_hints(cands)
     _list_hints(cands, paragraphs)
+    _compass_parts(cands, gaz)
     surnames = _person_surnames(paragraphs, lex, cands)
     lowercase_words = frozenset(w for text in paragraphs for w in _LOWER_WORD.findall(text))
     standalone = _standalone_words(paragraphs)
