@@ -367,19 +367,19 @@ def _site_end(run: list[_Token], j: int, key: str, text: str, gaz: Gazetteer, le
     # "Washington Drive", "Glenrock Lagoon", "Campbell Branch Road": a street or site named after
     # the place (up to two more capitalized words before a road word).
     k = j
-    while k < len(run) and k < j + 2 and run[k].cap and run[k].text.lower() not in lex.facilities \
+    while k < len(run) and k < j + 2 and run[k].cap and run[k].text.lower().rstrip(".") not in lex.facilities \
             and text[run[k - 1].end:run[k].start] == " ":
         k += 1
-    if k > j and (k == len(run) or run[k].text.lower() not in lex.streets):
+    if k > j and (k == len(run) or run[k].text.lower().rstrip(".") not in lex.streets):
         k = j  # only a road takes extra words: "Wood Green Crown Court" is Wood Green's court
     if k == len(run) or text[run[k - 1].end:run[k].start] != " ":
         return None
-    follower = run[k].text.lower()
+    follower = run[k].text.lower().rstrip(".")  # "Memphis St.": the dot of the abbreviation
     if follower in lex.facilities:
         return None if _division_body(key, _word_after(text, run[k].end), gaz) else k
     # "Tennessee Colony", "Texas Heights": a settlement the gazetteer lacks, not the state
     # ("Madison Township", "Las Vegas Valley" stay with the town they are named after)
-    if k == j and follower.rstrip(".") in _SETTLEMENT_WORDS and _is_division(key):
+    if k == j and follower in _SETTLEMENT_WORDS and _is_division(key):
         return k
     return None
 
@@ -775,6 +775,9 @@ def _local_tail(key: str, c: _Candidate, ctx: _Context) -> list[tuple[float, Pla
     return out
 
 
+_ALIAS_ONLY_MIN_POPULATION = 10_000
+
+
 @functools.lru_cache(maxsize=50_000)
 def _all_ranked(key: str) -> tuple[tuple[float, Place], ...]:
     """Every place of a name with its prior, best first."""
@@ -981,12 +984,20 @@ def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer
 
 
 def _supported(c: _Candidate, p: Place, ctx: _Context) -> bool:
-    """A town under 5,000 people needs support: its country in context, a hint, or "in X"."""
-    if p.feature != "city" or (p.population or 0) >= 5000:
+    """A town under 5,000 people needs support: its country in context, a hint, or "in X".
+    A town under 10,000 that has this name only as a variant or old name ("Rocky Hill" for a Rock
+    Hill, "Ten Mile" for a Holbrook) needs a hint or its own division in context."""
+    if p.feature != "city":
         return True
-    if ctx.country(p.country_code, c.key) > 0:
+    population = p.population or 0
+    alias_only = population < _ALIAS_ONLY_MIN_POPULATION and p.geonameid not in _main_ids(c.key)
+    if population >= 5000 and not alias_only:
         return True
     if (c.region_hint is not None or c.country_hint is not None) and not c.hint_shared:
+        return True
+    if alias_only:
+        return ctx.division(p.country_code, p.admin1_code, c.key) > 0
+    if ctx.country(p.country_code, c.key) > 0:
         return True
     return c.prev_word.lower() in _LOCATIVE
 
