@@ -49,7 +49,8 @@ def rules_problems(data: Any) -> list[str]:
     if not isinstance(data, dict):
         return ["top level must be a mapping"]
     lists = ("connectors", "admin1_words", "city_words", "titles", "given_names", "organizations",
-             "common_capitalized", "not_modifier_followers", "qualifiers", "facilities", "streets", "institutions")
+             "common_capitalized", "not_modifier_followers", "qualifiers", "facilities", "streets", "institutions",
+             "calendar")
     for key in lists:
         value = data.get(key)
         if not isinstance(value, list) or not value:
@@ -97,6 +98,7 @@ class _Lexicon:
     qualifiers: frozenset[str]
     facilities: frozenset[str]
     streets: frozenset[str]  # the facility words of roads: "Campbell Branch Road" is one street
+    calendar: frozenset[str]  # weekdays and months: never places, whatever the preposition
     institutions: frozenset[str]
     token_re: re.Pattern[str]  # capitalized words, dotted abbreviations and lowercase connectors
     abbreviations: dict[str, tuple[str, str]]  # "Ky." -> ("US", "KY")
@@ -127,6 +129,7 @@ def _lexicon() -> _Lexicon:
         qualifiers=frozenset(data["qualifiers"]),
         facilities=frozenset(data["facilities"]),
         streets=frozenset(data["streets"]),
+        calendar=frozenset(data["calendar"]),
         # a lowercase connector only matters between words of a name ("Isle of Man", "ez-Zor")
         token_re=re.compile(
             r"(?:[A-Z]\.){2,}|[A-Z][a-z]{1,4}\.(?:[A-Z][a-z]?\.)?|\b(?:ST|STE|FT|MT)\.(?= [A-Z])"
@@ -973,6 +976,8 @@ def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer
         dateline = c.start < 3 and _DATELINE_END.match(text, c.end) is not None
         if c.text.isupper() and len(c.text) > 3 and not big and not dateline:
             return False
+        if low in lex.calendar:
+            return False  # "from Monday to Thursday", "in March"
         if low in lex.common and best.feature != "country" and c.prev_word.lower() not in _LOCATIVE \
                 and (c.region_hint is None and c.country_hint is None or c.hint_shared):
             return False
