@@ -686,7 +686,7 @@ def _main_ids(key: str) -> tuple[int, ...]:
 @functools.lru_cache(maxsize=100_000)
 def _size_scale(population: int | None) -> float:
     """How much of the article's context a town of this size may use (1 from ~30,000 people)."""
-    return min(1.0, math.log10((population or 0) + 10) / 4.5)
+    return min(1.0, math.log10((population or 0) + 10) / 4.2)
 
 
 def _score(prior: float, p: Place, c: _Candidate, ctx: _Context, mains: tuple[int, ...] = (),
@@ -814,7 +814,7 @@ def _contenders(key: str) -> tuple[tuple[float, Place], ...]:
     def reach(prior: float, p: Place) -> float:
         if p.feature != "city":
             return prior + _MAX_CONTEXT_BONUS
-        scale = min(1.0, math.log10((p.population or 0) + 10) / 4.5)
+        scale = _size_scale(p.population)
         return prior + (3.75 + _MAX_DIVISION_BONUS) * scale + 3.5
 
     return tuple(sp for sp in shortlist if reach(*sp) >= floor)
