@@ -690,9 +690,11 @@ def _size_scale(population: int | None) -> float:
 
 
 def _score(prior: float, p: Place, c: _Candidate, ctx: _Context, mains: tuple[int, ...] = (),
-           local_towns: bool = True) -> float:
+           local_towns: bool = True, division_towns: bool = True) -> float:
     """A place's score for a candidate name; `mains` are the ids whose main name it is;
-    `local_towns` false keeps nearness and cohesion from towns (the name is a state's)."""
+    `local_towns` false keeps nearness and cohesion bonuses from towns (the name is a big state's),
+    `division_towns` false keeps division bonuses from them too (the name means that state unless
+    told otherwise: "Florida" in a New York story is still the state, not the village there)."""
     score = prior
     cc = p.country_code
     bonus = 0.0
@@ -708,7 +710,7 @@ def _score(prior: float, p: Place, c: _Candidate, ctx: _Context, mains: tuple[in
             total = (ctx.total(c.key) if ctx.countries else 0.0) + ctx.locale_weight
             share = weight / max(total, 1.0)
             bonus += (3.75 if strong else 0.9 + 2.6 * share * share) * min(weight, 1.0)
-        if p.admin1_code:
+        if p.admin1_code and (division_towns or p.feature != "city"):
             division = ctx.division(cc, p.admin1_code, c.key)
             if division:
                 # One region per article: the more of the article's evidence lies in this division,
@@ -861,7 +863,11 @@ def _context_ranking(c: _Candidate, ctx: _Context) -> list[tuple[float, Place]]:
     # is still far less likely than the division, unless "city"/"town" or ", State" says so.
     local_towns = not _names_big_division(c.key) or c.region_hint is not None \
         or c.feature_hint in ("city", "town")
-    hit = [(_score(prior, p, c, ctx, mains, local_towns), p)
+    # Nor does such a hamlet get its division's bonus while the state's own country is in the story
+    # ("flew to Florida" in a New York story); in an Irish story "Virginia" may be the Cavan village.
+    division_towns = local_towns or not _is_division(c.key) \
+        or not ctx.country(_shortlist(c.key)[0][1].country_code, c.key)
+    hit = [(_score(prior, p, c, ctx, mains, local_towns, division_towns), p)
            for prior, p in (*shortlist, *_local_tail(c.key, c, ctx))]
     hit.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
     return hit
