@@ -780,7 +780,7 @@ def _local_tail(key: str, c: _Candidate, ctx: _Context) -> list[tuple[float, Pla
     return out
 
 
-_ALIAS_ONLY_MIN_POPULATION = 10_000
+_ALIAS_ONLY_MIN_POPULATION = 50_000
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -996,7 +996,7 @@ def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer
 
 def _supported(c: _Candidate, p: Place, ctx: _Context) -> bool:
     """A town under 5,000 people needs support: its country in context, a hint, or "in X".
-    A town under 10,000 that has this name only as a variant or old name ("Rocky Hill" for a Rock
+    A town under 50,000 that has this name only as a variant or old name ("Rocky Hill" for a Rock
     Hill, "Ten Mile" for a Holbrook) needs a hint or its own division in context."""
     if p.feature != "city":
         return True

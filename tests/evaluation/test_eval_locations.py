@@ -8,12 +8,9 @@ import pytest
 
 from evaluation.locations import DATASETS, evaluate
 
-# Geocoding accuracy on recognized toponyms meets the issue's 0.90 on GeoWebNews and TR-News; LGL
-# (local US news full of same-named towns, often without the state) is still below it (see
-# docs/locations.md, "Known gaps"). The floors catch regressions from today's level; the strict
-# xfail fails the day LGL reaches the target, so it gets promoted to a real assertion.
-_RECOGNIZED_FLOOR = {"geowebnews": 0.910, "lgl": 0.870, "trnews": 0.90}
-_MEETS_TARGET = ("geowebnews", "trnews")
+# Geocoding accuracy on recognized toponyms meets the issue's 0.90 on all three sets. The floors
+# catch regressions from today's level (GeoWebNews 0.913, LGL 0.903, TR-News 0.902).
+_RECOGNIZED_FLOOR = {"geowebnews": 0.910, "lgl": 0.90, "trnews": 0.90}
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +33,6 @@ def test_accuracy_on_recognized_does_not_regress(figures: dict, dataset: str) ->
     assert figures[dataset]["all"]["acc161_recognized"] >= _RECOGNIZED_FLOOR[dataset]
 
 
-@pytest.mark.parametrize("dataset", _MEETS_TARGET)
+@pytest.mark.parametrize("dataset", DATASETS)
 def test_accuracy_on_recognized_meets_issue_target(figures: dict, dataset: str) -> None:
-    assert figures[dataset]["all"]["acc161_recognized"] >= 0.90
-
-
-@pytest.mark.xfail(strict=True, reason="issue 7 target not reached yet on LGL: 0.87 today")
-@pytest.mark.parametrize("dataset", [d for d in DATASETS if d not in _MEETS_TARGET])
-def test_accuracy_on_recognized_meets_issue_target_pending(figures: dict, dataset: str) -> None:
     assert figures[dataset]["all"]["acc161_recognized"] >= 0.90
