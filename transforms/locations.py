@@ -149,7 +149,8 @@ _NEXT_WORD = re.compile(r"\s+([\w.'’-]+)")
 _WORDS = re.compile(r"[\w.'’]+")
 _ENDS_WITH_WORD = re.compile(r"[\w.]\s+$")
 _COMMA_HINT = re.compile(r",\s+((?:[A-Z][\w.]*\.?)(?:[ -](?:[A-Z][\w.]*))?(?:[ -](?:[A-Z][\w.]*))?)")
-_FULL_NAME = re.compile(r"\b([A-Z][a-z]+)\.?\s+(?:[A-Z]\.\s+)?([A-Z][a-z]+)\b")
+# A lookahead, so that matches overlap: "The Rev. Al Meredith" yields "Rev. Al" and "Al Meredith".
+_FULL_NAME = re.compile(r"\b(?=([A-Z][a-z]+)\.?\s+(?:[A-Z]\.\s+)?([A-Z][a-z]+)\b)")
 _SPACE_CAPITALIZED = re.compile(r"\s[A-Z][a-z]+\b")
 _LOWER_WORD = re.compile(r"\b[a-z]+\b")
 _DOTTED_WORDS = frozenset({"St.", "Ft.", "Mt.", "Ste.", "ST.", "FT.", "MT.", "STE."})
@@ -160,6 +161,8 @@ _SETTLEMENT_WORDS = frozenset({"colony", "heights", "junction", "village", "spri
 _COMPASS = frozenset({"western", "eastern", "northern", "southern", "central", "north", "south", "east", "west"})
 _LOCATIVE = frozenset({"in", "at", "near", "from", "to", "into", "outside", "across", "throughout",
                         "towards", "toward", "around", "via", "of", "between", "within", "inside"})
+# "the grace of God", "a sense of Hope": after "of" a common word stays a common word.
+_COMMON_LOCATIVE = _LOCATIVE - {"of"}
 # Prepositions that put what follows on the map ("in Bolton"); "to"/"from" also take people.
 _IN_PLACE = frozenset({"in", "at", "near", "outside", "inside", "across", "throughout", "around", "within"})
 _DATELINE_END = re.compile(r"\s*(?:,|\(|—|–|-|:)")
@@ -984,7 +987,7 @@ def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer
             return False
         if low in lex.calendar:
             return False  # "from Monday to Thursday", "in March"
-        if low in lex.common and best.feature != "country" and c.prev_word.lower() not in _LOCATIVE \
+        if low in lex.common and best.feature != "country" and c.prev_word.lower() not in _COMMON_LOCATIVE \
                 and (c.region_hint is None and c.country_hint is None or c.hint_shared):
             return False
         if c.sentence_initial and low in lowercase_words and not big:
