@@ -557,6 +557,24 @@ def _inside_name(c: _Candidate, lex: _Lexicon) -> bool:
     return not (c.prev_initial and (prev in gazetteer().common_words or prev in lex.common or prev.endswith("ly")))
 
 
+_HEADLINE_WORD = re.compile(r"[A-Za-z][\w'’]*")
+_HEADLINE_SMALL = frozenset({"a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "by",
+                             "with", "from", "as", "vs", "is", "are", "into", "over", "after"})
+_SENTENCE_BREAK = re.compile(r"[.!?]\s")
+
+
+def _in_headline(text: str, pos: int) -> bool:
+    """Whether the sentence around `pos` is written in title case ("Senior Official Visits
+    Georgia"), where capitalized neighbours say nothing about people's names."""
+    start = 0
+    for m in _SENTENCE_BREAK.finditer(text, max(0, pos - 200), pos):
+        start = m.end()
+    end_match = _SENTENCE_BREAK.search(text, pos)
+    end = end_match.start() if end_match else len(text)
+    words = [w for w in _HEADLINE_WORD.findall(text, start, end) if w.lower() not in _HEADLINE_SMALL]
+    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.9 * len(words)
+
+
 def _is_city_only(ids: tuple[int, ...]) -> bool:
     """Whether every reading of a name is a town ("Bolton"; not "Jordan" or "Georgia")."""
     places = gazetteer().places
@@ -572,12 +590,12 @@ def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon,
         return True
     if prev_cap and prev in lex.given_names and text[c.start - 1:c.start] == " ":
         return True
-    if _inside_name(c, lex):
+    if _inside_name(c, lex) and not _in_headline(text, c.start):
         return True
     follower = c.next_in_run.lower().rstrip(".")
     if c.single and c.text.lower() in lex.qualifiers and follower:
         return True  # "Glenrock Lagoon", "Royal Street", "West Wales": a different, smaller feature
-    if c.single and follower and not big and c.next_in_run in standalone:
+    if c.single and follower and not big and c.next_in_run in standalone and not _in_headline(text, c.start):
         return True  # "Kristina Flores ... Flores said": a small-town name used as a given name
     # "hiring Bolton" after "John Bolton": the person, even when a big town has the name
     prev_low = c.prev_word.lower()
@@ -587,7 +605,7 @@ def _looks_like_person(c: _Candidate, text: str, lex: _Lexicon,
         return True
     nxt = c.next_word.rstrip(".,;:'’s")
     if c.text.lower() in lex.given_names and nxt[:1].isupper() and nxt.lower() not in lex.institutions \
-            and _SPACE_CAPITALIZED.match(text, c.end):
+            and _SPACE_CAPITALIZED.match(text, c.end) and not _in_headline(text, c.start):
         following = key_of_tokens(folded_tokens(nxt))
         gaz = gazetteer()
         return following not in gaz.names or not _big_ids(gaz.names[following], gaz)
