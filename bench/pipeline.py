@@ -14,6 +14,8 @@ import os
 import pathlib
 import resource
 import shutil
+import subprocess
+import sys
 import time
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -94,6 +96,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Prefect server {server.api_url} start-up and warm-up (excluded): {time.perf_counter() - t:.1f} s",
               flush=True)
         reports = [_bench_runner(corpus, runner, not args.no_rerun) for runner in runners]
+    # The location step alone on one core: a fresh process (cold caches, no Prefect threads, no other
+    # batch sharing the cores) over the articles the first run stored, one pass.
+    step = subprocess.run([sys.executable, "-m", "bench.bench_locations", "--warehouse",
+                           str(OUT / f"warehouse-{runners[0]}"), "--passes", "1", "--json"],
+                          check=True, capture_output=True, text=True, cwd=OUT.parent.parent)
+    one_core = json.loads(step.stdout.strip().splitlines()[-1])
+    print(json.dumps({"location_step_one_core": one_core}, indent=1))
+    print(f"BENCH location step on one core: {one_core['articles_per_cpu_second']} articles/s "
+          f"({one_core['articles']} stored articles, one pass, {one_core['mentions']} mentions)", flush=True)
     if len(reports) == 2:
         local, dask = reports
         same = local["counts"] == dask["counts"]
