@@ -10,6 +10,7 @@ elsewhere, "Town, State" pairs, feature words such as "province").
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -621,7 +622,6 @@ class _Context:
     admin1: dict[tuple[str, str], dict[str, float]]
     points: list[tuple[str, float, float]] = field(default_factory=list)  # (key, lat, lon) of sure mentions
     memo: dict[tuple[Any, ...], list[tuple[float, Place]]] = field(default_factory=dict)  # rankings
-    lenient: bool = False  # screening pass: small towns get the benefit of the doubt
     sums: dict[int, float] = field(default_factory=dict)  # evidence totals (the tables never change)
     totals: dict[str, float] = field(default_factory=dict)  # all evidence but one name's ("": all)
     cohesion: dict[tuple[str, int], float] = field(default_factory=dict)  # (key, id) -> bonus
@@ -951,10 +951,15 @@ def _cohesion(cands: list[_Candidate]) -> dict[tuple[str, int], float]:
     return out
 
 
-def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer, ctx: _Context,
-            surnames: tuple[frozenset[str], frozenset[str], frozenset[str]], lowercase_words: frozenset[str],
-            standalone: frozenset[str]) -> bool:
-    """General precision rules: common words, people, demonyms, all-caps acronyms, tiny towns."""
+def _plausible(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer,
+               surnames: tuple[frozenset[str], frozenset[str], frozenset[str]], lowercase_words: frozenset[str],
+               standalone: frozenset[str]) -> bool:
+    """General precision rules: common words, people, demonyms, all-caps acronyms.
+
+    The verdict depends on the candidate and its best place, never on article context; a kept
+    name also needs a supported reading (`_leaders`), which abbreviations and listed counties
+    are spared.
+    """
     if c.abbreviation is not None or c.listed_county:
         return True
     if c.text in gaz.demonyms:
@@ -978,9 +983,7 @@ def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer
             return False
         if c.sentence_initial and low in lowercase_words and not big:
             return False
-    if _looks_like_person(c, text, lex, surnames, big, standalone):
-        return False
-    return ctx.lenient or _supported(c, best, ctx)
+    return not _looks_like_person(c, text, lex, surnames, big, standalone)
 
 
 def _supported(c: _Candidate, p: Place, ctx: _Context) -> bool:
@@ -1012,6 +1015,20 @@ def _is_modifier(c: _Candidate, text: str, lex: _Lexicon) -> bool:
     if word[0].islower():
         return word.lower() not in lex.not_modifier and not word.endswith("ly")
     return False
+
+
+def _leaders(c: _Candidate, ranked: list[tuple[float, Place]], ctx: _Context) -> list[tuple[float, Place]]:
+    """The best two supported readings (all that the output and its confidence depend on); empty
+    when no reading is supported.
+
+    An unsupported hamlet gives way to the best supported reading of the same name, and an
+    all-capitals abbreviation ("EU", "UK", "US") names a country or region, not a town.
+    """
+    supported = (sp for sp in ranked if _supported(c, sp[1], ctx))
+    if c.single and c.text.isupper() and len(c.text.replace(".", "")) <= 3:
+        every = list(supported)
+        return ([sp for sp in every if sp[1].feature in ("country", "region")] or every)[:2]
+    return list(itertools.islice(supported, 2))
 
 
 def _confidence(ranked: list[tuple[float, Place]]) -> float:
@@ -1133,19 +1150,23 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     lowercase_words = frozenset(w for text in paragraphs for w in _LOWER_WORD.findall(text))
     standalone = _standalone_words(paragraphs)
     # Only names that pass the precision rules (judged without context) may vote for context.
-    lenient = _Context({}, {}, lenient=True)
+    no_context = _Context({}, {})
     plausible = []
-    for c in cands:
+    verdicts: dict[int, tuple[int, bool]] = {}  # candidate index -> (its best place then, verdict)
+    for i, c in enumerate(cands):
         if c.facility:
             continue
-        ranked = _ranked(c, lenient, gaz)
-        if ranked and _accept(c, ranked[0][1], paragraphs[c.para], lex, gaz, lenient, surnames,
-                              lowercase_words, standalone):
-            plausible.append(c)
+        ranked = _ranked(c, no_context, gaz)
+        if ranked:
+            best = ranked[0][1]
+            verdict = _plausible(c, best, paragraphs[c.para], lex, gaz, surnames, lowercase_words, standalone)
+            verdicts[i] = (best.geonameid, verdict)
+            if verdict:
+                plausible.append(c)
     ctx = _evidence(plausible, _Context({}, {}, cohesion=_cohesion(plausible), locale=_locale(paragraphs, lex)), gaz)
     ctx = _evidence(plausible, ctx, gaz)
     out: list[list[LocationMention]] = [[] for _ in paragraphs]
-    for c in cands:
+    for i, c in enumerate(cands):
         text = paragraphs[c.para]
         if c.facility:
             out[c.para].append(LocationMention(
@@ -1157,15 +1178,18 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
         ranked = _ranked(c, ctx, gaz)
         if not ranked:
             continue
-        # An unsupported hamlet gives way to the best supported reading of the same name.
-        supported = [sp for sp in ranked if _supported(c, sp[1], ctx)]
-        if c.single and c.text.isupper() and len(c.text.replace(".", "")) <= 3:
-            # "EU", "UK", "US": an all-capitals abbreviation names a country or region, not a town.
-            supported = [sp for sp in supported if sp[1].feature in ("country", "region")] or supported
-        if supported:
-            ranked = supported
+        leaders = _leaders(c, ranked, ctx)
+        ranked = leaders or ranked
         best = ranked[0][1]
-        if not _accept(c, best, text, lex, gaz, ctx, surnames, lowercase_words, standalone):
+        if not (leaders or c.abbreviation is not None or c.listed_county):
+            continue
+        # The precision rules see only the candidate and its best place: reuse the screening verdict.
+        judged = verdicts.get(i)
+        if judged is not None and judged[0] == best.geonameid:
+            verdict = judged[1]
+        else:
+            verdict = _plausible(c, best, text, lex, gaz, surnames, lowercase_words, standalone)
+        if not verdict:
             continue
         out[c.para].append(LocationMention(
             start=c.start, end=c.end, text=c.text, geonameid=best.geonameid, name=best.name,
