@@ -9,6 +9,7 @@ elsewhere, "Town, State" pairs, feature words such as "province").
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import math
@@ -614,6 +615,10 @@ _WITHIN_80_KM = (80.0 / 111.2) ** 2  # squared degrees of latitude
 _WITHIN_250_KM = (250.0 / 111.2) ** 2
 
 
+# How far in latitude a point may lie and still be within 250 km (a little slack for rounding).
+_WITHIN_250_KM_LATITUDE = math.sqrt(_WITHIN_250_KM) + 0.01
+
+
 @dataclass(slots=True)
 class _Context:
     """Evidence per country / division, split by the name that gave it (so a name never supports itself)."""
@@ -622,17 +627,29 @@ class _Context:
     admin1: dict[tuple[str, str], dict[str, float]]
     points: list[tuple[str, float, float]] = field(default_factory=list)  # (key, lat, lon) of sure mentions
     memo: dict[tuple[Any, ...], list[tuple[float, Place]]] = field(default_factory=dict)  # rankings
-    sums: dict[int, float] = field(default_factory=dict)  # evidence totals (the tables never change)
-    totals: dict[str, float] = field(default_factory=dict)  # all evidence but one name's ("": all)
+    totals: dict[str, float] = field(default_factory=dict)  # all evidence but one name's
     cohesion: dict[tuple[str, int], float] = field(default_factory=dict)  # (key, id) -> bonus
     locale: dict[str, float] = field(default_factory=dict)  # country -> weight of the article's own cues
     locale_weight: float = 0.0  # what the cues add to the article's total evidence
 
     cohesion_keys: frozenset[str] = frozenset()  # names with a cohesion bonus
+    # Evidence totals per country and division, and of the whole article: the tables never change,
+    # and every place scored asks for them.
+    country_sums: dict[str, float] = field(default_factory=dict)
+    division_sums: dict[tuple[str, str], float] = field(default_factory=dict)
+    grand_total: float = 0.0
+    # The points ordered by latitude, so `nearness` looks only at the band that can be near.
+    by_latitude: list[tuple[str, float, float]] = field(default_factory=list)
+    latitudes: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.locale_weight = max(self.locale.values(), default=0.0)
         self.cohesion_keys = frozenset(key for key, _ in self.cohesion)
+        self.country_sums = {cc: sum(per_key.values()) for cc, per_key in self.countries.items()}
+        self.division_sums = {div: sum(per_key.values()) for div, per_key in self.admin1.items()}
+        self.grand_total = sum(self.country_sums.values())
+        self.by_latitude = sorted(self.points, key=lambda point: point[1])
+        self.latitudes = [lat for _, lat, _ in self.by_latitude]
 
     def nearness(self, p: Place, key: str) -> float:
         """Bonus for lying close to places the article surely mentions (local news clusters)."""
@@ -641,7 +658,9 @@ class _Context:
         near = False
         plat, plon = p.latitude, p.longitude
         coslat2 = math.cos(math.radians(plat)) ** 2
-        for k, lat, lon in self.points:
+        band = self.by_latitude[bisect.bisect_left(self.latitudes, plat - _WITHIN_250_KM_LATITUDE):
+                                bisect.bisect_right(self.latitudes, plat + _WITHIN_250_KM_LATITUDE)]
+        for k, lat, lon in band:
             # squared equirectangular distance in degrees: plenty for a 80/250 km test
             d = (lat - plat) ** 2 + (lon - plon) ** 2 * coslat2
             if d <= _WITHIN_250_KM and k != key:
@@ -652,26 +671,19 @@ class _Context:
 
     def country(self, cc: str | None, key: str) -> float:
         per_key = self.countries.get(cc or "")
-        return self._sum(per_key) - per_key.get(key, 0.0) if per_key else 0.0
+        return self.country_sums[cc or ""] - per_key.get(key, 0.0) if per_key else 0.0
 
     def total(self, key: str) -> float:
         cached = self.totals.get(key)
         if cached is None:
-            grand = self.totals.get("")
-            if grand is None:
-                grand = self.totals[""] = sum(self._sum(per_key) for per_key in self.countries.values())
-            cached = self.totals[key] = grand - sum(per_key.get(key, 0.0) for per_key in self.countries.values())
+            cached = self.totals[key] = self.grand_total - sum(per_key.get(key, 0.0)
+                                                               for per_key in self.countries.values())
         return cached
 
     def division(self, cc: str | None, a1: str | None, key: str) -> float:
-        per_key = self.admin1.get((cc or "", a1 or ""))
-        return self._sum(per_key) - per_key.get(key, 0.0) if per_key else 0.0
-
-    def _sum(self, per_key: dict[str, float]) -> float:
-        cached = self.sums.get(id(per_key))
-        if cached is None:
-            cached = self.sums[id(per_key)] = sum(per_key.values())
-        return cached
+        div = (cc or "", a1 or "")
+        per_key = self.admin1.get(div)
+        return self.division_sums[div] - per_key.get(key, 0.0) if per_key else 0.0
 
 
 def _main_ids(key: str) -> tuple[int, ...]:
