@@ -45,6 +45,9 @@ class LocationMention:
     is_modifier: bool
 
 
+_ASCII_WORD = re.compile(r"[a-z]+")
+
+
 def rules_problems(data: Any) -> list[str]:
     """Problems in the locations lexicon (empty when valid)."""
     problems: list[str] = []
@@ -60,6 +63,8 @@ def rules_problems(data: Any) -> list[str]:
             problems.append(f"{key}: entries must be non-empty strings")
         elif key != "organizations" and any(v != v.lower() for v in value):
             problems.append(f"{key}: entries must be lowercase")
+        elif key == "connectors" and not all(_ASCII_WORD.fullmatch(v) for v in value):
+            problems.append(f"{key}: entries must be lowercase ASCII words")  # `_tokens` relies on it
     abbrevs = data.get("region_abbreviations")
     if not isinstance(abbrevs, dict):
         problems.append("region_abbreviations: must map country codes to {abbreviation: admin1 code}")
@@ -100,7 +105,7 @@ class _Lexicon:
     facilities: frozenset[str]
     streets: frozenset[str]  # the facility words of roads: "Campbell Branch Road" is one street
     institutions: frozenset[str]
-    token_re: re.Pattern[str]  # capitalized words, dotted abbreviations and lowercase connectors
+    connector_re: re.Pattern[str]  # a joiner, then a lowercase connector inside a name (group 1)
     abbreviations: dict[str, tuple[str, str]]  # "Ky." -> ("US", "KY")
     currencies: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]  # amount pattern -> countries
 
@@ -130,10 +135,7 @@ def _lexicon() -> _Lexicon:
         facilities=frozenset(data["facilities"]),
         streets=frozenset(data["streets"]),
         # a lowercase connector only matters between words of a name ("Isle of Man", "ez-Zor")
-        token_re=re.compile(
-            r"(?:[A-Z]\.){2,}|[A-Z][a-z]{1,4}\.(?:[A-Z][a-z]?\.)?|\b(?:ST|STE|FT|MT)\.(?= [A-Z])"
-            r"|\b[^\W\d_a-z][^\W\d_]*"
-            rf"|(?<=[ \-‐‑])(?:{connectors})\b(?=[ \-‐‑](?:[^\W\d_a-z]|(?:{connectors})\b))"),
+        connector_re=re.compile(rf"[ \-‐‑]((?:{connectors})\b(?=[ \-‐‑](?:[^\W\d_a-z]|(?:{connectors})\b)))"),
         institutions=frozenset(data["institutions"]) | frozenset(data["facilities"])
         | frozenset(data["admin1_words"]) | frozenset(data["city_words"]),
         abbreviations=abbrevs,
@@ -142,8 +144,18 @@ def _lexicon() -> _Lexicon:
     )
 
 
-# Words: dotted abbreviations ("U.S.", "B.C.", "W.Va."), then letter runs (hyphens split words so
-# "ez-Zor" is two tokens joined by "-").
+# Words of names: dotted abbreviations ("U.S.", "B.C.", "W.Va."), "ST." before a name, then
+# letter runs starting with a capital (hyphens split words so "ez-Zor" is two tokens joined by
+# "-"). Every alternative starts with the same character class, so the regex engine skips
+# straight to the letters that can start a word of a name instead of trying each alternative at
+# every position of the paragraph; lookbehinds then restate what an alternative needs of that
+# first letter (an ASCII capital, or a word boundary before it).
+_NAME_WORD = re.compile(
+    r"[^\W\d_a-z](?:"
+    r"(?<=[A-Z])\.(?:[A-Z]\.)+"
+    r"|(?<=[A-Z])[a-z]{1,4}\.(?:[A-Z][a-z]?\.)?"
+    r"|(?<!\w.)(?:(?<=S)TE?|(?<=[FM])T)\.(?= [A-Z])"
+    r"|(?<!\w.)[^\W\d_]*)")
 _NEXT_WORD = re.compile(r"\s+([\w.'’-]+)")
 _WORDS = re.compile(r"[\w.'’]+")
 _ENDS_WITH_WORD = re.compile(r"[\w.]\s+$")
@@ -204,11 +216,18 @@ def _folded(token: str) -> tuple[str, ...]:
 
 
 def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
+    """Words of names and the lowercase connectors between them, in text order.
+
+    Connectors are found apart: they start with a-z after a joiner, where no word of a name
+    starts, so the two scans never compete for the same text.
+    """
+    spans = [(m.start(), m.end(), m.group()) for m in _NAME_WORD.finditer(text)]
+    connectors = [(m.start(1), m.end(1), m.group(1)) for m in lex.connector_re.finditer(text)]
+    if connectors:
+        spans = sorted(spans + connectors)
     out = []
     abbreviations = lex.abbreviations
-    for m in lex.token_re.finditer(text):
-        word = m.group()
-        start, end = m.span()
+    for start, end, word in spans:
         if word[-1] == "." and word.count(".") == 1 and word not in abbreviations and word not in _DOTTED_WORDS:
             word, end = word[:-1], end - 1  # a sentence-final period, not part of the name
         out.append(_Token(start, end, word, word[0].isupper()))
