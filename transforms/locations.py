@@ -160,7 +160,10 @@ _NEXT_WORD = re.compile(r"\s+([\w.'’-]+)")
 _WORDS = re.compile(r"[\w.'’]+")
 _ENDS_WITH_WORD = re.compile(r"[\w.]\s+$")
 _COMMA_HINT = re.compile(r",\s+((?:[A-Z][\w.]*\.?)(?:[ -](?:[A-Z][\w.]*))?(?:[ -](?:[A-Z][\w.]*))?)")
-_FULL_NAME = re.compile(r"\b([A-Z][a-z]+)\.?\s+(?:[A-Z]\.\s+)?([A-Z][a-z]+)\b")
+# Patterns scanned over whole articles start with a plain character class, with any word
+# boundary or context test moved into a lookbehind after it: the regex engine then skips
+# straight to the capitals instead of trying the pattern at every character.
+_FULL_NAME = re.compile(r"([A-Z](?<!\w[A-Z])[a-z]+)\.?\s+(?:[A-Z]\.\s+)?([A-Z][a-z]+)\b")  # \b before it
 _SPACE_CAPITALIZED = re.compile(r"\s[A-Z][a-z]+\b")
 _LOWER_WORD = re.compile(r"\b[a-z]+\b")
 _DOTTED_WORDS = frozenset({"St.", "Ft.", "Mt.", "Ste.", "ST.", "FT.", "MT.", "STE."})
@@ -555,12 +558,13 @@ def _person_surnames(paragraphs: Sequence[str], lex: _Lexicon,
 
 _AGE = re.compile(r",\s\d{1,3},")
 _AGED_NAME = re.compile(r"\b[A-Z][a-z]+\.?\s+(?:[A-Z]\.\s+|[A-Z][a-z]+\s+)?([A-Z][a-z]+),\s+\d{1,3},")
-_LONE_CAPITALIZED = re.compile(r"(?<![A-Z][\w.]\s)(?<=[a-z,;]\s)([A-Z][a-z]+)(?!\s[A-Z])")
+# After a lowercase word or a comma, not after a capitalized word, not before one (see _FULL_NAME).
+_LONE_CAPITALIZED = re.compile(r"([A-Z](?<![A-Z][\w.]\s[A-Z])(?<=[a-z,;]\s[A-Z])[a-z]+)(?!\s[A-Z])")
 
 
 def _standalone_words(paragraphs: Sequence[str]) -> frozenset[str]:
     """Capitalized words used alone mid-sentence: how articles refer back to people ("Flores said")."""
-    return frozenset(m.group(1) for text in paragraphs for m in _LONE_CAPITALIZED.finditer(text))
+    return frozenset(itertools.chain.from_iterable(map(_LONE_CAPITALIZED.findall, paragraphs)))
 
 
 def _inside_name(c: _Candidate, lex: _Lexicon) -> bool:
@@ -1178,7 +1182,7 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     _list_hints(cands, paragraphs)
     _compass_parts(cands, gaz)
     surnames = _person_surnames(paragraphs, lex, cands)
-    lowercase_words = frozenset(w for text in paragraphs for w in _LOWER_WORD.findall(text))
+    lowercase_words = frozenset(itertools.chain.from_iterable(map(_LOWER_WORD.findall, paragraphs)))
     standalone = _standalone_words(paragraphs)
     # Only names that pass the precision rules (judged without context) may vote for context.
     no_context = _Context({}, {})
