@@ -157,8 +157,10 @@ _NAME_WORD = re.compile(
     r"|(?<!\w.)(?:(?<=S)TE?|(?<=[FM])T)\.(?= [A-Z])"
     r"|(?<!\w.)[^\W\d_]*)")
 _NEXT_WORD = re.compile(r"\s+([\w.'’-]+)")
-_WORDS = re.compile(r"[\w.'’]+")
-_ENDS_WITH_WORD = re.compile(r"[\w.]\s+$")
+# Matched against the 40 characters before a name, reversed: the space before the name, the word
+# before it (which must end with a letter, digit or dot) and, past any punctuation, the word
+# before that. Reversing lets one anchored match replace a scan of the whole window.
+_WORDS_BEFORE = re.compile(r"\s+(?=[\w.])([\w.'’]+)(?:[^\w.'’]+([\w.'’]+))?")
 _COMMA_HINT = re.compile(r",\s+((?:[A-Z][\w.]*\.?)(?:[ -](?:[A-Z][\w.]*))?(?:[ -](?:[A-Z][\w.]*))?)")
 # Patterns scanned over whole articles start with a plain character class, with any word
 # boundary or context test moved into a lookbehind after it: the regex engine then skips
@@ -219,26 +221,26 @@ def _folded(token: str) -> tuple[str, ...]:
 
 
 def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
-    """Words of names and the lowercase connectors between them, in text order.
+    """Words of names, each followed by the lowercase connectors chained right after it, in text order.
 
-    Connectors are found apart: they start with a-z after a joiner, where no word of a name
-    starts, so the two scans never compete for the same text.
+    A connector only matters joined to the word before it ("Isle of Man", "ez-Zor"): one that
+    follows no word would only end a run that ends there anyway, so it is looked for after each
+    word rather than all over the paragraph. Connectors start with a-z after a joiner, where no
+    word of a name starts, so the two never compete for the same text.
     """
-    spans = [(m.start(), m.end(), m.group()) for m in _NAME_WORD.finditer(text)]
-    connectors = [(m.start(1), m.end(1), m.group(1)) for m in lex.connector_re.finditer(text)]
-    if connectors:
-        spans = sorted(spans + connectors)
     out = []
     abbreviations = lex.abbreviations
-    for start, end, word in spans:
+    connector_at = lex.connector_re.match
+    for m in _NAME_WORD.finditer(text):
+        word = m.group()
+        start, end = m.span()
         if word[-1] == "." and word.count(".") == 1 and word not in abbreviations and word not in _DOTTED_WORDS:
             word, end = word[:-1], end - 1  # a sentence-final period, not part of the name
         out.append(_Token(start, end, word, word[0].isupper()))
+        while (c := connector_at(text, end)) is not None:
+            end = c.end(1)
+            out.append(_Token(c.start(1), end, c.group(1), False))
     return out
-
-
-def _key(tokens: Sequence[_Token]) -> str:
-    return _key_of_words(tuple(t.text for t in tokens))
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -259,11 +261,11 @@ def _word_after(text: str, end: int) -> str:
 
 
 def _words_before(text: str, start: int) -> tuple[str, str]:
-    window = text[max(0, start - 40):start]
-    words = _WORDS.findall(window)
-    if not words or not _ENDS_WITH_WORD.search(window):
+    """The word before `start` and the one before that, when a space separates the first from it."""
+    m = _WORDS_BEFORE.match(text[max(0, start - 40):start][::-1])
+    if m is None:
         return "", ""
-    return words[-1], (words[-2] if len(words) > 1 else "")
+    return m.group(1)[::-1], (m.group(2) or "")[::-1]
 
 
 _WORD_CHAR = re.compile(r"[\w.]")
@@ -291,9 +293,7 @@ def _runs(tokens: list[_Token], text: str, lex: _Lexicon) -> list[list[_Token]]:
     runs: list[list[_Token]] = []
     cur: list[_Token] = []
     for tok in tokens:
-        joined = bool(cur) and text[cur[-1].end:tok.start] in _JOINERS
-        if cur and cur[-1].text in _DOTTED_WORDS and text[cur[-1].end:tok.start] == " ":
-            joined = True
+        joined = bool(cur) and text[cur[-1].end:tok.start] in _JOINERS  # a space after "St." too
         if tok.cap or (joined and tok.text.lower() in lex.connectors):
             if cur and not joined:
                 runs.append(cur)
@@ -413,6 +413,7 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
     blocked = _blocked_spans(text, lex)
     out: list[_Candidate] = []
     for run in _runs(tokens, text, lex):
+        words = tuple(t.text for t in run)  # sliced for each n-gram looked up
         i = 0
         while i < len(run):
             if not run[i].cap:
@@ -422,7 +423,7 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
             for j in range(min(len(run), i + _MAX_NGRAM), i, -1):
                 if not run[j - 1].cap:
                     continue
-                key = _key(run[i:j])
+                key = _key_of_words(words[i:j])
                 if key in gaz.names or run[i].text in lex.abbreviations and j == i + 1:
                     found = (j, key)
                     break
@@ -434,7 +435,7 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
                 # "Springfield City Schools", "Dublin City Council": the town's own name plus a
                 # feature word, not the alternate name "Springfield City" that one Springfield
                 # carries (which would also vote for that one a second time).
-                shorter = _key(run[i:j - 1])
+                shorter = _key_of_words(words[i:j - 1])
                 if shorter in gaz.names:
                     j, key = j - 1, shorter
             start, end = run[i].start, run[j - 1].end
