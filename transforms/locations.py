@@ -167,7 +167,6 @@ _COMMA_HINT = re.compile(r",\s+((?:[A-Z][\w.]*\.?)(?:[ -](?:[A-Z][\w.]*))?(?:[ -
 # straight to the capitals instead of trying the pattern at every character.
 _FULL_NAME = re.compile(r"([A-Z](?<!\w[A-Z])[a-z]+)\.?\s+(?:[A-Z]\.\s+)?([A-Z][a-z]+)\b")  # \b before it
 _SPACE_CAPITALIZED = re.compile(r"\s[A-Z][a-z]+\b")
-_LOWER_WORD = re.compile(r"\b[a-z]+\b")
 _DOTTED_WORDS = frozenset({"St.", "Ft.", "Mt.", "Ste.", "ST.", "FT.", "MT.", "STE."})
 _JOINERS = frozenset({" ", "-", "‐", "‑"})
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\"“”'‘’()\[\]•|—–-]\s*|\n\s*)$")
@@ -561,6 +560,28 @@ _AGE = re.compile(r",\s\d{1,3},")
 _AGED_NAME = re.compile(r"\b[A-Z][a-z]+\.?\s+(?:[A-Z]\.\s+|[A-Z][a-z]+\s+)?([A-Z][a-z]+),\s+\d{1,3},")
 # After a lowercase word or a comma, not after a capitalized word, not before one (see _FULL_NAME).
 _LONE_CAPITALIZED = re.compile(r"([A-Z](?<![A-Z][\w.]\s[A-Z])(?<=[a-z,;]\s[A-Z])[a-z]+)(?!\s[A-Z])")
+
+
+class _LowercaseWords:
+    """The words an article also writes in lowercase, as whole words ("Independence" opening a
+    sentence is the common word when "independence" appears too).
+
+    Each word asked about is looked for in the text (a literal search, a few per article) instead
+    of collecting every lowercase word of the article up front.
+    """
+
+    def __init__(self, paragraphs: Sequence[str]) -> None:
+        self._paragraphs = paragraphs
+        self._known: dict[str, bool] = {}
+
+    def __contains__(self, word: str) -> bool:
+        found = self._known.get(word)
+        if found is None:
+            # the word itself first (a literal prefix the regex engine searches fast), then the
+            # word boundaries on both sides
+            whole = re.compile(rf"{word}(?<!\w{word})(?!\w)") if _ASCII_WORD.fullmatch(word) else None
+            found = self._known[word] = whole is not None and any(whole.search(t) for t in self._paragraphs)
+        return found
 
 
 def _standalone_words(paragraphs: Sequence[str]) -> frozenset[str]:
@@ -988,7 +1009,7 @@ def _cohesion(cands: list[_Candidate]) -> dict[tuple[str, int], float]:
 
 
 def _plausible(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer,
-               surnames: tuple[frozenset[str], frozenset[str], frozenset[str]], lowercase_words: frozenset[str],
+               surnames: tuple[frozenset[str], frozenset[str], frozenset[str]], lowercase_words: _LowercaseWords,
                standalone: frozenset[str]) -> bool:
     """General precision rules: common words, people, demonyms, all-caps acronyms.
 
@@ -1183,7 +1204,7 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     _list_hints(cands, paragraphs)
     _compass_parts(cands, gaz)
     surnames = _person_surnames(paragraphs, lex, cands)
-    lowercase_words = frozenset(itertools.chain.from_iterable(map(_LOWER_WORD.findall, paragraphs)))
+    lowercase_words = _LowercaseWords(paragraphs)
     standalone = _standalone_words(paragraphs)
     # Only names that pass the precision rules (judged without context) may vote for context.
     no_context = _Context({}, {})
