@@ -747,52 +747,63 @@ def _score(prior: float, p: Place, c: _Candidate, ctx: _Context, mains: tuple[in
            local_towns: bool = True) -> float:
     """A place's score for a candidate name; `mains` are the ids whose main name it is;
     `local_towns` false keeps nearness and cohesion from towns (the name is a state's)."""
+    # Called for every place of every ranking: fields are read once into locals.
     score = prior
     cc = p.country_code
+    feature = p.feature
+    key = c.key
+    countries = ctx.countries
     bonus = 0.0
     weight = 0.0
-    if cc and (ctx.countries or ctx.locale):
-        weight = ctx.country(cc, c.key) if ctx.countries else 0.0
+    if cc and (countries or ctx.locale):
+        per_key = countries.get(cc)
+        if per_key:
+            weight = ctx.country_sums[cc] - per_key.get(key, 0.0)
         # "Georgia": when a name is both a country and a division, the country context decides.
-        strong = weight > 0 and p.feature == "admin1" and c.key in gazetteer().country_keys
+        strong = weight > 0 and feature == "admin1" and key in gazetteer().country_keys
         if ctx.locale:  # the article's currency counts as one more sure mention of its countries
             weight += ctx.locale.get(cc, 0.0)
         if weight:
             # Scaled by the country's share of the article: local news leans on it, world news less.
-            total = (ctx.total(c.key) if ctx.countries else 0.0) + ctx.locale_weight
+            total = (ctx.total(key) if countries else 0.0) + ctx.locale_weight
             share = weight / max(total, 1.0)
             bonus += (3.75 if strong else 0.9 + 2.6 * share * share) * min(weight, 1.0)
-        if p.admin1_code:
-            division = ctx.division(cc, p.admin1_code, c.key)
+        a1 = p.admin1_code
+        if a1 and ctx.admin1:
+            per_key = ctx.admin1.get((cc, a1))
+            division = ctx.division_sums[(cc, a1)] - per_key.get(key, 0.0) if per_key else 0.0
             if division:
                 # One region per article: the more of the article's evidence lies in this division,
                 # the more it counts ("Dakota, Otoe and Washington counties" in a Nebraska story).
-                share = min(1.0, division / max(ctx.total(c.key), 1.0))
+                share = min(1.0, division / max(ctx.total(key), 1.0))
                 bonus += 1.5 * min(division, 2.0) + 2.5 * share * share
-        if bonus and p.feature == "city":
+        if bonus and feature == "city":
             # A hamlet sharing a famous name needs more than "the same country was mentioned".
             bonus *= _size_scale(p.population)
-    if (ctx.points or ctx.cohesion) and p.feature in ("city", "admin2", "admin1") \
-            and p.geonameid in mains and (local_towns or p.feature != "city"):
+    if (ctx.points or ctx.cohesion) and feature in ("city", "admin2", "admin1") \
+            and p.geonameid in mains and (local_towns or feature != "city"):
         # only for a place's own name, never an alias
         # cohesion only within a country the article's other names already point to
-        together = ctx.cohesion.get((c.key, p.geonameid), 0.0) if weight else 0.0
-        bonus += max(ctx.nearness(p, c.key) if ctx.points else 0.0, together)
-    if p.feature == "admin1" and ctx.countries and not weight and (p.population or 0) < 1_000_000:
+        together = ctx.cohesion.get((key, p.geonameid), 0.0) if weight else 0.0
+        bonus += max(ctx.nearness(p, key) if ctx.points else 0.0, together)
+    if feature == "admin1" and countries and not weight and (p.population or 0) < 1_000_000:
         score -= 1.5  # a minor foreign division whose country the article never mentions
     score += bonus
     if c.region_hint is not None:
         score += 6.0 if (cc, p.admin1_code) == c.region_hint else -2.0
     if c.country_hint is not None:
         score += 5.0 if cc == c.country_hint else -1.0
-    if c.feature_hint == "admin1" and p.feature == "admin1":
+    hint = c.feature_hint
+    if hint is None:
+        return score
+    if hint == "admin1" and feature == "admin1":
         score += 4.0
-    if c.feature_hint == "city" and p.feature == "city":
+    if hint == "city" and feature == "city":
         score += 2.0
-    if c.feature_hint == "town":
+    if hint == "town":
         # a country is never "the city of"; a division named after its seat may still be meant
-        score += 2.0 if p.feature == "city" else -8.0 if p.feature == "country" else 0.0
-    if c.feature_hint == "area" and p.feature in ("physical", "region"):
+        score += 2.0 if feature == "city" else -8.0 if feature == "country" else 0.0
+    if hint == "area" and feature in ("physical", "region"):
         score += 3.0
     return score
 
