@@ -971,6 +971,22 @@ _AREA_FEATURES = frozenset({"country", "admin1", "region", "physical"})
 _COHESION_BONUS = 3.0
 
 
+@functools.lru_cache(maxsize=50_000)
+def _pairable_readings(key: str) -> tuple[tuple[int, float, float], ...]:
+    """The town and county readings of a name that `_cohesion` may pair: (id, latitude, longitude)
+    of its contenders under their own main name; none for a name that means more than a town."""
+    gaz = gazetteer()
+    contenders = _contenders(key)
+    leader = contenders[0][1].feature if contenders else ""
+    # a bare county name ("Kent", "Fife") is as likely the county as a town: no pairing
+    if not (leader == "city" or leader == "admin2" and " " in key) \
+            or any(gaz.places[g].feature in _AREA_FEATURES for g in gaz.names.get(key, ())):
+        return ()  # "Indiana", "Fife": a name of a state or county means that, not a town
+    own = gaz.main_names.get(key, ())
+    return tuple((p.geonameid, p.latitude, p.longitude) for _, p in contenders
+                 if p.feature in ("city", "admin2") and p.geonameid in own)
+
+
 def _cohesion(cands: list[_Candidate]) -> dict[tuple[str, int], float]:
     """Readings of a name that lie near some reading of another name of the same article.
 
@@ -982,20 +998,10 @@ def _cohesion(cands: list[_Candidate]) -> dict[tuple[str, int], float]:
     keys = {c.key for c in cands if c.abbreviation is None and c.key}
     if len(keys) < 2:
         return {}
-    mains = gazetteer().main_names
-    places = gazetteer().places
     for key in keys:
-        own = mains.get(key, ())
-        contenders = _contenders(key)
-        leader = contenders[0][1].feature if contenders else ""
-        # a bare county name ("Kent", "Fife") is as likely the county as a town: no pairing
-        if not (leader == "city" or leader == "admin2" and " " in key) \
-                or any(places[g].feature in _AREA_FEATURES for g in gazetteer().names.get(key, ())):
-            continue  # "Indiana", "Fife": a name of a state or county means that, not a town
-        for _, p in contenders:
-            if p.feature in ("city", "admin2") and p.geonameid in own:
-                cell = (int(math.floor(p.latitude)), int(math.floor(p.longitude)))
-                grid.setdefault(cell, []).append((key, p.geonameid, p.latitude, p.longitude))
+        for gid, lat, lon in _pairable_readings(key):
+            cell = (int(math.floor(lat)), int(math.floor(lon)))
+            grid.setdefault(cell, []).append((key, gid, lat, lon))
     limit = (_COHESION_NEAR_KM / 111.2) ** 2
     out: dict[tuple[str, int], float] = {}
     for (ci, cj), members in grid.items():
