@@ -672,7 +672,7 @@ class _Context:
     admin1: dict[tuple[str, str], dict[str, float]]
     points: list[tuple[str, float, float]] = field(default_factory=list)  # (key, lat, lon) of sure mentions
     memo: dict[tuple[Any, ...], list[tuple[float, Place]]] = field(default_factory=dict)  # rankings
-    totals: dict[str, float] = field(default_factory=dict)  # all evidence but one name's
+    totals: dict[str, float] = field(default_factory=dict)  # all evidence but one name's (names that gave some)
     cohesion: dict[tuple[str, int], float] = field(default_factory=dict)  # (key, id) -> bonus
     locale: dict[str, float] = field(default_factory=dict)  # country -> weight of the article's own cues
     locale_weight: float = 0.0  # what the cues add to the article's total evidence
@@ -693,6 +693,11 @@ class _Context:
         self.country_sums = {cc: sum(per_key.values()) for cc, per_key in self.countries.items()}
         self.division_sums = {div: sum(per_key.values()) for div, per_key in self.admin1.items()}
         self.grand_total = sum(self.country_sums.values())
+        own: dict[str, float] = {}  # each name's evidence, summed country by country
+        for per_key in self.countries.values():
+            for key, weight in per_key.items():
+                own[key] = own.get(key, 0.0) + weight
+        self.totals = {key: self.grand_total - weight for key, weight in own.items()}
         self.by_latitude = sorted(self.points, key=lambda point: point[1])
         self.latitudes = [lat for _, lat, _ in self.by_latitude]
 
@@ -700,12 +705,14 @@ class _Context:
         """Bonus for lying close to places the article surely mentions (local news clusters)."""
         if p.feature in ("country", "region", "physical"):
             return 0.0
-        near = False
         plat, plon = p.latitude, p.longitude
+        lo = bisect.bisect_left(self.latitudes, plat - _WITHIN_250_KM_LATITUDE)
+        hi = bisect.bisect_right(self.latitudes, plat + _WITHIN_250_KM_LATITUDE, lo)
+        if lo == hi:
+            return 0.0
+        near = False
         coslat2 = math.cos(math.radians(plat)) ** 2
-        band = self.by_latitude[bisect.bisect_left(self.latitudes, plat - _WITHIN_250_KM_LATITUDE):
-                                bisect.bisect_right(self.latitudes, plat + _WITHIN_250_KM_LATITUDE)]
-        for k, lat, lon in band:
+        for k, lat, lon in self.by_latitude[lo:hi]:
             # squared equirectangular distance in degrees: plenty for a 80/250 km test
             d = (lat - plat) ** 2 + (lon - plon) ** 2 * coslat2
             if d <= _WITHIN_250_KM and k != key:
@@ -719,11 +726,7 @@ class _Context:
         return self.country_sums[cc or ""] - per_key.get(key, 0.0) if per_key else 0.0
 
     def total(self, key: str) -> float:
-        cached = self.totals.get(key)
-        if cached is None:
-            cached = self.totals[key] = self.grand_total - sum(per_key.get(key, 0.0)
-                                                               for per_key in self.countries.values())
-        return cached
+        return self.totals.get(key, self.grand_total)
 
     def division(self, cc: str | None, a1: str | None, key: str) -> float:
         div = (cc or "", a1 or "")
