@@ -149,9 +149,11 @@ def _lexicon() -> _Lexicon:
 # "-"). Every alternative starts with the same character class, so the regex engine skips
 # straight to the letters that can start a word of a name instead of trying each alternative at
 # every position of the paragraph; lookbehinds then restate what an alternative needs of that
-# first letter (an ASCII capital, or a word boundary before it).
+# first letter (an ASCII capital, or a word boundary before it). The class lists lowercase
+# letters and the space first: most characters are one of those, and the engine tests the
+# members of a class in order.
 _NAME_WORD = re.compile(
-    r"[^\W\d_a-z](?:"
+    r"[^a-z \W\d_](?:"
     r"(?<=[A-Z])\.(?:[A-Z]\.)+"
     r"|(?<=[A-Z])[a-z]{1,4}\.(?:[A-Z][a-z]?\.)?"
     r"|(?<!\w.)(?:(?<=S)TE?|(?<=[FM])T)\.(?= [A-Z])"
@@ -450,7 +452,7 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
                 i = site + 1
                 continue
             surface = text[start:end]
-            if any(bs < end and start < be for bs, be in blocked):
+            if blocked and any(bs < end and start < be for bs, be in blocked):
                 i = j
                 continue
             prev, prev2 = _words_before(text, start)
