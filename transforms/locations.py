@@ -678,6 +678,7 @@ class _Context:
     cohesion: dict[tuple[str, int], float] = field(default_factory=dict)  # (key, id) -> bonus
     locale: dict[str, float] = field(default_factory=dict)  # country -> weight of the article's own cues
     locale_weight: float = 0.0  # what the cues add to the article's total evidence
+    locale_key: tuple[tuple[str, float], ...] = ()  # the cues in a cache key's form
 
     cohesion_keys: frozenset[str] = frozenset()  # names with a cohesion bonus
     # Evidence totals per country and division, and of the whole article: the tables never change,
@@ -691,6 +692,7 @@ class _Context:
 
     def __post_init__(self) -> None:
         self.locale_weight = max(self.locale.values(), default=0.0)
+        self.locale_key = tuple(sorted(self.locale.items()))
         self.cohesion_keys = frozenset(key for key, _ in self.cohesion)
         self.country_sums = {cc: sum(per_key.values()) for cc, per_key in self.countries.items()}
         self.division_sums = {div: sum(per_key.values()) for div, per_key in self.admin1.items()}
@@ -915,7 +917,7 @@ def _ranked(c: _Candidate, ctx: _Context, gaz: Gazetteer) -> list[tuple[float, P
         if not ctx.locale:
             return _prior_ranking(memo_key)
         if not ctx.cohesion or c.key not in ctx.cohesion_keys:
-            return _locale_ranking(memo_key, tuple(sorted(ctx.locale.items())))
+            return _locale_ranking(memo_key, ctx.locale_key)
     hit = ctx.memo.get(memo_key)
     if hit is None:
         hit = ctx.memo[memo_key] = _context_ranking(c, ctx)
