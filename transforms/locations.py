@@ -252,6 +252,18 @@ def _key_of_words(words: tuple[str, ...]) -> str:
     return key_of_tokens(folded)
 
 
+@functools.lru_cache(maxsize=200_000)
+def _name_lookup(words: tuple[str, ...]) -> tuple[str, tuple[int, ...] | None]:
+    """The lookup key of a word sequence and the gazetteer's ids for it (None: no such name).
+
+    Every capitalized word of every paragraph is looked up this way, often several times (longest
+    n-gram first), so the answer is kept with the key.
+    """
+    key = _key_of_words(words)
+    names = gazetteer().names
+    return key, (names[key] if key in names else None)
+
+
 def _sentence_initial(text: str, start: int) -> bool:
     return _SENTENCE_END.search(text[max(0, start - 4):start]) is not None
 
@@ -424,21 +436,21 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
             for j in range(min(len(run), i + _MAX_NGRAM), i, -1):
                 if not run[j - 1].cap:
                     continue
-                key = _key_of_words(words[i:j])
-                if key in gaz.names or run[i].text in lex.abbreviations and j == i + 1:
-                    found = (j, key)
+                key, known = _name_lookup(words[i:j])
+                if known is not None or run[i].text in lex.abbreviations and j == i + 1:
+                    found = (j, key, known or ())
                     break
             if found is None:
                 i += 1
                 continue
-            j, key = found
+            j, key, ids = found
             if j - i >= 2 and run[j - 1].text in ("City", "Town") and key not in gaz.main_names:
                 # "Springfield City Schools", "Dublin City Council": the town's own name plus a
                 # feature word, not the alternate name "Springfield City" that one Springfield
                 # carries (which would also vote for that one a second time).
-                shorter = _key_of_words(words[i:j - 1])
-                if shorter in gaz.names:
-                    j, key = j - 1, shorter
+                shorter, shorter_ids = _name_lookup(words[i:j - 1])
+                if shorter_ids is not None:
+                    j, key, ids = j - 1, shorter, shorter_ids
             start, end = run[i].start, run[j - 1].end
             site = _site_end(run, j, key, text, gaz, lex) if j < len(run) else None
             if site is not None:
@@ -461,7 +473,6 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
             if region_hint is not None and _is_division(key):
                 region_hint = None  # "Missouri, New York and Virginia": a list of states, not a town "in" one
             abbreviation = lex.abbreviations.get(surface) if j == i + 1 else None
-            ids = gaz.names.get(key, ())
             prev_in_run = run[i - 1].text if i > 0 and run[i - 1].cap else ""
             prev_initial = bool(prev_in_run) and _sentence_initial(text, run[i - 1].start)
             after_place = bool(out) and out[-1].end == (run[i - 1].end if i > 0 else -1) and _big_ids(out[-1].ids, gaz)
