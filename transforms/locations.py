@@ -749,6 +749,7 @@ class _Context:
         return self.division_sums[div] - per_key.get(key, 0.0) if per_key else 0.0
 
 
+@functools.lru_cache(maxsize=200_000)
 def _main_ids(key: str) -> tuple[int, ...]:
     """Ids whose main name is `key`."""
     mains = gazetteer().main_names
@@ -936,9 +937,10 @@ def _ranked(c: _Candidate, ctx: _Context, gaz: Gazetteer) -> list[tuple[float, P
 
 
 def _context_ranking(c: _Candidate, ctx: _Context) -> list[tuple[float, Place]]:
-    shortlist = _shortlist(c.key)
     if c.region_hint is None and c.country_hint is None and c.feature_hint is None:
         shortlist = _contenders(c.key)
+    else:
+        shortlist = _shortlist(c.key)
     mains = _main_ids(c.key)
     # "Kansas", "Florida": a hamlet of a big division's name near the article's other places
     # is still far less likely than the division, unless "city"/"town" or ", State" says so.
