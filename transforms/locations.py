@@ -579,8 +579,8 @@ class _LowercaseWords:
     """The words an article also writes in lowercase, as whole words ("Independence" opening a
     sentence is the common word when "independence" appears too).
 
-    Each word asked about is looked for in the text (a literal search, a few per article) instead
-    of collecting every lowercase word of the article up front.
+    Each word asked about is looked for in the text (a few per article) instead of collecting
+    every lowercase word of the article up front.
     """
 
     def __init__(self, paragraphs: Sequence[str]) -> None:
@@ -590,11 +590,23 @@ class _LowercaseWords:
     def __contains__(self, word: str) -> bool:
         found = self._known.get(word)
         if found is None:
-            # the word itself first (a literal prefix the regex engine searches fast), then the
-            # word boundaries on both sides
-            whole = re.compile(rf"{word}(?<!\w{word})(?!\w)") if _ASCII_WORD.fullmatch(word) else None
-            found = self._known[word] = whole is not None and any(whole.search(t) for t in self._paragraphs)
+            found = self._known[word] = _ASCII_WORD.fullmatch(word) is not None \
+                and any(_has_whole_word(text, word) for text in self._paragraphs)
         return found
+
+
+_WORD_CHARACTER = re.compile(r"\w")
+
+
+def _has_whole_word(text: str, word: str) -> bool:
+    """Whether `word` occurs in `text` between non-word characters (where `\\bword\\b` matches)."""
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if not (at and _WORD_CHARACTER.match(text, at - 1)) and not _WORD_CHARACTER.match(text, end):
+            return True
+        at = text.find(word, at + 1)
+    return False
 
 
 def _standalone_words(paragraphs: Sequence[str]) -> frozenset[str]:
