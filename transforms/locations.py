@@ -9,7 +9,9 @@ elsewhere, "Town, State" pairs, feature words such as "province").
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -43,6 +45,9 @@ class LocationMention:
     is_modifier: bool
 
 
+_ASCII_WORD = re.compile(r"[a-z]+")
+
+
 def rules_problems(data: Any) -> list[str]:
     """Problems in the locations lexicon (empty when valid)."""
     problems: list[str] = []
@@ -59,6 +64,8 @@ def rules_problems(data: Any) -> list[str]:
             problems.append(f"{key}: entries must be non-empty strings")
         elif key != "organizations" and any(v != v.lower() for v in value):
             problems.append(f"{key}: entries must be lowercase")
+        elif key == "connectors" and not all(_ASCII_WORD.fullmatch(v) for v in value):
+            problems.append(f"{key}: entries must be lowercase ASCII words")  # `_tokens` relies on it
     abbrevs = data.get("region_abbreviations")
     if not isinstance(abbrevs, dict):
         problems.append("region_abbreviations: must map country codes to {abbreviation: admin1 code}")
@@ -100,7 +107,7 @@ class _Lexicon:
     streets: frozenset[str]  # the facility words of roads: "Campbell Branch Road" is one street
     calendar: frozenset[str]  # weekdays and months: never places, whatever the preposition
     institutions: frozenset[str]
-    token_re: re.Pattern[str]  # capitalized words, dotted abbreviations and lowercase connectors
+    connector_re: re.Pattern[str]  # a joiner, then a lowercase connector inside a name (group 1)
     abbreviations: dict[str, tuple[str, str]]  # "Ky." -> ("US", "KY")
     currencies: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]  # amount pattern -> countries
 
@@ -131,10 +138,7 @@ def _lexicon() -> _Lexicon:
         streets=frozenset(data["streets"]),
         calendar=frozenset(data["calendar"]),
         # a lowercase connector only matters between words of a name ("Isle of Man", "ez-Zor")
-        token_re=re.compile(
-            r"(?:[A-Z]\.){2,}|[A-Z][a-z]{1,4}\.(?:[A-Z][a-z]?\.)?|\b(?:ST|STE|FT|MT)\.(?= [A-Z])"
-            r"|\b[^\W\d_a-z][^\W\d_]*"
-            rf"|(?<=[ \-‐‑])(?:{connectors})\b(?=[ \-‐‑](?:[^\W\d_a-z]|(?:{connectors})\b))"),
+        connector_re=re.compile(rf"[ \-‐‑]((?:{connectors})\b(?=[ \-‐‑](?:[^\W\d_a-z]|(?:{connectors})\b)))"),
         institutions=frozenset(data["institutions"]) | frozenset(data["facilities"])
         | frozenset(data["admin1_words"]) | frozenset(data["city_words"]),
         abbreviations=abbrevs,
@@ -143,16 +147,32 @@ def _lexicon() -> _Lexicon:
     )
 
 
-# Words: dotted abbreviations ("U.S.", "B.C.", "W.Va."), then letter runs (hyphens split words so
-# "ez-Zor" is two tokens joined by "-").
+# Words of names: dotted abbreviations ("U.S.", "B.C.", "W.Va."), "ST." before a name, then
+# letter runs starting with a capital (hyphens split words so "ez-Zor" is two tokens joined by
+# "-"). Every alternative starts with the same character class, so the regex engine skips
+# straight to the letters that can start a word of a name instead of trying each alternative at
+# every position of the paragraph; lookbehinds then restate what an alternative needs of that
+# first letter (an ASCII capital, or a word boundary before it). The class lists lowercase
+# letters and the space first: most characters are one of those, and the engine tests the
+# members of a class in order.
+_NAME_WORD = re.compile(
+    r"[^a-z \W\d_](?:"
+    r"(?<=[A-Z])\.(?:[A-Z]\.)+"
+    r"|(?<=[A-Z])[a-z]{1,4}\.(?:[A-Z][a-z]?\.)?"
+    r"|(?<!\w.)(?:(?<=S)TE?|(?<=[FM])T)\.(?= [A-Z])"
+    r"|(?<!\w.)[^\W\d_]*)")
 _NEXT_WORD = re.compile(r"\s+([\w.'’-]+)")
-_WORDS = re.compile(r"[\w.'’]+")
-_ENDS_WITH_WORD = re.compile(r"[\w.]\s+$")
+# Matched against the 40 characters before a name, reversed: the space before the name, the word
+# before it (which must end with a letter, digit or dot) and, past any punctuation, the word
+# before that. Reversing lets one anchored match replace a scan of the whole window.
+_WORDS_BEFORE = re.compile(r"\s+(?=[\w.])([\w.'’]+)(?:[^\w.'’]+([\w.'’]+))?")
 _COMMA_HINT = re.compile(r",\s+((?:[A-Z][\w.]*\.?)(?:[ -](?:[A-Z][\w.]*))?(?:[ -](?:[A-Z][\w.]*))?)")
-# A lookahead, so that matches overlap: "The Rev. Al Meredith" yields "Rev. Al" and "Al Meredith".
-_FULL_NAME = re.compile(r"\b(?=([A-Z][a-z]+)\.?\s+(?:[A-Z]\.\s+)?([A-Z][a-z]+)\b)")
+# Patterns scanned over whole articles start with a plain character class, with any word
+# boundary or context test moved into a lookbehind after it: the regex engine then skips
+# straight to the capitals instead of trying the pattern at every character. The second word is
+# only looked ahead at, so matches overlap: "The Rev. Al Meredith" yields "Rev. Al" and "Al Meredith".
+_FULL_NAME = re.compile(r"([A-Z](?<!\w[A-Z])[a-z]+)(?=\.?\s+(?:[A-Z]\.\s+)?([A-Z][a-z]+)\b)")  # \b before it
 _SPACE_CAPITALIZED = re.compile(r"\s[A-Z][a-z]+\b")
-_LOWER_WORD = re.compile(r"\b[a-z]+\b")
 _DOTTED_WORDS = frozenset({"St.", "Ft.", "Mt.", "Ste.", "ST.", "FT.", "MT.", "STE."})
 _JOINERS = frozenset({" ", "-", "‐", "‑"})
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\"“”'‘’()\[\]•|—–-]\s*|\n\s*)$")
@@ -208,19 +228,26 @@ def _folded(token: str) -> tuple[str, ...]:
 
 
 def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
+    """Words of names, each followed by the lowercase connectors chained right after it, in text order.
+
+    A connector only matters joined to the word before it ("Isle of Man", "ez-Zor"): one that
+    follows no word would only end a run that ends there anyway, so it is looked for after each
+    word rather than all over the paragraph. Connectors start with a-z after a joiner, where no
+    word of a name starts, so the two never compete for the same text.
+    """
     out = []
     abbreviations = lex.abbreviations
-    for m in lex.token_re.finditer(text):
+    connector_at = lex.connector_re.match
+    for m in _NAME_WORD.finditer(text):
         word = m.group()
         start, end = m.span()
         if word[-1] == "." and word.count(".") == 1 and word not in abbreviations and word not in _DOTTED_WORDS:
             word, end = word[:-1], end - 1  # a sentence-final period, not part of the name
         out.append(_Token(start, end, word, word[0].isupper()))
+        while (c := connector_at(text, end)) is not None:
+            end = c.end(1)
+            out.append(_Token(c.start(1), end, c.group(1), False))
     return out
-
-
-def _key(tokens: Sequence[_Token]) -> str:
-    return _key_of_words(tuple(t.text for t in tokens))
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -229,6 +256,18 @@ def _key_of_words(words: tuple[str, ...]) -> str:
     for w in words:
         folded.extend(_folded(w))
     return key_of_tokens(folded)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _name_lookup(words: tuple[str, ...]) -> tuple[str, tuple[int, ...] | None]:
+    """The lookup key of a word sequence and the gazetteer's ids for it (None: no such name).
+
+    Every capitalized word of every paragraph is looked up this way, often several times (longest
+    n-gram first), so the answer is kept with the key.
+    """
+    key = _key_of_words(words)
+    names = gazetteer().names
+    return key, (names[key] if key in names else None)
 
 
 def _sentence_initial(text: str, start: int) -> bool:
@@ -241,11 +280,11 @@ def _word_after(text: str, end: int) -> str:
 
 
 def _words_before(text: str, start: int) -> tuple[str, str]:
-    window = text[max(0, start - 40):start]
-    words = _WORDS.findall(window)
-    if not words or not _ENDS_WITH_WORD.search(window):
+    """The word before `start` and the one before that, when a space separates the first from it."""
+    m = _WORDS_BEFORE.match(text[max(0, start - 40):start][::-1])
+    if m is None:
         return "", ""
-    return words[-1], (words[-2] if len(words) > 1 else "")
+    return m.group(1)[::-1], (m.group(2) or "")[::-1]
 
 
 _WORD_CHAR = re.compile(r"[\w.]")
@@ -273,9 +312,7 @@ def _runs(tokens: list[_Token], text: str, lex: _Lexicon) -> list[list[_Token]]:
     runs: list[list[_Token]] = []
     cur: list[_Token] = []
     for tok in tokens:
-        joined = bool(cur) and text[cur[-1].end:tok.start] in _JOINERS
-        if cur and cur[-1].text in _DOTTED_WORDS and text[cur[-1].end:tok.start] == " ":
-            joined = True
+        joined = bool(cur) and text[cur[-1].end:tok.start] in _JOINERS  # a space after "St." too
         if tok.cap or (joined and tok.text.lower() in lex.connectors):
             if cur and not joined:
                 runs.append(cur)
@@ -395,6 +432,7 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
     blocked = _blocked_spans(text, lex)
     out: list[_Candidate] = []
     for run in _runs(tokens, text, lex):
+        words = tuple(t.text for t in run)  # sliced for each n-gram looked up
         i = 0
         while i < len(run):
             if not run[i].cap:
@@ -404,21 +442,21 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
             for j in range(min(len(run), i + _MAX_NGRAM), i, -1):
                 if not run[j - 1].cap:
                     continue
-                key = _key(run[i:j])
-                if key in gaz.names or run[i].text in lex.abbreviations and j == i + 1:
-                    found = (j, key)
+                key, known = _name_lookup(words[i:j])
+                if known is not None or run[i].text in lex.abbreviations and j == i + 1:
+                    found = (j, key, known or ())
                     break
             if found is None:
                 i += 1
                 continue
-            j, key = found
+            j, key, ids = found
             if j - i >= 2 and run[j - 1].text in ("City", "Town") and key not in gaz.main_names:
                 # "Springfield City Schools", "Dublin City Council": the town's own name plus a
                 # feature word, not the alternate name "Springfield City" that one Springfield
                 # carries (which would also vote for that one a second time).
-                shorter = _key(run[i:j - 1])
-                if shorter in gaz.names:
-                    j, key = j - 1, shorter
+                shorter, shorter_ids = _name_lookup(words[i:j - 1])
+                if shorter_ids is not None:
+                    j, key, ids = j - 1, shorter, shorter_ids
             start, end = run[i].start, run[j - 1].end
             site = _site_end(run, j, key, text, gaz, lex) if j < len(run) else None
             if site is not None:
@@ -432,7 +470,7 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
                 i = site + 1
                 continue
             surface = text[start:end]
-            if any(bs < end and start < be for bs, be in blocked):
+            if blocked and any(bs < end and start < be for bs, be in blocked):
                 i = j
                 continue
             prev, prev2 = _words_before(text, start)
@@ -441,7 +479,6 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
             if region_hint is not None and _is_division(key):
                 region_hint = None  # "Missouri, New York and Virginia": a list of states, not a town "in" one
             abbreviation = lex.abbreviations.get(surface) if j == i + 1 else None
-            ids = gaz.names.get(key, ())
             prev_in_run = run[i - 1].text if i > 0 and run[i - 1].cap else ""
             prev_initial = bool(prev_in_run) and _sentence_initial(text, run[i - 1].start)
             after_place = bool(out) and out[-1].end == (run[i - 1].end if i > 0 else -1) and _big_ids(out[-1].ids, gaz)
@@ -540,12 +577,47 @@ def _person_surnames(paragraphs: Sequence[str], lex: _Lexicon,
 
 _AGE = re.compile(r",\s\d{1,3},")
 _AGED_NAME = re.compile(r"\b[A-Z][a-z]+\.?\s+(?:[A-Z]\.\s+|[A-Z][a-z]+\s+)?([A-Z][a-z]+),\s+\d{1,3},")
-_LONE_CAPITALIZED = re.compile(r"(?<![A-Z][\w.]\s)(?<=[a-z,;]\s)([A-Z][a-z]+)(?!\s[A-Z])")
+# After a lowercase word or a comma, not after a capitalized word, not before one (see _FULL_NAME).
+_LONE_CAPITALIZED = re.compile(r"([A-Z](?<![A-Z][\w.]\s[A-Z])(?<=[a-z,;]\s[A-Z])[a-z]+)(?!\s[A-Z])")
+
+
+class _LowercaseWords:
+    """The words an article also writes in lowercase, as whole words ("Independence" opening a
+    sentence is the common word when "independence" appears too).
+
+    Each word asked about is looked for in the text (a few per article) instead of collecting
+    every lowercase word of the article up front.
+    """
+
+    def __init__(self, paragraphs: Sequence[str]) -> None:
+        self._paragraphs = paragraphs
+        self._known: dict[str, bool] = {}
+
+    def __contains__(self, word: str) -> bool:
+        found = self._known.get(word)
+        if found is None:
+            found = self._known[word] = _ASCII_WORD.fullmatch(word) is not None \
+                and any(_has_whole_word(text, word) for text in self._paragraphs)
+        return found
+
+
+_WORD_CHARACTER = re.compile(r"\w")
+
+
+def _has_whole_word(text: str, word: str) -> bool:
+    """Whether `word` occurs in `text` between non-word characters (where `\\bword\\b` matches)."""
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if not (at and _WORD_CHARACTER.match(text, at - 1)) and not _WORD_CHARACTER.match(text, end):
+            return True
+        at = text.find(word, at + 1)
+    return False
 
 
 def _standalone_words(paragraphs: Sequence[str]) -> frozenset[str]:
     """Capitalized words used alone mid-sentence: how articles refer back to people ("Flores said")."""
-    return frozenset(m.group(1) for text in paragraphs for m in _LONE_CAPITALIZED.finditer(text))
+    return frozenset(itertools.chain.from_iterable(map(_LONE_CAPITALIZED.findall, paragraphs)))
 
 
 def _inside_name(c: _Candidate, lex: _Lexicon) -> bool:
@@ -637,6 +709,10 @@ _WITHIN_80_KM = (80.0 / 111.2) ** 2  # squared degrees of latitude
 _WITHIN_250_KM = (250.0 / 111.2) ** 2
 
 
+# How far in latitude a point may lie and still be within 250 km (a little slack for rounding).
+_WITHIN_250_KM_LATITUDE = math.sqrt(_WITHIN_250_KM) + 0.01
+
+
 @dataclass(slots=True)
 class _Context:
     """Evidence per country / division, split by the name that gave it (so a name never supports itself)."""
@@ -645,27 +721,49 @@ class _Context:
     admin1: dict[tuple[str, str], dict[str, float]]
     points: list[tuple[str, float, float]] = field(default_factory=list)  # (key, lat, lon) of sure mentions
     memo: dict[tuple[Any, ...], list[tuple[float, Place]]] = field(default_factory=dict)  # rankings
-    lenient: bool = False  # screening pass: small towns get the benefit of the doubt
-    sums: dict[int, float] = field(default_factory=dict)  # evidence totals (the tables never change)
-    totals: dict[str, float] = field(default_factory=dict)  # all evidence but one name's ("": all)
+    totals: dict[str, float] = field(default_factory=dict)  # all evidence but one name's (names that gave some)
     cohesion: dict[tuple[str, int], float] = field(default_factory=dict)  # (key, id) -> bonus
     locale: dict[str, float] = field(default_factory=dict)  # country -> weight of the article's own cues
     locale_weight: float = 0.0  # what the cues add to the article's total evidence
+    locale_key: tuple[tuple[str, float], ...] = ()  # the cues in a cache key's form
 
     cohesion_keys: frozenset[str] = frozenset()  # names with a cohesion bonus
+    # Evidence totals per country and division, and of the whole article: the tables never change,
+    # and every place scored asks for them.
+    country_sums: dict[str, float] = field(default_factory=dict)
+    division_sums: dict[tuple[str, str], float] = field(default_factory=dict)
+    grand_total: float = 0.0
+    # The points ordered by latitude, so `nearness` looks only at the band that can be near.
+    by_latitude: list[tuple[str, float, float]] = field(default_factory=list)
+    latitudes: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.locale_weight = max(self.locale.values(), default=0.0)
+        self.locale_key = tuple(sorted(self.locale.items()))
         self.cohesion_keys = frozenset(key for key, _ in self.cohesion)
+        self.country_sums = {cc: sum(per_key.values()) for cc, per_key in self.countries.items()}
+        self.division_sums = {div: sum(per_key.values()) for div, per_key in self.admin1.items()}
+        self.grand_total = sum(self.country_sums.values())
+        own: dict[str, float] = {}  # each name's evidence, summed country by country
+        for per_key in self.countries.values():
+            for key, weight in per_key.items():
+                own[key] = own.get(key, 0.0) + weight
+        self.totals = {key: self.grand_total - weight for key, weight in own.items()}
+        self.by_latitude = sorted(self.points, key=lambda point: point[1])
+        self.latitudes = [lat for _, lat, _ in self.by_latitude]
 
     def nearness(self, p: Place, key: str) -> float:
         """Bonus for lying close to places the article surely mentions (local news clusters)."""
         if p.feature in ("country", "region", "physical"):
             return 0.0
-        near = False
         plat, plon = p.latitude, p.longitude
+        lo = bisect.bisect_left(self.latitudes, plat - _WITHIN_250_KM_LATITUDE)
+        hi = bisect.bisect_right(self.latitudes, plat + _WITHIN_250_KM_LATITUDE, lo)
+        if lo == hi:
+            return 0.0
+        near = False
         coslat2 = math.cos(math.radians(plat)) ** 2
-        for k, lat, lon in self.points:
+        for k, lat, lon in self.by_latitude[lo:hi]:
             # squared equirectangular distance in degrees: plenty for a 80/250 km test
             d = (lat - plat) ** 2 + (lon - plon) ** 2 * coslat2
             if d <= _WITHIN_250_KM and k != key:
@@ -676,28 +774,18 @@ class _Context:
 
     def country(self, cc: str | None, key: str) -> float:
         per_key = self.countries.get(cc or "")
-        return self._sum(per_key) - per_key.get(key, 0.0) if per_key else 0.0
+        return self.country_sums[cc or ""] - per_key.get(key, 0.0) if per_key else 0.0
 
     def total(self, key: str) -> float:
-        cached = self.totals.get(key)
-        if cached is None:
-            grand = self.totals.get("")
-            if grand is None:
-                grand = self.totals[""] = sum(self._sum(per_key) for per_key in self.countries.values())
-            cached = self.totals[key] = grand - sum(per_key.get(key, 0.0) for per_key in self.countries.values())
-        return cached
+        return self.totals.get(key, self.grand_total)
 
     def division(self, cc: str | None, a1: str | None, key: str) -> float:
-        per_key = self.admin1.get((cc or "", a1 or ""))
-        return self._sum(per_key) - per_key.get(key, 0.0) if per_key else 0.0
-
-    def _sum(self, per_key: dict[str, float]) -> float:
-        cached = self.sums.get(id(per_key))
-        if cached is None:
-            cached = self.sums[id(per_key)] = sum(per_key.values())
-        return cached
+        div = (cc or "", a1 or "")
+        per_key = self.admin1.get(div)
+        return self.division_sums[div] - per_key.get(key, 0.0) if per_key else 0.0
 
 
+@functools.lru_cache(maxsize=200_000)
 def _main_ids(key: str) -> tuple[int, ...]:
     """Ids whose main name is `key`."""
     mains = gazetteer().main_names
@@ -716,52 +804,63 @@ def _score(prior: float, p: Place, c: _Candidate, ctx: _Context, mains: tuple[in
     `local_towns` false keeps nearness and cohesion bonuses from towns (the name is a big state's),
     `division_towns` false keeps division bonuses from them too (the name means that state unless
     told otherwise: "Florida" in a New York story is still the state, not the village there)."""
+    # Called for every place of every ranking: fields are read once into locals.
     score = prior
     cc = p.country_code
+    feature = p.feature
+    key = c.key
+    countries = ctx.countries
     bonus = 0.0
     weight = 0.0
-    if cc and (ctx.countries or ctx.locale):
-        weight = ctx.country(cc, c.key) if ctx.countries else 0.0
+    if cc and (countries or ctx.locale):
+        per_key = countries.get(cc)
+        if per_key:
+            weight = ctx.country_sums[cc] - per_key.get(key, 0.0)
         # "Georgia": when a name is both a country and a division, the country context decides.
-        strong = weight > 0 and p.feature == "admin1" and c.key in gazetteer().country_keys
+        strong = weight > 0 and feature == "admin1" and key in gazetteer().country_keys
         if ctx.locale:  # the article's currency counts as one more sure mention of its countries
             weight += ctx.locale.get(cc, 0.0)
         if weight:
             # Scaled by the country's share of the article: local news leans on it, world news less.
-            total = (ctx.total(c.key) if ctx.countries else 0.0) + ctx.locale_weight
+            total = (ctx.total(key) if countries else 0.0) + ctx.locale_weight
             share = weight / max(total, 1.0)
             bonus += (3.75 if strong else 0.9 + 2.6 * share * share) * min(weight, 1.0)
-        if p.admin1_code and (division_towns or p.feature != "city"):
-            division = ctx.division(cc, p.admin1_code, c.key)
+        a1 = p.admin1_code
+        if a1 and ctx.admin1 and (division_towns or feature != "city"):
+            per_key = ctx.admin1.get((cc, a1))
+            division = ctx.division_sums[(cc, a1)] - per_key.get(key, 0.0) if per_key else 0.0
             if division:
                 # One region per article: the more of the article's evidence lies in this division,
                 # the more it counts ("Dakota, Otoe and Washington counties" in a Nebraska story).
-                share = min(1.0, division / max(ctx.total(c.key), 1.0))
+                share = min(1.0, division / max(ctx.total(key), 1.0))
                 bonus += 1.5 * min(division, 2.0) + 2.5 * share * share
-        if bonus and p.feature == "city":
+        if bonus and feature == "city":
             # A hamlet sharing a famous name needs more than "the same country was mentioned".
             bonus *= _size_scale(p.population)
-    if (ctx.points or ctx.cohesion) and p.feature in ("city", "admin2", "admin1") \
-            and p.geonameid in mains and (local_towns or p.feature != "city"):
+    if (ctx.points or ctx.cohesion) and feature in ("city", "admin2", "admin1") \
+            and p.geonameid in mains and (local_towns or feature != "city"):
         # only for a place's own name, never an alias
         # cohesion only within a country the article's other names already point to
-        together = ctx.cohesion.get((c.key, p.geonameid), 0.0) if weight else 0.0
-        bonus += max(ctx.nearness(p, c.key) if ctx.points else 0.0, together)
-    if p.feature == "admin1" and ctx.countries and not weight and (p.population or 0) < 1_000_000:
+        together = ctx.cohesion.get((key, p.geonameid), 0.0) if weight else 0.0
+        bonus += max(ctx.nearness(p, key) if ctx.points else 0.0, together)
+    if feature == "admin1" and countries and not weight and (p.population or 0) < 1_000_000:
         score -= 1.5  # a minor foreign division whose country the article never mentions
     score += bonus
     if c.region_hint is not None:
         score += 6.0 if (cc, p.admin1_code) == c.region_hint else -2.0
     if c.country_hint is not None:
         score += 5.0 if cc == c.country_hint else -1.0
-    if c.feature_hint == "admin1" and p.feature == "admin1":
+    hint = c.feature_hint
+    if hint is None:
+        return score
+    if hint == "admin1" and feature == "admin1":
         score += 4.0
-    if c.feature_hint == "city" and p.feature == "city":
+    if hint == "city" and feature == "city":
         score += 2.0
-    if c.feature_hint == "town":
+    if hint == "town":
         # a country is never "the city of"; a division named after its seat may still be meant
-        score += 2.0 if p.feature == "city" else -8.0 if p.feature == "country" else 0.0
-    if c.feature_hint == "area" and p.feature in ("physical", "region"):
+        score += 2.0 if feature == "city" else -8.0 if feature == "country" else 0.0
+    if hint == "area" and feature in ("physical", "region"):
         score += 3.0
     return score
 
@@ -868,7 +967,7 @@ def _ranked(c: _Candidate, ctx: _Context, gaz: Gazetteer) -> list[tuple[float, P
         if not ctx.locale:
             return _prior_ranking(memo_key)
         if not ctx.cohesion or c.key not in ctx.cohesion_keys:
-            return _locale_ranking(memo_key, tuple(sorted(ctx.locale.items())))
+            return _locale_ranking(memo_key, ctx.locale_key)
     hit = ctx.memo.get(memo_key)
     if hit is None:
         hit = ctx.memo[memo_key] = _context_ranking(c, ctx)
@@ -876,9 +975,10 @@ def _ranked(c: _Candidate, ctx: _Context, gaz: Gazetteer) -> list[tuple[float, P
 
 
 def _context_ranking(c: _Candidate, ctx: _Context) -> list[tuple[float, Place]]:
-    shortlist = _shortlist(c.key)
     if c.region_hint is None and c.country_hint is None and c.feature_hint is None:
         shortlist = _contenders(c.key)
+    else:
+        shortlist = _shortlist(c.key)
     mains = _main_ids(c.key)
     # "Kansas", "Florida": a hamlet of a big division's name near the article's other places
     # is still far less likely than the division, unless "city"/"town" or ", State" says so.
@@ -933,6 +1033,22 @@ _AREA_FEATURES = frozenset({"country", "admin1", "region", "physical"})
 _COHESION_BONUS = 3.0
 
 
+@functools.lru_cache(maxsize=50_000)
+def _pairable_readings(key: str) -> tuple[tuple[int, float, float], ...]:
+    """The town and county readings of a name that `_cohesion` may pair: (id, latitude, longitude)
+    of its contenders under their own main name; none for a name that means more than a town."""
+    gaz = gazetteer()
+    contenders = _contenders(key)
+    leader = contenders[0][1].feature if contenders else ""
+    # a bare county name ("Kent", "Fife") is as likely the county as a town: no pairing
+    if not (leader == "city" or leader == "admin2" and " " in key) \
+            or any(gaz.places[g].feature in _AREA_FEATURES for g in gaz.names.get(key, ())):
+        return ()  # "Indiana", "Fife": a name of a state or county means that, not a town
+    own = gaz.main_names.get(key, ())
+    return tuple((p.geonameid, p.latitude, p.longitude) for _, p in contenders
+                 if p.feature in ("city", "admin2") and p.geonameid in own)
+
+
 def _cohesion(cands: list[_Candidate]) -> dict[tuple[str, int], float]:
     """Readings of a name that lie near some reading of another name of the same article.
 
@@ -944,20 +1060,10 @@ def _cohesion(cands: list[_Candidate]) -> dict[tuple[str, int], float]:
     keys = {c.key for c in cands if c.abbreviation is None and c.key}
     if len(keys) < 2:
         return {}
-    mains = gazetteer().main_names
-    places = gazetteer().places
     for key in keys:
-        own = mains.get(key, ())
-        contenders = _contenders(key)
-        leader = contenders[0][1].feature if contenders else ""
-        # a bare county name ("Kent", "Fife") is as likely the county as a town: no pairing
-        if not (leader == "city" or leader == "admin2" and " " in key) \
-                or any(places[g].feature in _AREA_FEATURES for g in gazetteer().names.get(key, ())):
-            continue  # "Indiana", "Fife": a name of a state or county means that, not a town
-        for _, p in contenders:
-            if p.feature in ("city", "admin2") and p.geonameid in own:
-                cell = (int(math.floor(p.latitude)), int(math.floor(p.longitude)))
-                grid.setdefault(cell, []).append((key, p.geonameid, p.latitude, p.longitude))
+        for gid, lat, lon in _pairable_readings(key):
+            cell = (int(math.floor(lat)), int(math.floor(lon)))
+            grid.setdefault(cell, []).append((key, gid, lat, lon))
     limit = (_COHESION_NEAR_KM / 111.2) ** 2
     out: dict[tuple[str, int], float] = {}
     for (ci, cj), members in grid.items():
@@ -981,10 +1087,15 @@ def _cohesion(cands: list[_Candidate]) -> dict[tuple[str, int], float]:
     return out
 
 
-def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer, ctx: _Context,
-            surnames: tuple[frozenset[str], frozenset[str], frozenset[str]], lowercase_words: frozenset[str],
-            standalone: frozenset[str]) -> bool:
-    """General precision rules: common words, people, demonyms, all-caps acronyms, tiny towns."""
+def _plausible(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer,
+               surnames: tuple[frozenset[str], frozenset[str], frozenset[str]], lowercase_words: _LowercaseWords,
+               standalone: frozenset[str]) -> bool:
+    """General precision rules: common words, people, demonyms, all-caps acronyms.
+
+    The verdict depends on the candidate and its best place, never on article context; a kept
+    name also needs a supported reading (`_leaders`), which abbreviations and listed counties
+    are spared.
+    """
     if c.abbreviation is not None or c.listed_county:
         return True
     if c.text in gaz.demonyms:
@@ -1010,9 +1121,7 @@ def _accept(c: _Candidate, best: Place, text: str, lex: _Lexicon, gaz: Gazetteer
             return False
         if c.sentence_initial and low in lowercase_words and not big:
             return False
-    if _looks_like_person(c, text, lex, surnames, big, standalone):
-        return False
-    return ctx.lenient or _supported(c, best, ctx)
+    return not _looks_like_person(c, text, lex, surnames, big, standalone)
 
 
 def _supported(c: _Candidate, p: Place, ctx: _Context) -> bool:
@@ -1044,6 +1153,20 @@ def _is_modifier(c: _Candidate, text: str, lex: _Lexicon) -> bool:
     if word[0].islower():
         return word.lower() not in lex.not_modifier and not word.endswith("ly")
     return False
+
+
+def _leaders(c: _Candidate, ranked: list[tuple[float, Place]], ctx: _Context) -> list[tuple[float, Place]]:
+    """The best two supported readings (all that the output and its confidence depend on); empty
+    when no reading is supported.
+
+    An unsupported hamlet gives way to the best supported reading of the same name, and an
+    all-capitals abbreviation ("EU", "UK", "US") names a country or region, not a town.
+    """
+    supported = (sp for sp in ranked if _supported(c, sp[1], ctx))
+    if c.single and c.text.isupper() and len(c.text.replace(".", "")) <= 3:
+        every = list(supported)
+        return ([sp for sp in every if sp[1].feature in ("country", "region")] or every)[:2]
+    return list(itertools.islice(supported, 2))
 
 
 def _confidence(ranked: list[tuple[float, Place]]) -> float:
@@ -1162,22 +1285,26 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     _list_hints(cands, paragraphs)
     _compass_parts(cands, gaz)
     surnames = _person_surnames(paragraphs, lex, cands)
-    lowercase_words = frozenset(w for text in paragraphs for w in _LOWER_WORD.findall(text))
+    lowercase_words = _LowercaseWords(paragraphs)
     standalone = _standalone_words(paragraphs)
     # Only names that pass the precision rules (judged without context) may vote for context.
-    lenient = _Context({}, {}, lenient=True)
+    no_context = _Context({}, {})
     plausible = []
-    for c in cands:
+    verdicts: dict[int, tuple[int, bool]] = {}  # candidate index -> (its best place then, verdict)
+    for i, c in enumerate(cands):
         if c.facility:
             continue
-        ranked = _ranked(c, lenient, gaz)
-        if ranked and _accept(c, ranked[0][1], paragraphs[c.para], lex, gaz, lenient, surnames,
-                              lowercase_words, standalone):
-            plausible.append(c)
+        ranked = _ranked(c, no_context, gaz)
+        if ranked:
+            best = ranked[0][1]
+            verdict = _plausible(c, best, paragraphs[c.para], lex, gaz, surnames, lowercase_words, standalone)
+            verdicts[i] = (best.geonameid, verdict)
+            if verdict:
+                plausible.append(c)
     ctx = _evidence(plausible, _Context({}, {}, cohesion=_cohesion(plausible), locale=_locale(paragraphs, lex)), gaz)
     ctx = _evidence(plausible, ctx, gaz)
     out: list[list[LocationMention]] = [[] for _ in paragraphs]
-    for c in cands:
+    for i, c in enumerate(cands):
         text = paragraphs[c.para]
         if c.facility:
             out[c.para].append(LocationMention(
@@ -1189,15 +1316,18 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
         ranked = _ranked(c, ctx, gaz)
         if not ranked:
             continue
-        # An unsupported hamlet gives way to the best supported reading of the same name.
-        supported = [sp for sp in ranked if _supported(c, sp[1], ctx)]
-        if c.single and c.text.isupper() and len(c.text.replace(".", "")) <= 3:
-            # "EU", "UK", "US": an all-capitals abbreviation names a country or region, not a town.
-            supported = [sp for sp in supported if sp[1].feature in ("country", "region")] or supported
-        if supported:
-            ranked = supported
+        leaders = _leaders(c, ranked, ctx)
+        ranked = leaders or ranked
         best = ranked[0][1]
-        if not _accept(c, best, text, lex, gaz, ctx, surnames, lowercase_words, standalone):
+        if not (leaders or c.abbreviation is not None or c.listed_county):
+            continue
+        # The precision rules see only the candidate and its best place: reuse the screening verdict.
+        judged = verdicts.get(i)
+        if judged is not None and judged[0] == best.geonameid:
+            verdict = judged[1]
+        else:
+            verdict = _plausible(c, best, text, lex, gaz, surnames, lowercase_words, standalone)
+        if not verdict:
             continue
         out[c.para].append(LocationMention(
             start=c.start, end=c.end, text=c.text, geonameid=best.geonameid, name=best.name,
