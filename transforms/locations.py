@@ -55,7 +55,7 @@ def rules_problems(data: Any) -> list[str]:
         return ["top level must be a mapping"]
     lists = ("connectors", "admin1_words", "city_words", "titles", "given_names", "organizations",
              "common_capitalized", "not_modifier_followers", "qualifiers", "facilities", "streets", "institutions",
-             "calendar")
+             "calendar", "settlements")
     for key in lists:
         value = data.get(key)
         if not isinstance(value, list) or not value:
@@ -106,6 +106,7 @@ class _Lexicon:
     facilities: frozenset[str]
     streets: frozenset[str]  # the facility words of roads: "Campbell Branch Road" is one street
     calendar: frozenset[str]  # weekdays and months: never places, whatever the preposition
+    settlements: frozenset[str]  # "Colony", "Heights": after a state's name, a town the gazetteer lacks
     institutions: frozenset[str]
     connector_re: re.Pattern[str]  # a joiner, then a lowercase connector inside a name (group 1)
     abbreviations: dict[str, tuple[str, str]]  # "Ky." -> ("US", "KY")
@@ -137,6 +138,7 @@ def _lexicon() -> _Lexicon:
         facilities=frozenset(data["facilities"]),
         streets=frozenset(data["streets"]),
         calendar=frozenset(data["calendar"]),
+        settlements=frozenset(data["settlements"]),
         # a lowercase connector only matters between words of a name ("Isle of Man", "ez-Zor")
         connector_re=re.compile(rf"[ \-‐‑]((?:{connectors})\b(?=[ \-‐‑](?:[^\W\d_a-z]|(?:{connectors})\b)))"),
         institutions=frozenset(data["institutions"]) | frozenset(data["facilities"])
@@ -176,8 +178,6 @@ _SPACE_CAPITALIZED = re.compile(r"\s[A-Z][a-z]+\b")
 _DOTTED_WORDS = frozenset({"St.", "Ft.", "Mt.", "Ste.", "ST.", "FT.", "MT.", "STE."})
 _JOINERS = frozenset({" ", "-", "‐", "‑"})
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\"“”'‘’()\[\]•|—–-]\s*|\n\s*)$")
-_SETTLEMENT_WORDS = frozenset({"colony", "heights", "junction", "village", "springs", "hills", "ridge", "valley",
-                               "grove", "park", "township", "twp", "estates", "acres", "terrace", "gardens"})
 _COMPASS = frozenset({"western", "eastern", "northern", "southern", "central", "north", "south", "east", "west"})
 _LOCATIVE = frozenset({"in", "at", "near", "from", "to", "into", "outside", "across", "throughout",
                         "towards", "toward", "around", "via", "of", "between", "within", "inside"})
@@ -422,7 +422,7 @@ def _site_end(run: list[_Token], j: int, key: str, text: str, gaz: Gazetteer, le
         return None if _division_body(key, _word_after(text, run[k].end), gaz) else k
     # "Tennessee Colony", "Texas Heights": a settlement the gazetteer lacks, not the state
     # ("Madison Township", "Las Vegas Valley" stay with the town they are named after)
-    if k == j and follower in _SETTLEMENT_WORDS and _is_division(key):
+    if k == j and follower in lex.settlements and _is_division(key):
         return k
     return None
 
@@ -726,7 +726,6 @@ class _Context:
     locale: dict[str, float] = field(default_factory=dict)  # country -> weight of the article's own cues
     locale_weight: float = 0.0  # what the cues add to the article's total evidence
     locale_key: tuple[tuple[str, float], ...] = ()  # the cues in a cache key's form
-
     cohesion_keys: frozenset[str] = frozenset()  # names with a cohesion bonus
     # Evidence totals per country and division, and of the whole article: the tables never change,
     # and every place scored asks for them.
@@ -794,7 +793,7 @@ def _main_ids(key: str) -> tuple[int, ...]:
 
 @functools.lru_cache(maxsize=100_000)
 def _size_scale(population: int | None) -> float:
-    """How much of the article's context a town of this size may use (1 from ~30,000 people)."""
+    """How much of the article's context a town of this size may use (1 from ~16,000 people)."""
     return min(1.0, math.log10((population or 0) + 10) / 4.2)
 
 
@@ -942,16 +941,21 @@ def _contenders(key: str) -> tuple[tuple[float, Place], ...]:
     return tuple(sp for sp in shortlist if reach(*sp) >= floor)
 
 
+def _probe(memo_key: tuple[str, tuple[str, str] | None, str | None, str | None]) -> _Candidate:
+    """A stand-in candidate with only what rankings read of one: its name and hints."""
+    key, region_hint, country_hint, feature_hint = memo_key
+    return _Candidate(para=0, start=0, end=0, text="", key=key, ids=(), next_word="", prev_word="",
+                      prev2_word="", sentence_initial=False, single=True, region_hint=region_hint,
+                      country_hint=country_hint, feature_hint=feature_hint)
+
+
 @functools.lru_cache(maxsize=100_000)
 def _prior_ranking(memo_key: tuple[str, tuple[str, str] | None, str | None, str | None]) -> list[tuple[float, Place]]:
     """Ranking of a name's places without article context (cached across articles)."""
-    key, region_hint, country_hint, feature_hint = memo_key
-    probe = _Candidate(para=0, start=0, end=0, text="", key=key, ids=(), next_word="", prev_word="",
-                       prev2_word="", sentence_initial=False, single=True, region_hint=region_hint,
-                       country_hint=country_hint, feature_hint=feature_hint)
+    probe = _probe(memo_key)
     empty = _Context({}, {})
     ranked = [(_score(prior, p, probe, empty), p)
-              for prior, p in (*_shortlist(key), *_local_tail(key, probe, empty))]
+              for prior, p in (*_shortlist(probe.key), *_local_tail(probe.key, probe, empty))]
     ranked.sort(key=lambda sp: (-sp[0], sp[1].geonameid))
     return ranked
 
@@ -998,11 +1002,7 @@ def _context_ranking(c: _Candidate, ctx: _Context) -> list[tuple[float, Place]]:
 def _locale_ranking(memo_key: tuple[str, tuple[str, str] | None, str | None, str | None],
                     locale: tuple[tuple[str, float], ...]) -> list[tuple[float, Place]]:
     """Ranking of a name's places when the article's currency is its only context (cached)."""
-    key, region_hint, country_hint, feature_hint = memo_key
-    probe = _Candidate(para=0, start=0, end=0, text="", key=key, ids=(), next_word="", prev_word="",
-                       prev2_word="", sentence_initial=False, single=True, region_hint=region_hint,
-                       country_hint=country_hint, feature_hint=feature_hint)
-    return _context_ranking(probe, _Context({}, {}, locale=dict(locale)))
+    return _context_ranking(_probe(memo_key), _Context({}, {}, locale=dict(locale)))
 
 
 def _evidence(cands: list[_Candidate], ctx: _Context, gaz: Gazetteer) -> _Context:
