@@ -21,12 +21,15 @@ VENV_BIN = pathlib.Path(sys.executable).parent
 
 
 def start_process(args: list[str], log_path: pathlib.Path, env: dict[str, str] | None = None,
-                  cwd: pathlib.Path | None = None) -> subprocess.Popen:
-    """Start a command in its own session (so its whole group can be stopped), output to `log_path`."""
+                  cwd: pathlib.Path | None = None, **popen_kwargs: Any) -> subprocess.Popen:
+    """Start a command in its own session (so its whole group can be stopped), output to `log_path`.
+
+    `popen_kwargs` go to `subprocess.Popen` as they are (`user=`/`group=` to run as another user).
+    """
     with open(log_path, "wb") as log:
         return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 env=env if env is not None else dict(os.environ), cwd=cwd,
-                                start_new_session=True)
+                                start_new_session=True, **popen_kwargs)
 
 
 def stop_processes(*procs: subprocess.Popen | None) -> None:
