@@ -23,10 +23,11 @@ from transforms._data import rules
 from transforms.stories import SOURCES as STORY_SOURCES
 from warehouse.schemas import (
     ARTICLE_STORIES,
-    PARAGRAPH_GROUPS,
     ARTICLES,
     DATE_MENTIONS,
+    INPUTS,
     LOCATION_MENTIONS,
+    PARAGRAPH_GROUPS,
     PARAGRAPHS,
     PLACES,
     QUANTITY_MENTIONS,
@@ -43,7 +44,7 @@ INPUT_FORMATS = ("txt", "html", "jsonl", "warc", "multinews")
 TIMEX_TYPES = ("DATE", "TIME", "DURATION", "SET")
 GRANULARITIES = ("day", "week", "month", "quarter", "year", "decade", "century")
 FEATURES = ("country", "admin1", "admin2", "city", "region", "physical")
-RUN_STATUSES = ("completed", "failed_validation", "failed")
+RUN_STATUSES = ("completed", "failed_validation", "failed", "rollback")
 REJECT_STAGES = ("discover", "read", "parse", "transform", "validate")
 REMOVAL_REASONS = (
     "repeated_title", "byline", "source_line", "dateline", "timestamp", "article_meta", "link_teaser", "more_from",
@@ -289,6 +290,13 @@ def rejects(now: datetime.datetime | None = None) -> gx.ExpectationSuite:
     return _suite(REJECTS, [_in_set(REJECTS, "stage", REJECT_STAGES)])
 
 
+def inputs(now: datetime.datetime | None = None) -> gx.ExpectationSuite:
+    """Suite for `inputs` (the manifest)."""
+    return _suite(INPUTS, [
+        gxe.ExpectColumnValuesToMatchRegex(column=_column(INPUTS, "content_sha256"), regex=r"^[0-9a-f]{64}$"),
+    ])
+
+
 SUITES: dict[str, Callable[[datetime.datetime | None], gx.ExpectationSuite]] = {
     ARTICLES.name: articles,
     PARAGRAPHS.name: paragraphs,
@@ -301,6 +309,7 @@ SUITES: dict[str, Callable[[datetime.datetime | None], gx.ExpectationSuite]] = {
     PARAGRAPH_GROUPS.name: paragraph_groups,
     RUNS.name: runs,
     REJECTS.name: rejects,
+    INPUTS.name: inputs,
 }
 
 if set(SUITES) != set(TABLES):  # a table added to the schemas must get a suite

@@ -24,9 +24,11 @@ from transforms.records import (
     quantity_rows,
     with_story_dates,
 )
+from warehouse.lake import Location
+from warehouse.manifest import ManifestEntry
 from warehouse.publish import StagedBatch
 from warehouse.schemas import ARTICLE_TABLES, TABLES, table_from_rows
-from warehouse.store import InputRecord, Warehouse, new_part_id
+from warehouse.staging import new_part_id, staged_path, write_part
 
 
 @dataclass
@@ -34,7 +36,7 @@ class BatchOutcome:
     """What a batch task returns to the flow (small: paths and counts, never the rows)."""
 
     staged: StagedBatch | None
-    unchanged: dict[str, InputRecord]  # inputs whose content hash did not change (fingerprint refresh only)
+    unchanged: dict[str, ManifestEntry]  # inputs whose content hash did not change (fingerprint refresh only)
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
@@ -89,17 +91,17 @@ def process_batch(
     t0 = clock()
     rejects: list[Reject] = []
     raws: list[tuple[str, RawArticle]] = []
-    unchanged: dict[str, InputRecord] = {}
-    fresh: dict[str, InputRecord] = {}
+    unchanged: dict[str, ManifestEntry] = {}
+    fresh: dict[str, ManifestEntry] = {}
     for f in files:
         got = _read(f, rejects)
         if got is None:
-            fresh[f.uri] = InputRecord("", f.fingerprint, [], [])
+            fresh[f.uri] = ManifestEntry(f.uri, f.fingerprint, None, [], run_id)
             continue
         data, side = got
         sha = input_sha256(data, side)
         if known.get(f.uri) == sha:
-            unchanged[f.uri] = InputRecord(sha, f.fingerprint, [], [])
+            unchanged[f.uri] = ManifestEntry(f.uri, f.fingerprint, sha, [], run_id)
             continue
         meta = None
         if side is not None and f.sidecar:
@@ -109,7 +111,7 @@ def process_batch(
         articles, file_rejects = parsed_file(f.uri, data, meta)
         rejects.extend(file_rejects)
         raws.extend((f.uri, a) for a in articles)
-        fresh[f.uri] = InputRecord(sha, f.fingerprint, [], [])
+        fresh[f.uri] = ManifestEntry(f.uri, f.fingerprint, sha, [], run_id)
     t1 = clock()
     c1 = cpu()
 
@@ -156,21 +158,20 @@ def process_batch(
         ids_by_input[uri].append(tables["articles"][0]["article_id"])
     t2 = clock()
 
-    wh = Warehouse(warehouse_uri)
+    loc = Location.of(warehouse_uri)
     part = new_part_id(run_id, f"b{batch_no:05d}")
     paths: dict[str, str] = {}
     if rows.get("articles"):
         for table in ARTICLE_TABLES:
-            path = wh.staged_path(run_id, table, part)
-            wh.write_part(path, table_from_rows(TABLES[table], rows.get(table, [])))
+            path = staged_path(loc, run_id, table, part)
+            write_part(loc, path, table_from_rows(TABLES[table], rows.get(table, [])))
             paths[table] = path
     if rejects:
-        path = wh.staged_path(run_id, "rejects", part)
-        wh.write_part(path, table_from_rows(TABLES["rejects"], [reject_row(r, run_id) for r in rejects]))
+        path = staged_path(loc, run_id, "rejects", part)
+        write_part(loc, path, table_from_rows(TABLES["rejects"], [reject_row(r, run_id) for r in rejects]))
         paths["rejects"] = path
     for uri, rec in fresh.items():
-        ids = ids_by_input.get(uri, [])
-        fresh[uri] = InputRecord(rec.sha256, rec.fingerprint, [part] if ids else [], ids)
+        fresh[uri] = ManifestEntry(uri, rec.fingerprint, rec.sha256, ids_by_input.get(uri, []), run_id)
     t3 = clock()
     counts = {table: len(rows.get(table, [])) for table in ARTICLE_TABLES}
     counts["rejects"] = len(rejects)

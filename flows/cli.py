@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import sys
@@ -46,36 +47,68 @@ def _print_table(con, sql: str, max_rows: int = 50) -> None:
         console.print(f"(first {max_rows} rows shown)")
 
 
-def open_catalog(warehouse: str):
-    """A read-only DuckDB connection to a warehouse's catalog (a private local copy for object-store warehouses)."""
-    import duckdb
+DEFAULT_WAREHOUSE = "broadsheet-warehouse"  # not `warehouse`: that is the name of a code package here
 
-    from flows.remote import display_uri, local_copy, register_filesystem
-    from warehouse.catalog import CATALOG
-    from warehouse.store import Warehouse
+WarehouseOpt = Annotated[str, typer.Option("--warehouse", help="Warehouse folder (path or URI).")]
+CatalogOpt = Annotated[str | None, typer.Option(
+    "--catalog", help="Catalog of a new warehouse: sqlite (default, inside the folder) or postgresql://USER@HOST/DB "
+    "(password from PGPASSWORD or ~/.pgpass). Existing warehouses remember theirs.")]
 
-    wh = Warehouse(warehouse)
-    if not wh.is_local:
-        try:
-            with local_copy(wh.url(CATALOG), suffix=".duckdb") as path:
-                con = duckdb.connect(path, read_only=True)
-        except FileNotFoundError:
-            raise typer.BadParameter(f"no warehouse at {display_uri(warehouse)} (missing {CATALOG}); "
-                                     "run `broadsheet run` first") from None
-        # The copy is gone once the block ends; the open connection keeps its data. Views read the Parquet
-        # parts in the object store through the same fsspec filesystem the run wrote them with.
-        register_filesystem(con, warehouse)
-        return con
-    path = wh.path(CATALOG)
-    if not os.path.exists(path):
-        raise typer.BadParameter(f"no warehouse at {warehouse} (missing {CATALOG}); run `broadsheet run` first")
-    return duckdb.connect(path, read_only=True)
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    from rich.markup import escape
+
+    _console().print(f"[red]{escape(message)}[/red]", soft_wrap=True)
+    return typer.Exit(code)
+
+
+def catalog_arg(catalog: str | None) -> str | None:
+    """The catalog option without its password: a password in the URI moves to PGPASSWORD for this process.
+
+    The catalog travels as a Prefect flow parameter, which Prefect stores and shows, so it must not hold secrets.
+    """
+    if catalog is None:
+        return None
+    from warehouse.lake import CatalogSpec
+
+    try:
+        spec = CatalogSpec.parse(catalog)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    if spec.kind == "postgres":
+        import urllib.parse
+
+        password = urllib.parse.urlsplit(catalog).password
+        if password:
+            os.environ.setdefault("PGPASSWORD", urllib.parse.unquote(password))
+    return spec.public()
+
+
+@contextlib.contextmanager
+def open_warehouse(warehouse: str, catalog: str | None = None):
+    """A read-only connection to a warehouse's lake (tables and views of `main` by their plain names)."""
+    from warehouse.lake import CatalogUnusable, Lake, NotAWarehouse
+
+    try:
+        lake = Lake(warehouse, catalog_arg(catalog))
+        cm = lake.reader()
+        con = cm.__enter__()
+    except (NotAWarehouse, CatalogUnusable) as exc:
+        raise _fail(str(exc)) from None
+    try:
+        yield con
+    except BaseException:
+        if not cm.__exit__(*sys.exc_info()):
+            raise
+    else:
+        cm.__exit__(None, None, None)
 
 
 @app.command()
 def run(
     input: Annotated[str, typer.Option("--input", help="Directory or URI of raw input files.")] = str(DEMO_INPUT),
-    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse directory or URI.")] = "warehouse",
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    catalog: CatalogOpt = None,
     runner: Annotated[str, typer.Option(help="Where batch tasks run: local or dask.")] = "local",
     dask_address: Annotated[str | None, typer.Option(help="tcp://HOST:PORT of a Dask scheduler.")] = None,
     batch_files: Annotated[int, typer.Option(help="Input files per batch task.")] = 250,
@@ -83,13 +116,17 @@ def run(
     wait: Annotated[float, typer.Option(help="Seconds to wait if another run holds the warehouse.")] = 0.0,
     quiet: Annotated[bool, typer.Option(help="Print only the summary line.")] = False,
 ) -> None:
-    """Process new and changed inputs into the warehouse (default: the bundled demo corpus into ./warehouse)."""
+    """Process new and changed inputs into the warehouse (default: the demo corpus into ./broadsheet-warehouse)."""
     from flows.runners import WorkersMisconfigured, run_flow
+    from warehouse.lake import CatalogUnusable, NotAWarehouse
     from warehouse.publish import WarehouseBusy
 
     try:
         summary = run_flow(input, warehouse, runner=runner, dask_address=dask_address, batch_files=batch_files,
-                           prune=prune, lock_wait_seconds=wait, on_server=None if quiet else _say_server)
+                           prune=prune, lock_wait_seconds=wait, catalog=catalog_arg(catalog),
+                           on_server=None if quiet else _say_server)
+    except (NotAWarehouse, CatalogUnusable) as exc:
+        raise _fail(str(exc)) from None
     except WorkersMisconfigured as exc:
         _console().print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
@@ -117,7 +154,8 @@ def _say_server(server) -> None:
 def serve(
     cron: Annotated[str, typer.Option("--cron", help='Cron schedule, e.g. "*/15 * * * *" (UTC).')],
     input: Annotated[str, typer.Option("--input", help="Directory or URI of raw input files.")] = str(DEMO_INPUT),
-    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse directory or URI.")] = "warehouse",
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    catalog: CatalogOpt = None,
     name: Annotated[str | None, typer.Option(help="Deployment name (default: from the warehouse).")] = None,
     batch_files: Annotated[int, typer.Option(help="Input files per batch task.")] = 250,
     prune: Annotated[bool, typer.Option(help="Drop rows of input files that no longer exist.")] = False,
@@ -137,7 +175,7 @@ def serve(
     console = _console()
     with sigterm_as_interrupt(), prefect_api(port=server_port, on_start=_say_server):
         deployment = scheduled_deployment(input, warehouse, cron, name=name, batch_files=batch_files, prune=prune,
-                                          lock_wait_seconds=wait)
+                                          lock_wait_seconds=wait, catalog=catalog_arg(catalog))
         console.print(f"Serving deployment broadsheet-run/{deployment.name}: {display_uri(input)} -> "
                       f"{display_uri(warehouse)} on '{cron}', one run at a time. Ctrl-C stops it.", soft_wrap=True)
         try:
@@ -179,16 +217,12 @@ def _print_summary(summary: dict, quiet: bool) -> None:
         console.print(escape(f"  rejected {r['source_uri']} [{r['stage']}/{r['reason']}] {r['detail'] or ''}"[:200]))
     if len(summary["rejects"]) > 10:
         console.print(f"  ... and {len(summary['rejects']) - 10} more (see the rejects table)")
-    console.print(f"DuckDB catalog: {summary['catalog']}")
-    if os.path.exists(summary["catalog"]) or "://" in summary["catalog"]:
-        sql = ("SELECT count(*) AS articles, sum(n_paragraphs) AS paragraphs, "
-               "count(DISTINCT source_uri) AS sources FROM articles")
-        console.print(f"Example: broadsheet query --warehouse {summary['warehouse']} \"{sql}\"")
-        con = open_catalog(summary["warehouse"])
-        try:
-            _print_table(con, sql)
-        finally:
-            con.close()
+    sql = ("SELECT count(*) AS articles, sum(n_paragraphs) AS paragraphs, "
+           "count(DISTINCT source_uri) AS sources FROM articles")
+    console.print(f"Warehouse: {summary['warehouse']}")
+    console.print(f"Example: broadsheet query --warehouse {summary['warehouse']} \"{sql}\"", soft_wrap=True)
+    with open_warehouse(summary["warehouse"]) as con:
+        _print_table(con, sql)
 
 
 def _print_failures(failures: list[dict]) -> None:
@@ -205,24 +239,27 @@ def _print_failures(failures: list[dict]) -> None:
 
 @app.command()
 def validate(
-    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse directory.")] = "warehouse",
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    catalog: CatalogOpt = None,
 ) -> None:
-    """Re-run every expectation suite on the published warehouse and rebuild its Data Docs."""
+    """Check every data file, re-run every expectation suite on the published warehouse, rebuild its Data Docs."""
     import datetime as dt
 
     from expectations.validate import validate_tables
+    from warehouse.health import broken_files
     from warehouse.schemas import TABLES
 
-    con = open_catalog(warehouse)
-    try:
-        # The files' columns only: what a view adds (articles.story_id_source) is not part of the suites.
+    console = _console()
+    with open_warehouse(warehouse, catalog) as con:
+        broken = broken_files(con)
+        if broken:
+            _print_broken(broken)
+            raise typer.Exit(1)
+        # The stored columns only: what a view adds (articles.story_id_source) is not part of the suites.
         tables = {name: con.execute(f'SELECT {", ".join(chr(34) + c + chr(34) for c in spec.columns)} FROM "{name}"')
                   .to_arrow_table() for name, spec in TABLES.items()}
-    finally:
-        con.close()
     report = validate_tables(tables, now=dt.datetime.now(dt.timezone.utc))
     docs = _data_docs(report, warehouse)
-    console = _console()
     n_rows = sum(t.num_rows for t in tables.values())
     if report.success:
         console.print(f"all {report.n_expectations} expectations passed on {n_rows} rows; Data Docs: {docs}")
@@ -232,6 +269,20 @@ def validate(
     _print_failures([{"table": f.table, "expectation": f.expectation, "unexpected_count": f.unexpected_count,
                       "examples": f.examples} for f in report.failures])
     raise typer.Exit(1)
+
+
+def _print_broken(broken) -> None:
+    from rich.markup import escape
+
+    console = _console()
+    console.print(f"[red]{len(broken)} data file(s) are missing or unreadable[/red]")
+    for b in broken:
+        console.print(escape(f"  {b.table}: {b.path} ({b.problem}; {b.rows} rows)"), soft_wrap=True)
+        for uri in b.inputs[:10]:
+            console.print(escape(f"      input {uri}"), soft_wrap=True)
+        if len(b.inputs) > 10:
+            console.print(f"      ... and {len(b.inputs) - 10} more inputs")
+    console.print("`broadsheet repair` drops the lost rows and re-processes those inputs where they still exist.")
 
 
 def _data_docs(report, warehouse: str) -> str:
@@ -253,33 +304,172 @@ def _data_docs(report, warehouse: str) -> str:
 
 @app.command()
 def query(
-    sql: Annotated[str, typer.Argument(help="SQL to run against the warehouse views.")],
-    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse directory.")] = "warehouse",
+    sql: Annotated[str, typer.Argument(help="SQL to run against the warehouse's tables and views.")],
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    catalog: CatalogOpt = None,
     max_rows: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
 ) -> None:
     """Run read-only ad-hoc SQL against the warehouse and print the result."""
     import duckdb
 
-    con = open_catalog(warehouse)
-    try:
-        _print_table(con, sql, max_rows)
-    except duckdb.Error as exc:
-        _console().print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
-    finally:
-        con.close()
+    with open_warehouse(warehouse, catalog) as con:
+        try:
+            _print_table(con, sql, max_rows)
+        except duckdb.Error as exc:
+            raise _fail(str(exc), 1) from None
 
 
 @app.command()
 def report(
-    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse directory.")] = "warehouse",
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    catalog: CatalogOpt = None,
     out: Annotated[str, typer.Option("--out", help="Where to write the HTML report.")] = "report.html",
 ) -> None:
     """Write one self-contained HTML report: map of places, event timeline, figures per story, data quality."""
     from flows.report import write_report
 
-    path = write_report(warehouse, out)
+    with open_warehouse(warehouse, catalog) as con:
+        path = write_report(con, warehouse, out)
     _console().print(f"report written to {path}")
+
+
+@app.command()
+def history(
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    catalog: CatalogOpt = None,
+    limit: Annotated[int, typer.Option(help="Most recent runs to list.")] = 30,
+) -> None:
+    """List the runs, newest first, with the DuckLake snapshot each one committed (for time travel and rollback)."""
+    from warehouse.maintenance import run_history
+
+    with open_warehouse(warehouse, catalog) as con:
+        rows = run_history(con, limit)
+    _print_rows(rows, "Runs (newest first)")
+    _console().print("Time travel: SELECT ... FROM <table> AT (VERSION => <snapshot>); "
+                     "restore: broadsheet rollback --to RUN_ID")
+
+
+def _print_rows(rows: list[dict], title: str) -> None:
+    from rich.table import Table
+
+    table = Table(*(rows[0].keys() if rows else ["(none)"]), title=title)
+    for r in rows:
+        table.add_row(*("" if v is None else str(v) for v in r.values()))
+    _console().print(table)
+
+
+def _writable(warehouse: str, catalog: str | None, wait: float = 0.0):
+    """The lake of an existing warehouse, checked, for a command that writes it."""
+    from warehouse.lake import CatalogUnusable, Lake, NotAWarehouse
+
+    try:
+        lake = Lake(warehouse, catalog_arg(catalog))
+        lake.check_readable()
+        lake.prepare("")
+    except (NotAWarehouse, CatalogUnusable) as exc:
+        raise _fail(str(exc)) from None
+    return lake
+
+
+@app.command()
+def rollback(
+    to: Annotated[str, typer.Option("--to", help="The run whose result the warehouse returns to (see `history`).")],
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    catalog: CatalogOpt = None,
+    wait: Annotated[float, typer.Option(help="Seconds to wait if a run holds the warehouse.")] = 0.0,
+) -> None:
+    """Restore the warehouse's data as it was right after a run, as a new snapshot (nothing is deleted).
+
+    The runs and rejects logs are kept as they are; inputs processed after that run are read again by the next run.
+    """
+    from warehouse.maintenance import RollbackRefused, rollback_to
+    from warehouse.publish import WarehouseBusy, writer_lock
+
+    lake = _writable(warehouse, catalog)
+    try:
+        with writer_lock(lake, wait):
+            changed = rollback_to(lake, to)
+    except (RollbackRefused, WarehouseBusy) as exc:
+        raise _fail(str(exc)) from None
+    _console().print(f"rolled back to run {to}: " + ", ".join(f"{t} {n:+,}" for t, n in changed.items() if n))
+
+
+@app.command()
+def maintain(
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    catalog: CatalogOpt = None,
+    retention_days: Annotated[float, typer.Option(help="Snapshots older than this many days expire.")] = 30.0,
+    wait: Annotated[float, typer.Option(help="Seconds to wait if a run holds the warehouse.")] = 0.0,
+) -> None:
+    """Merge small files, flush inlined rows, expire old snapshots and delete the files no snapshot needs."""
+    from warehouse.maintenance import run_maintenance
+    from warehouse.publish import WarehouseBusy, writer_lock
+
+    lake = _writable(warehouse, catalog)
+    try:
+        with writer_lock(lake, wait):
+            done = run_maintenance(lake, retention_days)
+    except WarehouseBusy as exc:
+        raise _fail(str(exc)) from None
+    _console().print("maintenance: " + ", ".join(f"{k} {v}" for k, v in done.items()))
+
+
+@app.command()
+def rebuild(
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    catalog: CatalogOpt = None,
+    wait: Annotated[float, typer.Option(help="Seconds to wait if a run holds the warehouse.")] = 0.0,
+) -> None:
+    """Recompute the derived tables (places, stories, near-duplicate groups) from every stored article."""
+    from flows.pipeline import place_row
+    from warehouse.maintenance import rebuild_derived
+    from warehouse.publish import WarehouseBusy, writer_lock
+
+    lake = _writable(warehouse, catalog)
+    try:
+        with writer_lock(lake, wait):
+            counts = rebuild_derived(lake, place_row)
+    except WarehouseBusy as exc:
+        raise _fail(str(exc)) from None
+    _console().print("rebuilt: " + ", ".join(f"{t} {n:,} rows" for t, n in counts.items()))
+
+
+@app.command()
+def repair(
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    catalog: CatalogOpt = None,
+    wait: Annotated[float, typer.Option(help="Seconds to wait if a run holds the warehouse.")] = 0.0,
+    quiet: Annotated[bool, typer.Option(help="Print only the summary lines.")] = False,
+) -> None:
+    """Drop the rows of missing or unreadable data files and re-process the inputs they came from."""
+    from flows.runners import run_flow
+    from warehouse.maintenance import drop_broken_files
+    from warehouse.publish import WarehouseBusy, writer_lock
+
+    lake = _writable(warehouse, catalog)
+    try:
+        with writer_lock(lake, wait):
+            outcome = drop_broken_files(lake)
+    except WarehouseBusy as exc:
+        raise _fail(str(exc)) from None
+    console = _console()
+    if not outcome.broken:
+        console.print("every data file is present and readable; nothing to repair")
+        return
+    _print_broken(outcome.broken)
+    console.print(f"dropped the rows of {len(outcome.broken)} file(s); {len(outcome.inputs)} input(s) to re-process")
+    for input_uri in outcome.input_roots:
+        summary = run_flow(input_uri, warehouse, lock_wait_seconds=wait, catalog=catalog_arg(catalog))
+        _print_summary(summary, quiet)
+    for uri in outcome.lost_inputs(lambda u: _exists(u)):
+        console.print(f"[yellow]input {uri} no longer exists: its rows are lost[/yellow]", soft_wrap=True)
+
+
+def _exists(uri: str) -> bool:
+    import fsspec
+
+    fs, path = fsspec.core.url_to_fs(uri.split("#", 1)[0])
+    return bool(fs.exists(path))
 
 
 @app.command("eval")

@@ -13,6 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
@@ -22,13 +23,15 @@ from flows.inputs import InputFile, discovered_inputs
 from flows.progress import RunProgress
 from transforms.formats import Reject
 from transforms.gazetteer import place
-from warehouse.publish import StagedBatch, commit_run, writer_lock
+from warehouse.catalog import ensure_schema
+from warehouse.lake import Lake, Location
+from warehouse.manifest import ManifestEntry, read_manifest
+from warehouse.publish import PublishPlan, StagedBatch, publish, writer_lock
 from warehouse.schemas import ARTICLE_TABLES, TABLES, table_from_rows
-from warehouse.store import InputRecord, Snapshot, Warehouse
+from warehouse.staging import STALE_SECONDS, quarantine, read_part, remove_run, remove_stale, staged_path, write_part
 
 DEFAULT_BATCH_FILES = 250
 VALIDATION_GROUP = 20  # batches validated in one pass (about 5,000 articles)
-_NO_RECORD = InputRecord("", "", [], [])
 
 
 @dataclass
@@ -37,7 +40,6 @@ class RunSummary:
 
     run_id: str
     warehouse: str
-    catalog: str
     status: str
     n_files_seen: int
     n_files_new: int
@@ -77,13 +79,18 @@ def process_batch_task(files: list[InputFile], known: dict[str, str], warehouse_
     return process_batch(files, known, warehouse_uri, run_id, batch_no, ingested_at)
 
 
-@task(name="publish")  # not retried: a half-done commit is repaired by recover() on the next run
-def publish(warehouse_uri: str, snap: Snapshot, staged: list[StagedBatch], run_id: str, run_row: dict,
-            extra_parts: dict[str, dict[str, str]], replaced: set[str],
-            manifest_updates: dict[str, InputRecord | None]) -> Snapshot:
-    """Commit the run's staged parts and swap in the new catalog."""
-    wh = Warehouse(warehouse_uri)
-    return commit_run(wh, snap, staged, run_id, run_row, extra_parts, replaced, manifest_updates, place_row)
+@task(name="read-manifest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def read_run_manifest(lake: Lake) -> dict[str, ManifestEntry]:
+    """Bring the lake's schema up to date (creating the lake on first use) and read the input manifest."""
+    with lake.writer() as con:
+        ensure_schema(con)
+        return read_manifest(con)
+
+
+@task(name="publish", cache_policy=NO_CACHE)  # retried inside on a concurrent writer's commit; all or nothing
+def publish_run(lake: Lake, plan: PublishPlan) -> None:
+    """Publish the run's staged batches, manifest and runs row in one DuckLake transaction."""
+    publish(lake, plan, place_row)
 
 
 def place_row(geonameid: int) -> dict[str, Any]:
@@ -102,8 +109,8 @@ def validate_batches(warehouse_uri: str, batches: list[StagedBatch], ingested_at
     GX's cost is per expectation rather than per row, so the group is validated in one pass; only when that
     fails is each batch validated on its own, to quarantine just the batches at fault.
     """
-    wh = Warehouse(warehouse_uri)
-    per_batch = [{t: wh.read_part(p) for t, p in b.paths.items() if t != "rejects"} for b in batches]
+    loc = Location.of(warehouse_uri)
+    per_batch = [{t: read_part(loc, p) for t, p in b.paths.items() if t != "rejects"} for b in batches]
     names = sorted({t for tables in per_batch for t in tables})
     combined = {t: pa.concat_tables([tables[t] for tables in per_batch if t in tables]) for t in names}
     report = validate_tables(combined, now=ingested_at)
@@ -112,8 +119,8 @@ def validate_batches(warehouse_uri: str, batches: list[StagedBatch], ingested_at
     return [validate_tables(tables, now=ingested_at) for tables in per_batch]
 
 
-def settle_validation(wh: Warehouse, run_id: str, staged: list[StagedBatch], reports: list[ValidationReport]
-                      ) -> tuple[list[StagedBatch], list[Reject], dict[str, dict[str, str]]]:
+def settle_validation(loc: Location, run_id: str, staged: list[StagedBatch], reports: list[ValidationReport]
+                      ) -> tuple[list[StagedBatch], list[Reject], dict[str, list[str]]]:
     """Quarantine the batches that failed validation.
 
     Returns:
@@ -122,16 +129,16 @@ def settle_validation(wh: Warehouse, run_id: str, staged: list[StagedBatch], rep
     """
     passed: list[StagedBatch] = []
     rejects: list[Reject] = []
-    extra: dict[str, dict[str, str]] = {}
+    extra: dict[str, list[str]] = {}
     for batch, report in zip(staged, reports, strict=False):
         if report.success:
             passed.append(batch)
             continue
         paths = dict(batch.paths)
         if "rejects" in paths:
-            extra.setdefault("rejects", {})[batch.part] = paths.pop("rejects")
+            extra.setdefault("rejects", []).append(paths.pop("rejects"))
         detail = "; ".join(f"{f.table}: {f.expectation} ({f.unexpected_count} rows)" for f in report.failures)
-        qdir = wh.quarantine(run_id, batch.part, paths, json.dumps(
+        qdir = quarantine(loc, run_id, batch.part, paths, json.dumps(
             {"failures": [dataclasses.asdict(f) for f in report.failures], "results": report.results},
             default=str, indent=1))
         for uri in batch.inputs:
@@ -150,48 +157,42 @@ def combined_report(reports: list[ValidationReport]) -> ValidationReport:
     )
 
 
-def write_data_docs(wh: Warehouse, report: ValidationReport) -> None:
+def write_data_docs(loc: Location, report: ValidationReport) -> None:
     """Build the validation Data Docs into `WAREHOUSE/docs/` (local warehouses; remote ones get them via validate)."""
-    if wh.is_local:
-        build_data_docs(report, wh.path("docs"))
+    if loc.is_local:
+        build_data_docs(report, loc.path("docs"))
 
 
-def manifest_changes(snap: Snapshot, outcomes: list[BatchOutcome], passed: list[StagedBatch],
+def manifest_changes(manifest: dict[str, ManifestEntry], outcomes: list[BatchOutcome],
                      discover_rejects: list[Reject], files: list[InputFile], found_rejects: list[Reject],
-                     prune: bool) -> tuple[dict[str, InputRecord | None], set[str]]:
-    """Manifest updates of a run and the inputs whose earlier rows leave the live set.
+                     prune: bool, run_id: str) -> dict[str, ManifestEntry | None]:
+    """Manifest updates of a run besides its published inputs (those come with their batches).
 
-    Inputs of a quarantined batch are left out, so their old rows stay live and the next run retries them.
+    Inputs whose content did not change get their new fingerprint; inputs refused at discovery are recorded
+    so they are not reported again until they change; with `prune`, inputs that disappeared leave (None).
+    Inputs of a quarantined batch are left out, so their old rows stay and the next run retries them.
     """
-    manifest: dict[str, InputRecord | None] = {}
+    updates: dict[str, ManifestEntry | None] = {}
     for o in outcomes:
-        for uri, rec in o.unchanged.items():
-            old = snap.inputs[uri]
-            manifest[uri] = InputRecord(old.sha256, rec.fingerprint, old.parts, old.article_ids)
-    replaced: set[str] = set()
-    for b in passed:
-        for uri, rec in b.inputs.items():
-            manifest[uri] = rec
-            if uri in snap.inputs:
-                replaced.add(uri)
+        updates.update(o.unchanged)
     for r in discover_rejects:
-        manifest[r.source_uri] = InputRecord(f"rejected:{r.reason}", "", [], [])
+        updates[r.source_uri] = ManifestEntry(r.source_uri, "", None, [], run_id, r.reason)
     if prune:
         present = {f.uri for f in files} | {r.source_uri for r in found_rejects}
-        for uri in snap.inputs:
+        for uri in manifest:
             if uri not in present:
-                replaced.add(uri)
-                manifest[uri] = None
-    return manifest, replaced
+                updates[uri] = None
+    return updates
 
 
-def plan_batches(files: list[InputFile], snap: Snapshot, batch_files: int) -> tuple[list[list[InputFile]], int]:
+def plan_batches(files: list[InputFile], manifest: dict[str, ManifestEntry], batch_files: int
+                 ) -> tuple[list[list[InputFile]], int]:
     """Split the files that may have changed into batches; returns (batches, number of files skipped unread)."""
     todo = []
     skipped = 0
     for f in files:
-        rec = snap.inputs.get(f.uri)
-        if rec is not None and rec.sha256 and rec.fingerprint == f.fingerprint:
+        entry = manifest.get(f.uri)
+        if entry is not None and entry.sha256 and entry.fingerprint == f.fingerprint:
             skipped += 1
             continue
         todo.append(f)
@@ -205,6 +206,7 @@ def broadsheet_run(
     batch_files: int = DEFAULT_BATCH_FILES,
     prune: bool = False,
     lock_wait_seconds: float = 0.0,
+    catalog: str | None = None,
 ) -> dict[str, Any]:
     """Process every new or changed input file under `input_uri` into the warehouse at `warehouse_uri`.
 
@@ -214,6 +216,8 @@ def broadsheet_run(
         batch_files: input files per batch task.
         prune: drop the rows of input files that no longer exist.
         lock_wait_seconds: how long to wait for another run on the same warehouse to finish.
+        catalog: `sqlite` or a `postgresql://` URI without password (PGPASSWORD or ~/.pgpass supply it);
+            None: what the warehouse already uses (SQLite for a new one).
 
     Returns:
         The run summary as a dict.
@@ -221,87 +225,93 @@ def broadsheet_run(
     log = get_run_logger()
     started = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     run_id = new_run_id(started)
-    wh = Warehouse(warehouse_uri)
+    lake = Lake(warehouse_uri, catalog)
+    lake.prepare(code_version())
+    loc = lake.location
     seconds: dict[str, float] = {}
-    with writer_lock(wh, lock_wait_seconds):
+    with writer_lock(lake, lock_wait_seconds) as locked:
         t0 = time.perf_counter()
-        snap = wh.read_snapshot()
-        recovered = wh.recover(snap)
-        if recovered:
-            log.warning("recovered from an interrupted run: %d leftover paths set aside", len(recovered))
+        # Staging areas of runs killed before they ended: with the lock held, no other run can be staging.
+        stale = remove_stale(loc, None if locked else STALE_SECONDS, keep=run_id)
+        if stale:
+            log.warning("removed the staging areas of %d interrupted run(s): %s", len(stale), ", ".join(stale))
+        manifest = read_run_manifest(lake)
         files, found_rejects = discover(input_uri)
         # A file refused at discovery is reported once, not on every scheduled run.
         discover_rejects = [r for r in found_rejects
-                            if snap.inputs.get(r.source_uri, _NO_RECORD).sha256 != f"rejected:{r.reason}"]
-        batches, skipped = plan_batches(files, snap, batch_files)
+                            if (e := manifest.get(r.source_uri)) is None or e.rejected_reason != r.reason]
+        batches, skipped = plan_batches(files, manifest, batch_files)
         seconds["discover"] = time.perf_counter() - t0
         log.info("%d input files, %d unchanged, %d batches to process", len(files), skipped, len(batches))
 
-        known = {f.uri: snap.inputs[f.uri].sha256 for b in batches for f in b if f.uri in snap.inputs}
-        futures = [
-            process_batch_task.submit(b, {f.uri: known[f.uri] for f in b if f.uri in known}, wh.uri, run_id, n,
-                                      started)
-            for n, b in enumerate(batches)
-        ]
-        outcomes_by_future: dict[int, BatchOutcome] = {}
-        with RunProgress(sum(len(b) for b in batches), log) as progress:
-            for fut in as_completed(futures):
-                outcome = fut.result()
-                outcomes_by_future[id(fut)] = outcome
-                n_files = len(outcome.unchanged) + (len(outcome.staged.inputs) if outcome.staged else 0)
-                progress.advance(n_files, outcome.counts.get("articles", 0))
-        outcomes: list[BatchOutcome] = [outcomes_by_future[id(f)] for f in futures]
-        for stage in ("read", "transform", "write", "clean", "dates", "quantities", "locations",
-                      "clean_cpu", "dates_cpu", "quantities_cpu", "locations_cpu"):
-            seconds[stage] = sum(o.seconds.get(stage, 0.0) for o in outcomes)
+        known = {f.uri: manifest[f.uri].sha256 or "" for b in batches for f in b if f.uri in manifest}
+        try:
+            futures = [
+                process_batch_task.submit(b, {f.uri: known[f.uri] for f in b if f.uri in known}, loc.uri, run_id,
+                                          n, started)
+                for n, b in enumerate(batches)
+            ]
+            outcomes_by_future: dict[int, BatchOutcome] = {}
+            with RunProgress(sum(len(b) for b in batches), log) as progress:
+                for fut in as_completed(futures):
+                    outcome = fut.result()
+                    outcomes_by_future[id(fut)] = outcome
+                    n_files = len(outcome.unchanged) + (len(outcome.staged.inputs) if outcome.staged else 0)
+                    progress.advance(n_files, outcome.counts.get("articles", 0))
+            outcomes: list[BatchOutcome] = [outcomes_by_future[id(f)] for f in futures]
+            for stage in ("read", "transform", "write", "clean", "dates", "quantities", "locations",
+                          "clean_cpu", "dates_cpu", "quantities_cpu", "locations_cpu"):
+                seconds[stage] = sum(o.seconds.get(stage, 0.0) for o in outcomes)
 
-        t1 = time.perf_counter()
-        staged = [o.staged for o in outcomes if o.staged is not None]
-        groups = [staged[i:i + VALIDATION_GROUP] for i in range(0, len(staged), VALIDATION_GROUP)]
-        checks = [validate_batches.submit(wh.uri, g, started) for g in groups]
-        reports = [r for c in checks for r in c.result()]
-        seconds["validate"] = time.perf_counter() - t1
-        passed, quarantine_rejects, extra = settle_validation(wh, run_id, staged, reports)
-        for part in {q.source_uri for q in quarantine_rejects}:
-            log.error("quarantined input %s (failed validation)", part)
-        manifest, replaced = manifest_changes(snap, outcomes, passed, discover_rejects, files, found_rejects, prune)
-        all_rejects = list(discover_rejects) + [r for o in outcomes for r in o.rejects] + quarantine_rejects
-        if discover_rejects or quarantine_rejects:
-            path = wh.staged_path(run_id, "rejects", f"{run_id}-run")
-            rows = [reject_row(r, run_id) for r in discover_rejects + quarantine_rejects]
-            wh.write_part(path, table_from_rows(TABLES["rejects"], rows))
-            extra.setdefault("rejects", {})[f"{run_id}-run"] = path
-        run_report = combined_report(reports)
-        failures = [f for r in reports if r is not None for f in r.failures]
-        t1 = time.perf_counter()
-        published = {b.part for b in passed}
-        counts = {t: sum(o.counts.get(t, 0) for o in outcomes if o.staged and o.staged.part in published)
-                  for t in ARTICLE_TABLES}
-        counts["rejects"] = len(all_rejects)
-        counts["quarantined_batches"] = len(staged) - len(passed)
-        n_new = sum(len(b) for b in batches) - sum(len(o.unchanged) for o in outcomes)
-        status = "completed" if run_report.success else "failed_validation"
-        run_row = {
-            "run_id": run_id,
-            "flow_run_id": str(flow_run.get_id() or "") or None,
-            "started_at": started,
-            "finished_at": dt.datetime.now(dt.timezone.utc),
-            "status": status,
-            "n_files_seen": len(files),
-            "n_files_new": n_new,
-            "n_articles": counts["articles"],
-            "n_rejected": counts["rejects"],
-            "validation_success": run_report.success if staged else None,
-            "code_version": code_version(),
-            "input_uri": input_uri,
-            "stage_seconds": json.dumps({k: round(v, 3) for k, v in seconds.items()}),
-        }
-        publish(wh.uri, snap, passed, run_id, run_row, extra, replaced, manifest)
-        if staged:
-            write_data_docs(wh, run_report)
-        seconds["publish"] = time.perf_counter() - t1
+            t1 = time.perf_counter()
+            staged = [o.staged for o in outcomes if o.staged is not None]
+            groups = [staged[i:i + VALIDATION_GROUP] for i in range(0, len(staged), VALIDATION_GROUP)]
+            checks = [validate_batches.submit(loc.uri, g, started) for g in groups]
+            reports = [r for c in checks for r in c.result()]
+            seconds["validate"] = time.perf_counter() - t1
+            passed, quarantine_rejects, extra = settle_validation(loc, run_id, staged, reports)
+            for part in {q.source_uri for q in quarantine_rejects}:
+                log.error("quarantined input %s (failed validation)", part)
+            updates = manifest_changes(manifest, outcomes, discover_rejects, files, found_rejects, prune, run_id)
+            all_rejects = list(discover_rejects) + [r for o in outcomes for r in o.rejects] + quarantine_rejects
+            if discover_rejects or quarantine_rejects:
+                path = staged_path(loc, run_id, "rejects", f"{run_id}-run")
+                rows = [reject_row(r, run_id) for r in discover_rejects + quarantine_rejects]
+                write_part(loc, path, table_from_rows(TABLES["rejects"], rows))
+                extra.setdefault("rejects", []).append(path)
+            run_report = combined_report(reports)
+            failures = [f for r in reports if r is not None for f in r.failures]
+            t1 = time.perf_counter()
+            published = {b.part for b in passed}
+            counts = {t: sum(o.counts.get(t, 0) for o in outcomes if o.staged and o.staged.part in published)
+                      for t in ARTICLE_TABLES}
+            counts["rejects"] = len(all_rejects)
+            counts["quarantined_batches"] = len(staged) - len(passed)
+            n_new = sum(len(b) for b in batches) - sum(len(o.unchanged) for o in outcomes)
+            status = "completed" if run_report.success else "failed_validation"
+            run_row = {
+                "run_id": run_id,
+                "flow_run_id": str(flow_run.get_id() or "") or None,
+                "started_at": started,
+                "finished_at": dt.datetime.now(dt.timezone.utc),
+                "status": status,
+                "n_files_seen": len(files),
+                "n_files_new": n_new,
+                "n_articles": counts["articles"],
+                "n_rejected": counts["rejects"],
+                "validation_success": run_report.success if staged else None,
+                "code_version": code_version(),
+                "input_uri": input_uri,
+                "stage_seconds": json.dumps({k: round(v, 3) for k, v in seconds.items()}),
+            }
+            publish_run(lake, PublishPlan(run_id, passed, updates, run_row, extra))
+            if staged:
+                write_data_docs(loc, run_report)
+            seconds["publish"] = time.perf_counter() - t1
+        finally:
+            remove_run(loc, run_id)
     summary = RunSummary(
-        run_id, wh.uri, wh.url("broadsheet.duckdb"), status, len(files), n_new, counts, seconds,
+        run_id, lake.display, status, len(files), n_new, counts, seconds,
         [reject_row(r, run_id) for r in all_rejects], [dataclasses.asdict(f) for f in failures],
     )
     log.info("run %s: %s", run_id, json.dumps(summary.counts))

@@ -18,7 +18,6 @@ import duckdb
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-CATALOG = "broadsheet.duckdb"
 MAX_STORIES = 6
 MAX_CLAIMS_PER_STORY = 25
 _TIMELINE_GRANULARITIES = ("day", "week", "month")
@@ -213,32 +212,29 @@ def _div(fig: go.Figure, div_id: str) -> str:
                        config={"displaylogo": False, "responsive": True})
 
 
-def write_report(warehouse: str, out: str) -> str:
-    """Write the HTML report of a local warehouse.
+def write_report(con: duckdb.DuckDBPyConnection, warehouse: str, out: str) -> str:
+    """Write the HTML report of a warehouse.
 
     Args:
-        warehouse: the warehouse directory (holding `broadsheet.duckdb`).
+        con: a read-only connection to the warehouse's lake.
+        warehouse: the warehouse folder (its `docs/results.json` feeds the data-quality panel).
         out: path of the HTML file to write.
 
     Returns:
         The path written.
     """
     root = pathlib.Path(warehouse)
-    con = duckdb.connect(str(root / CATALOG), read_only=True)
-    try:
-        if not _has_view(con, "mart_story_figures"):
-            raise RuntimeError(f"{root / CATALOG} has no marts: re-run the pipeline to rebuild the catalog")
-        sections = [("Map of places", [_div(map_figure(con), "chart-map")]),
-                    ("Event timeline", [_div(timeline_figure(con), "chart-timeline")])]
-        story_divs = [_div(f, f"chart-story-{i}") for i, f in enumerate(story_figures(con))]
-        sections.append(("Figures per story, by source",
-                         story_divs or ["<p>No story is printed by more than one source.</p>"]))
-        q_fig, q_html = quality(con, root)
-        sections.append(("Data quality", [_div(q_fig, "chart-quality"), q_html]))
-        n_articles, n_stories = con.execute(
-            "SELECT count(*), count(DISTINCT story_id) FROM mart_articles").fetchone()
-    finally:
-        con.close()
+    if not _has_view(con, "mart_story_figures"):
+        raise RuntimeError(f"{warehouse} has no marts: re-run the pipeline to rebuild the catalog")
+    sections = [("Map of places", [_div(map_figure(con), "chart-map")]),
+                ("Event timeline", [_div(timeline_figure(con), "chart-timeline")])]
+    story_divs = [_div(f, f"chart-story-{i}") for i, f in enumerate(story_figures(con))]
+    sections.append(("Figures per story, by source",
+                     story_divs or ["<p>No story is printed by more than one source.</p>"]))
+    q_fig, q_html = quality(con, root)
+    sections.append(("Data quality", [_div(q_fig, "chart-quality"), q_html]))
+    n_articles, n_stories = con.execute(
+        "SELECT count(*), count(DISTINCT story_id) FROM mart_articles").fetchone()
     body = "\n".join(f"<section><h2>{html.escape(title)}</h2>\n" + "\n".join(parts) + "</section>"
                      for title, parts in sections)
     page = f"""<!DOCTYPE html>

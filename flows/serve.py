@@ -218,7 +218,7 @@ def deployment_name(warehouse_uri: str) -> str:
 
 def scheduled_deployment(input_uri: str, warehouse_uri: str, cron: str, name: str | None = None,
                          batch_files: int | None = None, prune: bool = False,
-                         lock_wait_seconds: float = SCHEDULED_LOCK_WAIT_SECONDS) -> Any:
+                         lock_wait_seconds: float = SCHEDULED_LOCK_WAIT_SECONDS, catalog: str | None = None) -> Any:
     """A runner deployment of the Broadsheet flow on a cron schedule, at most one run at a time.
 
     Args:
@@ -229,6 +229,7 @@ def scheduled_deployment(input_uri: str, warehouse_uri: str, cron: str, name: st
         batch_files: input files per batch task (None: the flow's default).
         prune: drop rows of inputs that disappeared.
         lock_wait_seconds: how long a run waits for the warehouse's writer lock.
+        catalog: the catalog of a new warehouse (no password: runs read PGPASSWORD from their environment).
 
     Returns:
         The `RunnerDeployment`, ready for `prefect.serve`.
@@ -242,6 +243,8 @@ def scheduled_deployment(input_uri: str, warehouse_uri: str, cron: str, name: st
                                   "lock_wait_seconds": lock_wait_seconds}
     if batch_files is not None:
         parameters["batch_files"] = batch_files
+    if catalog is not None:
+        parameters["catalog"] = catalog
     return broadsheet_run.to_deployment(
         name=name or deployment_name(warehouse_uri),
         cron=cron,

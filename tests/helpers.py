@@ -6,18 +6,15 @@ import json
 import pathlib
 import shutil
 
-import duckdb
+from warehouse.lake import Lake
 
 SEED_PUBLISHED = "2018-02-14"
 
 
 def warehouse_rows(warehouse: pathlib.Path, sql: str) -> list[tuple]:
-    """Rows of `sql` on a warehouse's catalog, opened read-only as a BI tool would."""
-    con = duckdb.connect(str(warehouse / "broadsheet.duckdb"), read_only=True)
-    try:
+    """Rows of `sql` on a warehouse's lake, attached read-only as a BI tool would."""
+    with Lake(str(warehouse)).reader() as con:
         return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def seed_inputs(shared_dir: pathlib.Path, dest: pathlib.Path) -> pathlib.Path:

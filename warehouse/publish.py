@@ -1,24 +1,49 @@
-"""Publishing a run: settle cross-batch columns, retire replaced rows, commit the snapshot, swap the catalog."""
+"""Publishing a run: one DuckLake transaction over every table, the input manifest and the runs log.
+
+Readers see all of a run or none of it. A run killed before its commit leaves only Parquet files that no
+snapshot names (removed by `broadsheet maintain`) and its staging area (removed by the next run); nothing
+has to be cleaned by hand.
+
+Every publishing transaction bumps `internal.publishes`, so two runs publishing into one lake at the same
+time (a PostgreSQL catalog with writers on several machines) conflict; the later one rolls back and
+publishes again on top of the earlier one, re-reading the manifest: an input the other run has published
+with the same content is then left as it is, and derived tables see both runs' articles.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import fcntl
+import json
 import os
+import random
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from warehouse.catalog import build_catalog
-from warehouse.schemas import ARTICLE_TABLES, TABLES, table_from_rows
-from warehouse.store import InputRecord, Snapshot, Warehouse, new_part_id
+from warehouse import derived
+from warehouse.catalog import quote
+from warehouse.lake import LAKE, Lake
+from warehouse.manifest import ManifestEntry, manifest_table, read_manifest
+from warehouse.schemas import (
+    ARTICLE_TABLES,
+    ARTICLES,
+    LOCATION_MENTIONS,
+    PLACES,
+    REJECTS,
+    RUNS,
+    TABLES,
+    table_from_rows,
+)
+from warehouse.state_schemas import PUBLISHES
 
-LOCK = "_state/lock"
+LOCK = "lock"
+MAX_ATTEMPTS = 8
 
 
 class WarehouseBusy(RuntimeError):
@@ -26,13 +51,17 @@ class WarehouseBusy(RuntimeError):
 
 
 @contextlib.contextmanager
-def writer_lock(wh: Warehouse, wait_seconds: float = 0.0) -> Iterator[None]:
-    """Hold the single-writer lock of a local warehouse; raise WarehouseBusy if another run keeps it."""
-    if not wh.is_local:
-        yield  # object stores have no advisory locks: schedule runs of one warehouse so they cannot overlap
+def writer_lock(lake: Lake, wait_seconds: float = 0.0) -> Iterator[bool]:
+    """Hold the single-writer lock of a local SQLite-catalog warehouse; yields whether a lock is held.
+
+    A PostgreSQL catalog takes concurrent writers (they settle at commit), and object stores have no
+    advisory locks, so neither is locked here.
+    """
+    if not lake.location.is_local or lake.catalog().kind != "sqlite":
+        yield False
         return
-    os.makedirs(wh.path("_state"), exist_ok=True)
-    fd = os.open(wh.path(LOCK), os.O_RDWR | os.O_CREAT, 0o644)
+    os.makedirs(lake.state_path(), exist_ok=True)
+    fd = os.open(lake.state_path(LOCK), os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + wait_seconds
     try:
         while True:
@@ -45,12 +74,12 @@ def writer_lock(wh: Warehouse, wait_seconds: float = 0.0) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
                     raise WarehouseBusy(
-                        f"warehouse {wh.uri} is being written by {holder}; wait for that run to finish"
+                        f"warehouse {lake.display} is being written by {holder}; wait for that run to finish"
                     ) from None
                 time.sleep(0.5)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"run pid {os.getpid()}".encode(), 0)
-        yield
+        yield True
     finally:
         os.close(fd)  # closing the descriptor releases the lock, also when the process is killed
 
@@ -61,173 +90,229 @@ class StagedBatch:
 
     part: str
     paths: dict[str, str]
-    inputs: dict[str, InputRecord]
+    inputs: dict[str, ManifestEntry]
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _final_paths(wh: Warehouse, snap: Snapshot, table: str, new_parts: dict[str, dict[str, str]],
-                 dropped: dict[str, set[str]]) -> list[str]:
-    """Paths of the parts a table will have once this publish commits (live - dropped + new)."""
-    gone = dropped.get(table, set())
-    paths = [wh.part_path(table, p) for p in snap.tables.get(table, []) if p not in gone]
-    return paths + [path for _, path in sorted(new_parts.get(table, {}).items())]
+@dataclass
+class PublishPlan:
+    """Everything one run publishes.
+
+    `manifest` holds the run's manifest updates (None removes an input: pruned); entries of staged inputs
+    come from the batches. `prune` lists inputs whose rows leave the warehouse.
+    """
+
+    run_id: str
+    staged: list[StagedBatch]
+    manifest: dict[str, ManifestEntry | None]
+    run_row: dict[str, Any]
+    extra_parts: dict[str, list[str]] = field(default_factory=dict)  # table -> staged paths (run-level rejects)
 
 
-def _read_columns(wh: Warehouse, paths: list[str], columns: list[str]) -> pa.Table | None:
-    tables = [wh.read_part(p, columns) for p in paths]
-    return pa.concat_tables(tables) if tables else None
+@dataclass(frozen=True)
+class Published:
+    """What the commit did."""
+
+    articles_added: int
+    articles_removed: int
+    inputs_skipped: list[str]  # published meanwhile by another run with the same content
 
 
-def settle_duplicates(wh: Warehouse, kept_paths: list[str], staged: Sequence[StagedBatch]) -> None:
-    """Fill `duplicate_of` in staged articles: the first article (by ingestion, then source) with the same text.
+def _is_conflict(exc: duckdb.Error) -> bool:
+    text = str(exc).lower()
+    return any(s in text for s in ("conflict", "database is locked", "could not serialize", "retry"))
+
+
+def publish(lake: Lake, plan: PublishPlan, place_of: Callable[[int], dict] | None) -> Published:
+    """Publish a run in one transaction, retrying on top of a concurrent writer's commit.
 
     Args:
-        wh: the warehouse.
-        kept_paths: the articles parts that stay live after this publish (old ones minus retired ones).
-        staged: the batches being published.
-    """
-    first: dict[str, tuple] = {}
-    kept = _read_columns(wh, kept_paths, ["content_sha256", "ingested_at", "source_uri", "article_id"])
-    keys = [] if kept is None else list(zip(*(kept.column(c).to_pylist() for c in kept.column_names), strict=True))
-    for sha, ingested, uri, aid in sorted(keys, key=lambda k: (str(k[1]), k[2])):
-        first.setdefault(sha, (str(ingested), uri, aid))
-    tables = {b.part: wh.read_part(b.paths["articles"]) for b in staged if "articles" in b.paths}
-    new_keys = []
-    for part, t in tables.items():
-        cols = t.select(["content_sha256", "source_uri", "article_id"]).to_pydict()
-        new_keys.extend((sha, uri, aid, part) for sha, uri, aid in
-                        zip(cols["content_sha256"], cols["source_uri"], cols["article_id"], strict=False))
-    for sha, uri, aid, _ in sorted(new_keys, key=lambda k: k[1]):
-        first.setdefault(sha, ("", uri, aid))
-    for b in staged:
-        if b.part not in tables:
-            continue
-        t = tables[b.part]
-        dup = [
-            (first[sha][2] if first[sha][2] != aid else None)
-            for sha, aid in zip(t.column("content_sha256").to_pylist(), t.column("article_id").to_pylist(),
-                                strict=True)
-        ]
-        if any(d is not None for d in dup):
-            idx = t.schema.get_field_index("duplicate_of")
-            t = t.set_column(idx, t.schema.field(idx), pa.array(dup, type=pa.string()))
-            wh.write_part(b.paths["articles"], t)
-
-
-def retire_inputs(wh: Warehouse, snap: Snapshot, replaced: set[str], run_id: str
-                  ) -> tuple[dict[str, set[str]], dict[str, dict[str, str]], dict[str, InputRecord]]:
-    """Remove the rows of replaced (changed or pruned) inputs from live parts, copying parts that keep other rows.
-
-    Returns:
-        (parts to drop per table, rewritten parts to add per table, manifest updates for inputs that moved part).
-    """
-    dropped: dict[str, set[str]] = defaultdict(set)
-    added: dict[str, dict[str, str]] = defaultdict(dict)
-    moved: dict[str, InputRecord] = {}
-    inputs_by_part: dict[str, set[str]] = defaultdict(set)
-    for uri, rec in snap.inputs.items():
-        for part in rec.parts:
-            inputs_by_part[part].add(uri)
-    affected = {part for uri in replaced if uri in snap.inputs for part in snap.inputs[uri].parts}
-    gone_ids = {aid for uri in replaced if uri in snap.inputs for aid in snap.inputs[uri].article_ids}
-    for n, part in enumerate(sorted(affected)):
-        keep_inputs = inputs_by_part[part] - replaced
-        new_part = new_part_id(run_id, f"r{n:05d}") if keep_inputs else None
-        for table in ARTICLE_TABLES:
-            if part not in snap.tables.get(table, []):
-                continue
-            dropped[table].add(part)
-            if new_part is None:
-                continue
-            t = wh.read_part(wh.part_path(table, part))
-            kept = t.filter(pc.invert(pc.is_in(t.column("article_id"), pa.array(sorted(gone_ids), pa.string()))))
-            path = wh.staged_path(run_id, table, new_part)
-            wh.write_part(path, kept)
-            added[table][new_part] = path
-        for uri in keep_inputs:
-            rec = moved.get(uri) or snap.inputs[uri]
-            moved[uri] = InputRecord(rec.sha256, rec.fingerprint,
-                                     sorted({new_part if p == part else p for p in rec.parts}), rec.article_ids)
-    return dropped, added, moved
-
-
-def derived_parts(wh: Warehouse, snap: Snapshot, run_id: str, new_parts: dict[str, dict[str, str]],
-                  dropped: dict[str, set[str]], place_of: Callable[[int], dict] | None) -> dict[str, str]:
-    """Stage the tables recomputed from the whole warehouse: places, article_stories, paragraph_groups."""
-    from transforms.stories import StoryArticle, paragraph_dup_groups, story_assignments
-
-    out: dict[str, str] = {}
-
-    def stage(table: str, rows: list[dict]) -> None:
-        path = wh.staged_path(run_id, table, new_part_id(run_id, table))
-        wh.write_part(path, table_from_rows(TABLES[table], rows))
-        out[table] = path
-
-    if place_of is not None:
-        mentions = _read_columns(wh, _final_paths(wh, snap, "location_mentions", new_parts, dropped), ["geonameid"])
-        ids = [] if mentions is None else pc.unique(mentions.column("geonameid").drop_null()).to_pylist()
-        stage("places", [place_of(int(g)) for g in sorted(ids)])
-    articles = _read_columns(wh, _final_paths(wh, snap, "articles", new_parts, dropped),
-                             ["article_id", "title", "text", "published_date", "story_id"])
-    stories = [] if articles is None else story_assignments(
-        [StoryArticle(*row) for row in zip(*(articles.column(c).to_pylist() for c in articles.column_names),
-                                           strict=True)])
-    stage("article_stories", [{"article_id": s.article_id, "story_id": s.story_id,
-                               "story_id_source": s.story_id_source} for s in stories])
-    paragraphs = _read_columns(wh, _final_paths(wh, snap, "paragraphs", new_parts, dropped), ["paragraph_id", "text"])
-    groups = {} if paragraphs is None else paragraph_dup_groups(
-        list(zip(paragraphs.column("paragraph_id").to_pylist(), paragraphs.column("text").to_pylist(), strict=False)))
-    stage("paragraph_groups", [{"paragraph_id": p, "dup_group": g} for p, g in sorted(groups.items())])
-    return out
-
-
-def commit_run(
-    wh: Warehouse,
-    snap: Snapshot,
-    staged: Sequence[StagedBatch],
-    run_id: str,
-    run_row: dict,
-    extra_parts: dict[str, dict[str, str]],
-    replaced: set[str],
-    manifest_updates: dict[str, InputRecord | None],
-    place_of: Callable[[int], dict] | None = None,
-) -> Snapshot:
-    """Publish a run's staged batches in one snapshot replacement, then swap in a new catalog.
-
-    Args:
-        wh: the warehouse (the caller holds its writer lock).
-        snap: the snapshot the run started from.
-        staged: the batches that passed validation.
-        run_id: the run.
-        run_row: this run's row of the `runs` table.
-        extra_parts: run-level staged parts (table -> {part id: path}), e.g. discovery rejects.
-        replaced: inputs whose earlier rows must leave the live set (changed or pruned files).
-        manifest_updates: new manifest entries (None removes an input).
+        lake: the warehouse (the caller holds its writer lock, if it has one).
+        plan: what the run publishes.
         place_of: geonameid -> `places` row, when locations are extracted.
 
     Returns:
-        The snapshot now live.
+        What changed.
     """
-    dropped, added, moved = retire_inputs(wh, snap, replaced, run_id)
-    dropped = defaultdict(set, dropped)
-    settle_duplicates(wh, _final_paths(wh, snap, "articles", added, dropped), staged)
-    new_parts: dict[str, dict[str, str]] = defaultdict(dict)
-    for table, parts in added.items():
-        new_parts[table].update(parts)
-    for b in staged:
-        for table, path in b.paths.items():
-            new_parts[table][b.part] = path
-    for table, parts in extra_parts.items():
-        new_parts[table].update(parts)
-    runs_path = wh.staged_path(run_id, "runs", run_id)
-    wh.write_part(runs_path, table_from_rows(TABLES["runs"], [run_row]))
-    new_parts["runs"][run_id] = runs_path
-    if any(new_parts.get(t) or dropped.get(t) for t in ARTICLE_TABLES):
-        for table, path in derived_parts(wh, snap, run_id, new_parts, dropped, place_of).items():
-            dropped[table].update(snap.tables.get(table, []))
-            new_parts[table][new_part_id(run_id, table)] = path
-    updates: dict[str, InputRecord | None] = {**moved, **manifest_updates}
-    new_snap = wh.commit(snap, new_parts, dropped, updates)
-    build_catalog(wh, new_snap)
-    wh.clear_staging(run_id)
-    return new_snap
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            with lake.writer() as con:
+                return _publish(con, plan, place_of)
+        except duckdb.Error as exc:
+            if attempt == MAX_ATTEMPTS - 1 or not _is_conflict(exc):
+                raise
+            time.sleep(min(10.0, 0.2 * 2 ** attempt) * (0.5 + random.random()))
+    raise AssertionError("unreachable")
+
+
+def _files(paths: Sequence[str]) -> str:
+    return "[" + ", ".join(quote(p) for p in paths) + "]"
+
+
+def _cols(table: str) -> str:
+    return ", ".join(f'"{c}"' for c in TABLES[table].columns)
+
+
+def _publish(con: duckdb.DuckDBPyConnection, plan: PublishPlan, place_of: Callable[[int], dict] | None
+             ) -> Published:
+    con.execute("BEGIN")
+    try:
+        result = _publish_in_transaction(con, plan, place_of)
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _publish_in_transaction(con: duckdb.DuckDBPyConnection, plan: PublishPlan,
+                            place_of: Callable[[int], dict] | None) -> Published:
+    run_id = plan.run_id
+    con.execute(f"UPDATE {PUBLISHES.stored_name} SET version = version + 1")
+
+    staged_entries = {uri: e for b in plan.staged for uri, e in b.inputs.items()}
+    touched = set(plan.manifest) | set(staged_entries)
+    current = read_manifest(con, touched, with_articles=True)
+    skipped = sorted(uri for uri, e in staged_entries.items()
+                     if uri in current and current[uri].sha256 == e.sha256 and current[uri].run_id != run_id
+                     and e.sha256 is not None)
+    excluded = [aid for uri in skipped for aid in staged_entries[uri].article_ids]
+    leaving = {uri for uri, e in plan.manifest.items() if e is None} | (set(staged_entries) - set(skipped))
+    gone = sorted({aid for uri in leaving if uri in current for aid in current[uri].article_ids})
+
+    con.register("gone_ids", pa.table({"article_id": pa.array(gone, pa.string())}))
+    con.register("excluded_ids", pa.table({"article_id": pa.array(excluded, pa.string())}))
+    try:
+        gone_places = _places_of(con, gone)
+        if gone:
+            for table in ARTICLE_TABLES:
+                con.execute(f"DELETE FROM {TABLES[table].stored_name} WHERE article_id IN "
+                            "(SELECT article_id FROM gone_ids)")
+        added = _insert_staged(con, plan)
+        _settle_duplicates(con, gone)
+        if place_of is not None:
+            _update_places(con, plan, gone_places, place_of)
+        if added or gone:
+            derived.update(con, gone)
+
+        updates: dict[str, ManifestEntry | None] = {}
+        for uri, entry in plan.manifest.items():
+            cur = current.get(uri)
+            # Not re-published (same content, unreadable, refused): the stored rows and their run stay.
+            updates[uri] = entry if entry is None or cur is None else replace(
+                entry, article_ids=cur.article_ids, run_id=cur.run_id)
+        for uri, e in staged_entries.items():
+            if uri not in skipped:
+                updates[uri] = e
+        if updates:
+            con.register("manifest_uris", pa.table({"source_uri": pa.array(sorted(updates), pa.string())}))
+            con.execute("DELETE FROM main.inputs WHERE source_uri IN (SELECT source_uri FROM manifest_uris)")
+            con.register("manifest_rows", manifest_table(e for e in updates.values() if e is not None))
+            con.execute(f"INSERT INTO main.inputs ({_cols('inputs')}) SELECT {_cols('inputs')} FROM manifest_rows")
+        for path in plan.extra_parts.get("rejects", []) + [b.paths["rejects"] for b in plan.staged
+                                                            if "rejects" in b.paths]:
+            con.execute(f"INSERT INTO {REJECTS.stored_name} ({_cols('rejects')}) "
+                        f"SELECT {_cols('rejects')} FROM read_parquet({quote(path)})")
+        con.register("run_row", table_from_rows(RUNS, [plan.run_row]))
+        con.execute(f"INSERT INTO {RUNS.stored_name} ({_cols('runs')}) SELECT {_cols('runs')} FROM run_row")
+        extra = json.dumps({"run_id": run_id, "articles_added": added, "articles_removed": len(gone)})
+        con.execute(f"CALL {LAKE}.set_commit_message('broadsheet', ?, extra_info => ?)", [f"run {run_id}", extra])
+    finally:
+        for name in ("gone_ids", "excluded_ids", "manifest_uris", "manifest_rows", "run_row"):
+            with contextlib.suppress(duckdb.Error):
+                con.unregister(name)
+    return Published(added, len(gone), skipped)
+
+
+def _insert_staged(con: duckdb.DuckDBPyConnection, plan: PublishPlan) -> int:
+    """Insert every staged article table (articles with `duplicate_of` settled); returns the articles added."""
+    added = 0
+    for table in ARTICLE_TABLES:
+        paths = [b.paths[table] for b in plan.staged if table in b.paths]
+        if not paths:
+            continue
+        spec = TABLES[table]
+        source = f"(SELECT * FROM read_parquet({_files(paths)}) WHERE article_id NOT IN " \
+                 "(SELECT article_id FROM excluded_ids))"
+        if table == ARTICLES.name:
+            added = _insert_articles(con, source)
+            continue
+        con.execute(f"INSERT INTO {spec.stored_name} ({_cols(table)}) SELECT {_cols(table)} FROM {source}")
+    return added
+
+
+def _insert_articles(con: duckdb.DuckDBPyConnection, source: str) -> int:
+    """Insert new articles with `duplicate_of`: the first article (by ingestion, then source) with the same text."""
+    stored = ARTICLES.stored_name
+    cols = [c for c in ARTICLES.columns if c != "duplicate_of"]
+    select = ", ".join(f'n."{c}"' for c in cols)
+    con.execute(f"""
+        INSERT INTO {stored} ({', '.join(f'"{c}"' for c in cols)}, duplicate_of)
+        WITH new AS {source},
+        candidates AS (
+            SELECT article_id, content_sha256, ingested_at, source_uri FROM {stored}
+            WHERE content_sha256 IN (SELECT content_sha256 FROM new)
+            UNION ALL
+            SELECT article_id, content_sha256, ingested_at, source_uri FROM new
+        ),
+        firsts AS (
+            SELECT content_sha256, arg_min(article_id, (ingested_at, source_uri, article_id)) AS first_id
+            FROM candidates GROUP BY content_sha256
+        )
+        SELECT {select}, CASE WHEN f.first_id <> n.article_id THEN f.first_id END
+        FROM new AS n JOIN firsts AS f USING (content_sha256)
+    """)
+    return int(con.execute(f"SELECT count(*) FROM {source}").fetchone()[0])
+
+
+def _settle_duplicates(con: duckdb.DuckDBPyConnection, gone: list[str]) -> None:
+    """Articles whose first copy left the warehouse point at the new first one (or become the first)."""
+    if not gone:
+        return
+    stored = ARTICLES.stored_name
+    con.execute(f"""
+        UPDATE {stored} AS a SET duplicate_of = CASE WHEN f.first_id <> a.article_id THEN f.first_id END
+        FROM (
+            SELECT content_sha256, arg_min(article_id, (ingested_at, source_uri, article_id)) AS first_id
+            FROM {stored}
+            WHERE content_sha256 IN (SELECT content_sha256 FROM {stored}
+                                     WHERE duplicate_of IN (SELECT article_id FROM gone_ids))
+            GROUP BY content_sha256
+        ) AS f
+        WHERE a.content_sha256 = f.content_sha256 AND a.duplicate_of IN (SELECT article_id FROM gone_ids)
+    """)
+
+
+def _places_of(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> list[int]:
+    """GeoNames ids mentioned by some articles (before they leave)."""
+    if not article_ids:
+        return []
+    rows = con.execute(f"SELECT DISTINCT geonameid FROM {LOCATION_MENTIONS.stored_name} WHERE geonameid IS NOT NULL "
+                       "AND article_id IN (SELECT article_id FROM gone_ids)").fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def _update_places(con: duckdb.DuckDBPyConnection, plan: PublishPlan, gone_places: list[int],
+                   place_of: Callable[[int], dict]) -> None:
+    """Add the places new mentions refer to; drop the ones no mention refers to any more."""
+    paths = [b.paths[LOCATION_MENTIONS.name] for b in plan.staged if LOCATION_MENTIONS.name in b.paths]
+    stored = PLACES.stored_name
+    if paths:
+        new = [int(r[0]) for r in con.execute(
+            f"SELECT DISTINCT geonameid FROM read_parquet({_files(paths)}) WHERE geonameid IS NOT NULL "
+            f"AND geonameid NOT IN (SELECT geonameid FROM {stored}) ORDER BY 1").fetchall()]
+        if new:
+            con.register("new_places", table_from_rows(PLACES, [place_of(g) for g in new]))
+            try:
+                con.execute(f"INSERT INTO {stored} ({_cols('places')}) SELECT {_cols('places')} FROM new_places")
+            finally:
+                con.unregister("new_places")
+    if gone_places:
+        con.register("maybe_gone", pa.table({"geonameid": pa.array(gone_places, pa.int64())}))
+        try:
+            con.execute(f"""DELETE FROM {stored} WHERE geonameid IN (SELECT geonameid FROM maybe_gone)
+                            AND geonameid NOT IN (SELECT geonameid FROM {LOCATION_MENTIONS.stored_name}
+                                                  WHERE geonameid IN (SELECT geonameid FROM maybe_gone))""")
+        finally:
+            con.unregister("maybe_gone")

@@ -24,7 +24,13 @@ class TableSpec:
     key: tuple[str, ...]
     schema: pa.Schema
     description: str
-    view_columns: tuple[tuple[str, str], ...] = ()  # (name, description) of columns the view adds to the files
+    view_columns: tuple[tuple[str, str], ...] = ()  # (name, description) of columns the view adds to the table
+    stored_in: str = "main"  # DuckLake schema of the stored table; `internal` when a view of the name stands in main
+
+    @property
+    def stored_name(self) -> str:
+        """Qualified name of the stored DuckLake table (`main.paragraphs`, `internal.articles`)."""
+        return f"{self.stored_in}.{self.name}"
 
     @property
     def columns(self) -> list[str]:
@@ -47,6 +53,7 @@ _I64 = pa.int64()
 _F64 = pa.float64()
 _BOOL = pa.bool_()
 _DATE = pa.date32()
+_STR_LIST = pa.list_(pa.string())
 
 _RUN_ID = _col("run_id", _STR, "Run that wrote this row (runs.run_id).", nullable=False)
 
@@ -69,6 +76,7 @@ ARTICLES = TableSpec(
     key=("article_id",),
     description="Every article read from the inputs, after cleaning; the text paragraphs point into.",
     view_columns=(("story_id_source", "How story_id was obtained: input, similarity or singleton."),),
+    stored_in="internal",
     schema=pa.schema([
         _col("article_id", _STR, "Deterministic id from (source_uri, content_sha256).", False),
         _col("source_uri", _STR,
@@ -82,7 +90,7 @@ ARTICLES = TableSpec(
              "Where published_date came from: metadata, html, dateline, warc, inferred or none.", False),
         _col("language", _STR, "ISO 639-1 language of the text, from metadata or detection."),
         _col("story_id", _STR, "Story (event) the article belongs to: from the input, else grouped by similarity "
-             "(see story_id_source and the article_stories table). The Parquet files hold the input's value only."),
+             "(see story_id_source and the article_stories table). The stored table holds the input's value only."),
         _col("input_format", _STR, "Input format: txt, html, jsonl, warc or multinews.", False),
         _col("duplicate_of", _STR, "article_id of the first article with identical cleaned text; null for the first."),
         _col("text", _STR, "Cleaned article text; paragraphs are separated by an empty line.", False),
@@ -207,7 +215,8 @@ ARTICLE_STORIES = TableSpec(
     grain="one row per article",
     key=("article_id",),
     description="The story (event) of every article: from the input, or grouped by text similarity within a "
-                "publication-date window. Recomputed at each publish; articles.story_id reads it.",
+                "publication-date window. Updated for the articles each run adds or removes; "
+                "articles.story_id reads it.",
     schema=pa.schema([
         _col("article_id", _STR, "The article.", False),
         _col("story_id", _STR,
@@ -221,7 +230,8 @@ PARAGRAPH_GROUPS = TableSpec(
     grain="one row per paragraph",
     key=("paragraph_id",),
     description="Near-duplicate paragraphs across articles (syndicated or reworded copies) share a dup_group, "
-                "so a sentence printed by five outlets can be counted once. Recomputed at each publish.",
+                "so a sentence printed by five outlets can be counted once. Updated for the paragraphs each run adds "
+                "or removes.",
     schema=pa.schema([
         _col("paragraph_id", _STR, "The paragraph.", False),
         _col("dup_group", _STR, "paragraph_id of the first paragraph of its near-duplicate group (itself if unique).",
@@ -239,7 +249,8 @@ RUNS = TableSpec(
         _col("flow_run_id", _STR, "Prefect flow run id."),
         _col("started_at", _TS, "When the run started (UTC).", False),
         _col("finished_at", _TS, "When the run finished (UTC).", False),
-        _col("status", _STR, "completed, failed_validation or failed.", False),
+        _col("status", _STR, "completed, failed_validation, failed, or rollback (`broadsheet rollback`: see note).",
+             False),
         _col("n_files_seen", _I64, "Input files discovered.", False),
         _col("n_files_new", _I64, "Input files new or changed since the last run.", False),
         _col("n_articles", _I64, "Articles published by this run.", False),
@@ -250,6 +261,28 @@ RUNS = TableSpec(
         _col("stage_seconds", _STR, "JSON object: seconds spent per stage, summed over batches (wall time; "
              "`clean_cpu`, `dates_cpu`, `quantities_cpu`, `locations_cpu`: CPU seconds of the worker threads, "
              "one core's work)."),
+        _col("note", _STR, "What else the run did, e.g. `rolled back to run <run_id>`."),
+    ]),
+)
+
+INPUTS = TableSpec(
+    name="inputs",
+    grain="one row per input file processed (the manifest of what the warehouse has read)",
+    key=("source_uri",),
+    description="The input manifest: every input file read, its fingerprint and content hash, and the articles "
+                "it produced. A file whose fingerprint is unchanged is not read again; one whose content hash is "
+                "unchanged is not processed again.",
+    schema=pa.schema([
+        _col("source_uri", _STR, "The input file's path or URI.", False),
+        _col("fingerprint", _STR, "Size and modification times of the file and its sidecar when last seen.",
+             False),
+        _col("content_sha256", _STR, "SHA-256 of the file's bytes and its sidecar's; null when it could not be "
+             "read (retried at the next run)."),
+        _col("article_ids", _STR_LIST, "The articles (articles.article_id) this file's current content produced.",
+             False),
+        _col("run_id", _STR, "Run that published this file's current rows (runs.run_id).", False),
+        _col("rejected_reason", _STR, "Why discovery refused the file (not retried until it changes); null when "
+             "it was read."),
     ]),
 )
 
@@ -270,10 +303,10 @@ REJECTS = TableSpec(
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (ARTICLES, PARAGRAPHS, REMOVED_LINES, DATE_MENTIONS, QUANTITY_MENTIONS, LOCATION_MENTIONS, PLACES,
-              ARTICLE_STORIES, PARAGRAPH_GROUPS, RUNS, REJECTS)
+              ARTICLE_STORIES, PARAGRAPH_GROUPS, RUNS, REJECTS, INPUTS)
 }
 
-# Tables recomputed as a whole from the live article tables at every publish that changes them.
+# Tables derived from the article tables, updated for the articles a run adds or removes.
 DERIVED_TABLES = ("places", "article_stories", "paragraph_groups")
 
 # Tables whose rows belong to one input file's articles (replaced when that file changes).

@@ -15,8 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 
-import duckdb
-
+from warehouse.lake import Lake
 from warehouse.schemas import TABLES
 
 PROJECT_ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
@@ -106,13 +105,10 @@ def wait_for(condition: Callable[[], bool], proc: subprocess.Popen | None, timeo
 
 def table_rows(warehouse: pathlib.Path, tables: list[str] | None = None) -> dict[str, list[tuple]]:
     """Every row of every table (sorted, run-specific columns left out), read through the catalog."""
-    con = duckdb.connect(str(warehouse / "broadsheet.duckdb"), read_only=True)
-    try:
+    with Lake(str(warehouse)).reader() as con:
         out = {}
         for name in tables or sorted(TABLES):
             cols = [c for c in TABLES[name].columns if c not in RUN_SPECIFIC]
             select = ", ".join(f'"{c}"' for c in cols)
             out[name] = sorted(con.execute(f'select {select} from "{name}"').fetchall(), key=repr)
         return out
-    finally:
-        con.close()

@@ -1,2 +1,0 @@
--- grain: one row per article
-SELECT * FROM {article_stories}

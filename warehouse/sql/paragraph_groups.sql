@@ -1,2 +1,0 @@
--- grain: one row per paragraph
-SELECT * FROM {paragraph_groups}

@@ -1,2 +1,0 @@
--- grain: one row per paragraph of an article
-SELECT * FROM {paragraphs}

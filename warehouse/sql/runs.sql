@@ -1,2 +1,0 @@
--- grain: one row per pipeline run
-SELECT * FROM {runs}

@@ -1,0 +1,37 @@
+"""Tables in the lake's `internal` schema: state kept so that runs update derived tables incrementally.
+
+They are not part of the public contract (users read `main`); `broadsheet rebuild` recomputes all of them
+from the stored articles.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from warehouse.schemas import TableSpec, _col
+
+PUBLISHES = TableSpec(
+    name="publishes",
+    grain="one row (a counter)",
+    key=("version",),
+    description="Bumped by every publishing transaction, so that two runs publishing at the same time into one "
+                "lake conflict and the later one retries on top of the earlier one's rows.",
+    stored_in="internal",
+    schema=pa.schema([
+        _col("version", pa.int64(), "Number of publishing transactions so far.", False),
+    ]),
+)
+
+MAINTENANCE = TableSpec(
+    name="maintenance",
+    grain="one row per maintenance pass",
+    key=("maintained_at",),
+    description="When `broadsheet maintain` (or a scheduled run) last compacted and cleaned the lake, and what it did.",
+    stored_in="internal",
+    schema=pa.schema([
+        _col("maintained_at", pa.timestamp("us", tz="UTC"), "When the pass ran (UTC).", False),
+        _col("report", pa.string(), "JSON object: rows flushed, files merged, snapshots expired, files deleted."),
+    ]),
+)
+
+STATE_TABLES: dict[str, TableSpec] = {t.name: t for t in (PUBLISHES, MAINTENANCE)}
