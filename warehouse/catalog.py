@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from warehouse.lake import INTERNAL
 from warehouse.schemas import TABLES, TableSpec
-from warehouse.state_schemas import PUBLISHES, STATE_TABLES
+from warehouse.state_schemas import PUBLISHES, SCHEMA_STATE, STATE_TABLES
 
 SQL_DIR = pathlib.Path(__file__).resolve().parent / "sql"
 MARTS_DIR = SQL_DIR / "marts"
@@ -169,8 +169,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
     """
     digest = schema_digest()
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {INTERNAL}")
-    con.execute(f"CREATE TABLE IF NOT EXISTS {INTERNAL}.schema_state (digest VARCHAR NOT NULL)")
-    if con.execute(f"SELECT count(*) FROM {INTERNAL}.schema_state WHERE digest = ?", [digest]).fetchone()[0]:
+    con.execute(table_ddl(SCHEMA_STATE))
+    if con.execute(f"SELECT count(*) FROM {SCHEMA_STATE.stored_name} WHERE digest = ?", [digest]).fetchone()[0]:
         return False
     con.execute("BEGIN")
     try:
@@ -201,8 +201,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
                     f"(SELECT 1 FROM {PUBLISHES.stored_name})")
         con.execute(f"DELETE FROM main.{DICTIONARY.name}")
         con.executemany(f"INSERT INTO main.{DICTIONARY.name} VALUES (?, ?, ?, ?, ?)", _dictionary_rows(con))
-        con.execute(f"DELETE FROM {INTERNAL}.schema_state")
-        con.execute(f"INSERT INTO {INTERNAL}.schema_state VALUES (?)", [digest])
+        con.execute(f"DELETE FROM {SCHEMA_STATE.stored_name}")
+        con.execute(f"INSERT INTO {SCHEMA_STATE.stored_name} VALUES (?)", [digest])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

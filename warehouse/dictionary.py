@@ -15,10 +15,13 @@ def dictionary_markdown() -> str:
         "# Warehouse data dictionary",
         "",
         "Generated from `warehouse/schemas.py` by `python -m warehouse.dictionary`; a test fails when it drifts.",
-        "The same descriptions are in the DuckDB catalog (`COMMENT ON`), so BI tools show them.",
+        "The same descriptions are DuckLake comments on the tables and columns (BI tools show them) and rows of",
+        "the `dictionary` table, which also describes every view and mart column.",
         "",
-        "Each table is a set of Parquet files under `WAREHOUSE/tables/<table>/` and a view of the same name in",
-        "`WAREHOUSE/broadsheet.duckdb`. Column names are a public interface: they change only by adding.",
+        "Each table is a DuckLake table in schema `main` of the warehouse's lake (`articles` is a view over",
+        "`internal.articles` that adds the story columns). Read them through DuckLake (`broadsheet query`, or",
+        "the recipes in docs/bi.md), never by globbing `WAREHOUSE/data/`, which also holds superseded files until",
+        "`broadsheet maintain` removes them. Column names are a public interface: they change only by adding.",
         "",
     ]
     for spec in TABLES.values():

@@ -86,7 +86,24 @@ def _installed(extension_directory: str | None) -> bool:
 
 
 def connect(database: str = ":memory:", read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection that can attach DuckLake catalogs (SQLite or PostgreSQL) without any download."""
+    """A new DuckDB database that can attach DuckLake catalogs (SQLite or PostgreSQL) without any download."""
     directory = _extension_directory()
     _installed(directory)
     return duckdb.connect(database, read_only=read_only, config=_config(directory))
+
+
+@functools.cache
+def _shared() -> duckdb.DuckDBPyConnection:
+    con = connect()
+    for name in ("ducklake", "sqlite_scanner"):
+        con.execute(f"LOAD {name}")
+    return con
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A connection to this process's shared in-memory DuckDB, whose extensions are loaded and verified once.
+
+    Loading an extension checks its signature over the whole file (about half a second for DuckLake), so
+    every lake connection of a process shares one database; attachments are shared by its connections too.
+    """
+    return _shared().cursor()

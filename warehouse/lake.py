@@ -29,6 +29,7 @@ import posixpath
 import shutil
 import sqlite3
 import tempfile
+import threading
 import urllib.parse
 import uuid
 from collections.abc import Iterator
@@ -38,7 +39,7 @@ from typing import Any
 import duckdb
 import fsspec
 
-from warehouse.extensions import connect
+from warehouse.extensions import connect, cursor
 
 FORMAT = "broadsheet-warehouse"
 FORMAT_VERSION = 1
@@ -50,6 +51,10 @@ LAKE = "broadsheet"  # name the catalog is attached under
 INTERNAL = "internal"  # schema of the state kept for incremental updates
 DATA_INLINING_ROW_LIMIT = 1000  # inserts and deletes up to this many rows stay in the catalog until `maintain`
 _PASSWORD_KEYS = ("password", "passfile", "sslpassword")
+# Lake connections share one DuckDB database per process (see extensions.cursor), where the lake is attached
+# under one name: one lake connection is open at a time in a process, the others wait.
+_ATTACHED = threading.Lock()
+_HOLDER = threading.local()
 
 
 class NotAWarehouse(RuntimeError):
@@ -327,20 +332,40 @@ class Lake:
         return f"ATTACH {_quote('ducklake:' + catalog_target)} AS {LAKE} ({', '.join(opts)})"
 
     def _new_connection(self) -> duckdb.DuckDBPyConnection:
-        con = connect()
+        con = cursor()
         if not self.location.is_local:
             # DuckLake reads and writes the data files through the same fsspec filesystem as everything else
             # (credentials from the environment only).
-            con.register_filesystem(self.location.fs)
+            protocols = set(self.location.fs.protocol if isinstance(self.location.fs.protocol, tuple)
+                            else (self.location.fs.protocol,))
+            registered = set(con.list_filesystems())
+            if not protocols & registered:
+                con.register_filesystem(self.location.fs)
         return con
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if getattr(_HOLDER, "held", False):
+            raise RuntimeError("a lake connection is already open in this thread: close it first")
+        with _ATTACHED:
+            _HOLDER.held = True
+            con = self._new_connection()
+            try:
+                yield con
+            finally:
+                _HOLDER.held = False
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("USE memory")
+                with contextlib.suppress(duckdb.Error):
+                    con.execute(f"DETACH DATABASE IF EXISTS {LAKE}")
+                con.close()
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection with the lake attached read-only as the default database."""
         self.check_readable()
         spec = self.catalog()
-        con = self._new_connection()
-        try:
+        with self._connection() as con:
             if spec.kind == "postgres":
                 self._attach(con, "postgres:" + spec.uri, read_only=True)
                 yield con
@@ -356,8 +381,6 @@ class Lake:
                 with self._remote_catalog_copy() as path:
                     self._attach(con, "sqlite:" + path, read_only=True)
                     yield con
-        finally:
-            con.close()
 
     @contextlib.contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -367,8 +390,7 @@ class Lake:
         the block ends without an error.
         """
         spec = self.catalog()
-        con = self._new_connection()
-        try:
+        with self._connection() as con:
             if spec.kind == "postgres":
                 self._attach(con, "postgres:" + spec.uri, read_only=False)
                 yield con
@@ -379,10 +401,9 @@ class Lake:
                 with self._remote_catalog_copy(missing_ok=True) as path:
                     self._attach(con, "sqlite:" + path, read_only=False)
                     yield con
+                    con.execute("USE memory")
                     con.execute(f"DETACH {LAKE}")
                     self._upload_catalog(path)
-        finally:
-            con.close()
 
     def _attach(self, con: duckdb.DuckDBPyConnection, target: str, read_only: bool) -> None:
         try:

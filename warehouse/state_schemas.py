@@ -34,4 +34,16 @@ MAINTENANCE = TableSpec(
     ]),
 )
 
-STATE_TABLES: dict[str, TableSpec] = {t.name: t for t in (PUBLISHES, MAINTENANCE)}
+SCHEMA_STATE = TableSpec(
+    name="schema_state",
+    grain="one row (the digest of the definitions applied)",
+    key=("digest",),
+    description="Digest of the table, view and comment definitions last applied to this lake; a run compares it "
+                "with its own to skip the schema step when nothing changed.",
+    stored_in="internal",
+    schema=pa.schema([
+        _col("digest", pa.string(), "SHA-256 of every definition the code applies.", False),
+    ]),
+)
+
+STATE_TABLES: dict[str, TableSpec] = {t.name: t for t in (PUBLISHES, MAINTENANCE, SCHEMA_STATE)}
