@@ -116,9 +116,9 @@ def rollback_to(lake: Lake, run_id: str) -> dict[str, int]:
             new_id = f"{now:%Y%m%dT%H%M%SZ}-rollback"
             con.register("rollback_run", table_from_rows(RUNS, [{
                 "run_id": new_id, "flow_run_id": None, "started_at": now, "finished_at": now,
-                "status": "rollback", "note": f"rolled back to run {run_id}", "n_files_seen": 0, "n_files_new": 0, "n_articles": 0,
-                "n_rejected": 0, "validation_success": None, "code_version": "", "input_uri": None,
-                "stage_seconds": None}]))
+                "status": "rollback", "note": f"rolled back to run {run_id}", "n_files_seen": 0,
+                "n_files_new": 0, "n_articles": 0, "n_rejected": 0, "validation_success": None,
+                "code_version": "", "input_uri": None, "stage_seconds": None}]))
             con.execute(f"INSERT INTO {RUNS.stored_name} SELECT * FROM rollback_run")
             con.unregister("rollback_run")
             con.execute(f"CALL {LAKE}.set_commit_message('broadsheet', ?, extra_info => ?)",
