@@ -31,8 +31,9 @@ test: setup  ## type-check the pure transforms, then run the test suite
 	$(VENV)/bin/mypy transforms
 	$(VENV)/bin/pytest -q
 
-bench: setup  ## throughput and memory on a synthetic 10,000-article corpus
+bench: setup  ## throughput and memory on a synthetic 10,000-article corpus; 100 small runs into one lake
 	$(VENV)/bin/python -m bench.pipeline
+	$(VENV)/bin/python -m bench.bench_runs
 
 eval: setup  ## accuracy against the public gold sets in ../shared
 	for e in dates quantities locations html stories; do $(VENV)/bin/broadsheet eval $$e || exit 1; done

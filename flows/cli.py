@@ -115,6 +115,8 @@ def run(
     prune: Annotated[bool, typer.Option(help="Drop rows of input files that no longer exist.")] = False,
     wait: Annotated[float, typer.Option(help="Seconds to wait if another run holds the warehouse.")] = 0.0,
     quiet: Annotated[bool, typer.Option(help="Print only the summary line.")] = False,
+    maintain_every: Annotated[float, typer.Option(
+        help="Hours between maintenance passes run after publishing (0: only `broadsheet maintain`).")] = 24.0,
 ) -> None:
     """Process new and changed inputs into the warehouse (default: the demo corpus into ./broadsheet-warehouse)."""
     from flows.runners import WorkersMisconfigured, run_flow
@@ -124,7 +126,7 @@ def run(
     try:
         summary = run_flow(input, warehouse, runner=runner, dask_address=dask_address, batch_files=batch_files,
                            prune=prune, lock_wait_seconds=wait, catalog=catalog_arg(catalog),
-                           on_server=None if quiet else _say_server)
+                           maintain_every_hours=maintain_every, on_server=None if quiet else _say_server)
     except (NotAWarehouse, CatalogUnusable) as exc:
         raise _fail(str(exc)) from None
     except WorkersMisconfigured as exc:
@@ -160,6 +162,8 @@ def serve(
     batch_files: Annotated[int, typer.Option(help="Input files per batch task.")] = 250,
     prune: Annotated[bool, typer.Option(help="Drop rows of input files that no longer exist.")] = False,
     wait: Annotated[float, typer.Option(help="Seconds a run waits if another run holds the warehouse.")] = 900.0,
+    maintain_every: Annotated[float, typer.Option(
+        help="Hours between maintenance passes (merge files, expire snapshots); 0: never.")] = 24.0,
     server_port: Annotated[int | None, typer.Option(
         help="Port for the local Prefect server started when PREFECT_API_URL is unset (default 4200, "
              "or a free one).")] = None,
@@ -175,7 +179,8 @@ def serve(
     console = _console()
     with sigterm_as_interrupt(), prefect_api(port=server_port, on_start=_say_server):
         deployment = scheduled_deployment(input, warehouse, cron, name=name, batch_files=batch_files, prune=prune,
-                                          lock_wait_seconds=wait, catalog=catalog_arg(catalog))
+                                          lock_wait_seconds=wait, catalog=catalog_arg(catalog),
+                                          maintain_every_hours=maintain_every)
         console.print(f"Serving deployment broadsheet-run/{deployment.name}: {display_uri(input)} -> "
                       f"{display_uri(warehouse)} on '{cron}', one run at a time. Ctrl-C stops it.", soft_wrap=True)
         try:

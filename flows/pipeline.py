@@ -87,6 +87,16 @@ def read_run_manifest(lake: Lake) -> dict[str, ManifestEntry]:
         return read_manifest(con)
 
 
+@task(name="maintain", cache_policy=NO_CACHE)
+def maintain_if_due(lake: Lake, every_hours: float) -> dict[str, int] | None:
+    """Compact and clean the lake when the last maintenance is `every_hours` old (None when not due)."""
+    from warehouse.maintenance import due_for_maintenance, run_maintenance
+
+    if every_hours <= 0 or not due_for_maintenance(lake, every_hours):
+        return None
+    return run_maintenance(lake)
+
+
 @task(name="publish", cache_policy=NO_CACHE)  # retried inside on a concurrent writer's commit; all or nothing
 def publish_run(lake: Lake, plan: PublishPlan) -> None:
     """Publish the run's staged batches, manifest and runs row in one DuckLake transaction."""
@@ -207,6 +217,7 @@ def broadsheet_run(
     prune: bool = False,
     lock_wait_seconds: float = 0.0,
     catalog: str | None = None,
+    maintain_every_hours: float = 24.0,
 ) -> dict[str, Any]:
     """Process every new or changed input file under `input_uri` into the warehouse at `warehouse_uri`.
 
@@ -218,6 +229,8 @@ def broadsheet_run(
         lock_wait_seconds: how long to wait for another run on the same warehouse to finish.
         catalog: `sqlite` or a `postgresql://` URI without password (PGPASSWORD or ~/.pgpass supply it);
             None: what the warehouse already uses (SQLite for a new one).
+        maintain_every_hours: after publishing, run `broadsheet maintain` when the last pass is this old
+            (0: never; scheduled runs keep the file count bounded this way).
 
     Returns:
         The run summary as a dict.
@@ -308,6 +321,11 @@ def broadsheet_run(
             if staged:
                 write_data_docs(loc, run_report)
             seconds["publish"] = time.perf_counter() - t1
+            t1 = time.perf_counter()
+            maintained = maintain_if_due(lake, maintain_every_hours)
+            if maintained is not None:
+                seconds["maintain"] = time.perf_counter() - t1
+                log.info("maintenance: %s", json.dumps(maintained))
         finally:
             remove_run(loc, run_id)
     summary = RunSummary(

@@ -218,7 +218,8 @@ def deployment_name(warehouse_uri: str) -> str:
 
 def scheduled_deployment(input_uri: str, warehouse_uri: str, cron: str, name: str | None = None,
                          batch_files: int | None = None, prune: bool = False,
-                         lock_wait_seconds: float = SCHEDULED_LOCK_WAIT_SECONDS, catalog: str | None = None) -> Any:
+                         lock_wait_seconds: float = SCHEDULED_LOCK_WAIT_SECONDS, catalog: str | None = None,
+                         maintain_every_hours: float = 24.0) -> Any:
     """A runner deployment of the Broadsheet flow on a cron schedule, at most one run at a time.
 
     Args:
@@ -230,6 +231,7 @@ def scheduled_deployment(input_uri: str, warehouse_uri: str, cron: str, name: st
         prune: drop rows of inputs that disappeared.
         lock_wait_seconds: how long a run waits for the warehouse's writer lock.
         catalog: the catalog of a new warehouse (no password: runs read PGPASSWORD from their environment).
+        maintain_every_hours: a run maintains the lake when the last pass is this old (0: never).
 
     Returns:
         The `RunnerDeployment`, ready for `prefect.serve`.
@@ -240,7 +242,7 @@ def scheduled_deployment(input_uri: str, warehouse_uri: str, cron: str, name: st
     from flows.pipeline import broadsheet_run
 
     parameters: dict[str, Any] = {"input_uri": input_uri, "warehouse_uri": warehouse_uri, "prune": prune,
-                                  "lock_wait_seconds": lock_wait_seconds}
+                                  "lock_wait_seconds": lock_wait_seconds, "maintain_every_hours": maintain_every_hours}
     if batch_files is not None:
         parameters["batch_files"] = batch_files
     if catalog is not None:
