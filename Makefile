@@ -23,9 +23,9 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 setup: $(VENV)/.synced  ## create .venv from uv.lock
 
-run: setup  ## process the bundled demo corpus into ./warehouse, print a summary, write report.html
-	$(VENV)/bin/broadsheet run --input data/demo --warehouse warehouse
-	$(VENV)/bin/broadsheet report --warehouse warehouse --out report.html
+run: setup  ## process the bundled demo corpus into ./broadsheet-warehouse, print a summary, write report.html
+	$(VENV)/bin/broadsheet run --input data/demo --warehouse broadsheet-warehouse
+	$(VENV)/bin/broadsheet report --warehouse broadsheet-warehouse --out report.html
 
 test: setup  ## type-check the pure transforms, then run the test suite
 	$(VENV)/bin/mypy transforms

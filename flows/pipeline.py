@@ -212,7 +212,7 @@ def plan_batches(files: list[InputFile], manifest: dict[str, ManifestEntry], bat
 @flow(name="broadsheet-run", log_prints=False)
 def broadsheet_run(
     input_uri: str,
-    warehouse_uri: str = "warehouse",
+    warehouse_uri: str = "broadsheet-warehouse",
     batch_files: int = DEFAULT_BATCH_FILES,
     prune: bool = False,
     lock_wait_seconds: float = 0.0,

@@ -11,7 +11,7 @@ from flows.pipeline import manifest_changes, place_row, plan_batches
 from warehouse.catalog import ensure_schema
 from warehouse.lake import Lake
 from warehouse.manifest import read_manifest
-from warehouse.publish import PublishPlan, Published, publish
+from warehouse.publish import Published, PublishPlan, publish
 from warehouse.schemas import REJECTS, table_from_rows
 from warehouse.staging import remove_run, staged_path, write_part
 
