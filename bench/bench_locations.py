@@ -45,14 +45,11 @@ def _articles(shared: pathlib.Path, count: int) -> list[list[str]]:
 
 
 def _warehouse_articles(warehouse: pathlib.Path) -> list[list[str]]:
-    """Every stored article's paragraphs, in order, from a warehouse's DuckDB views."""
-    import duckdb
+    """Every stored article's paragraphs, in order, read from a warehouse's lake."""
+    from warehouse.lake import Lake
 
-    con = duckdb.connect(str(warehouse / "broadsheet.duckdb"), read_only=True)
-    try:
-        rows = con.sql("SELECT article_id, text FROM paragraphs ORDER BY article_id, ordinal").fetchall()
-    finally:
-        con.close()
+    with Lake(str(warehouse)).reader() as con:
+        rows = con.execute("SELECT article_id, text FROM paragraphs ORDER BY article_id, ordinal").fetchall()
     out: dict[str, list[str]] = {}
     for article_id, text in rows:
         out.setdefault(article_id, []).append(text)
