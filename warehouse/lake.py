@@ -311,7 +311,7 @@ class Lake:
     def _postgres_has_lake(self, spec: CatalogSpec) -> bool:
         con = connect()
         try:
-            con.execute(f"ATTACH {_quote('postgres:' + spec.uri)} AS pg (TYPE postgres, READ_ONLY)")
+            con.execute(f"ATTACH {_quote(spec.uri)} AS pg (TYPE postgres, READ_ONLY)")
             n = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pg' "
                             "AND table_name = 'ducklake_metadata'").fetchone()[0]
             return bool(n)
