@@ -95,7 +95,7 @@ def _install(extensions_root: str | None) -> Recipe:
         snippets.append(Snippet("In a shell on the machine that runs the client (any Python 3 with pip)", "shell",
                                 f"pip install --target {extensions_root} {wheels}"))
     installs = [f"INSTALL {_sql_string(path)}" for path in extension_paths(extensions_root).values()]
-    snippets.append(Snippet(f"Then once per OS user that runs the client, in any DuckDB {version} session "
+    snippets.append(Snippet(f"Once per OS user that runs the client, in any DuckDB {version} session "
                             "(the duckdb shell, Python, DBeaver's SQL editor)", "sql", _script(installs)))
     return Recipe("install", "Extensions, once per machine and user", tuple(snippets))
 
@@ -106,7 +106,7 @@ def _preload(catalog: str) -> list[str]:
 
 def _py_str(s: str) -> str:
     """A Python string literal, double-quoted when that needs no escapes (SQL holds single quotes)."""
-    return f'"{s}"' if '"' not in s and "\\" not in s else repr(s)
+    return repr(s) if '"' in s or "\\" in s or not s.isprintable() else f'"{s}"'
 
 
 def _connect_args(catalog: str) -> dict:

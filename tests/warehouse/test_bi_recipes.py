@@ -228,7 +228,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     """A HOME whose DuckDB extension directory holds only what the page's INSTALL lines put there."""
     home = tmp_path_factory.mktemp("home")
     install = localized(doc_recipes()["install"], home)
-    _shell(_only(install, "Then once per OS user"), home)
+    _shell(_only(install, "Once per OS user"), home)
     installed = sorted(p.name for p in home.glob(".duckdb/extensions/v*/*/*.duckdb_extension"))
     assert installed == ["ducklake.duckdb_extension", "postgres_scanner.duckdb_extension",
                          "sqlite_scanner.duckdb_extension"]
