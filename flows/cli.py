@@ -354,6 +354,32 @@ def history(
                      "restore: broadsheet rollback --to RUN_ID")
 
 
+@app.command()
+def connect(
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    catalog: CatalogOpt = None,
+    client: Annotated[str, typer.Option(
+        help="duckdb, python, sqlalchemy, superset, metabase, dbeaver, or all.")] = "all",
+) -> None:
+    """Print the text that connects a SQL shell or BI tool to this warehouse, read-only (see docs/bi.md)."""
+    from warehouse.connect import CLIENTS, recipes_text
+    from warehouse.lake import CatalogUnusable, Lake, NotAWarehouse
+
+    if client != "all" and client not in CLIENTS[1:]:
+        raise _fail(f"unknown client {client!r}: use {', '.join(CLIENTS[1:])} or all")
+    try:
+        lake = Lake(warehouse, catalog_arg(catalog))
+        lake.check_readable()
+        spec = lake.catalog()
+    except (NotAWarehouse, CatalogUnusable) as exc:
+        raise _fail(str(exc)) from None
+    if not lake.location.is_local:
+        raise _fail(f"{lake.display} is on an object store: these recipes are for a folder the client can open "
+                    "(a local disk or a mount)")
+    clients = CLIENTS if client == "all" else ("install", client)
+    typer.echo(recipes_text(lake.location.root, spec.public(), clients), nl=False)
+
+
 def _print_rows(rows: list[dict], title: str) -> None:
     from rich.table import Table
 

@@ -55,6 +55,9 @@ DICTIONARY = TableSpec(
     ]),
 )
 
+_SCHEMA_STATE_NOTE = ("Digest of the table, view and comment definitions last applied (one row): when it equals this "
+                      "code's digest, ensure_schema has nothing to do. Grain: one row.")
+
 
 def duckdb_type(type_: pa.DataType) -> str:
     """The DuckDB SQL type for an Arrow type used in the schemas."""
@@ -150,7 +153,7 @@ def schema_digest() -> str:
 def _dictionary_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     rows: list[tuple] = []
     views = set(view_names())
-    for spec in TABLES.values():
+    for spec in [*TABLES.values(), DICTIONARY]:
         kind = "view" if spec.name in views else "table"
         names = [*spec.columns, *(n for n, _ in spec.view_columns)]
         rows += [(spec.name, kind, c, i + 1, spec.description_of(c)) for i, c in enumerate(names)]
@@ -197,6 +200,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
             cols = "; ".join(f"{c}: {d}" for c, d in notes.items())
             note = f"{_note(sql, '-- description:')} Grain: {_note(sql, '-- grain:')}. Columns: {cols}"
             con.execute(f"COMMENT ON VIEW main.{ident(name)} IS {quote(note.strip())}")
+        con.execute(f"COMMENT ON TABLE {INTERNAL}.schema_state IS {quote(_SCHEMA_STATE_NOTE)}")
+        con.execute(f"COMMENT ON COLUMN {INTERNAL}.schema_state.digest IS "
+                    f"{quote('schema_digest() of the code that last applied its definitions.')}")
         con.execute(f"INSERT INTO {PUBLISHES.stored_name} SELECT 0 WHERE NOT EXISTS "
                     f"(SELECT 1 FROM {PUBLISHES.stored_name})")
         con.execute(f"DELETE FROM main.{DICTIONARY.name}")

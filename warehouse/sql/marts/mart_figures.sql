@@ -1,5 +1,28 @@
 -- grain: one row per quantity mention (every figure, with its article, source, story and copy group)
 -- description: Figures: every quantity with its noun, unit and interval, the article, source, published day and story it is in; counted_noun is the figure class for counts about casualties and the like, else the noun's head word; is_first_copy is true for one row per figure printed in copies of the same paragraph.
+-- column mention_id: The quantity mention (quantity_mentions.mention_id).
+-- column article_id: Article the figure is in.
+-- column paragraph_id: Paragraph the figure is in.
+-- column story_id: Story of the article (mart_articles.story_id).
+-- column source: Source label of the article (mart_articles.source).
+-- column title: Headline of the article, null when unknown.
+-- column published_day: Publication date of the article, null when unknown.
+-- column text: The figure as printed, with its qualifier and noun, e.g. 'more than 200 people'.
+-- column claim: The figure as printed, lower-cased, without its noun (a unit word stays: 'about 80%', '2,500 tons') and without a trailing 'of', 'of the', 'of its' or 'of their' or trailing spaces, commas and double quotes, e.g. 'more than 200', 'dozens': the form sources are compared on.
+-- column low: Lower end of the interval, in unit, as stated: null when unbounded below (e.g. 'up to 50').
+-- column high: Upper end of the interval, in unit, as stated: null when unbounded above (e.g. 'more than 200'), equal to low for an exact number.
+-- column low_inclusive: Whether low itself is included ('at least' yes, 'more than' no), null when low is null.
+-- column high_inclusive: Whether high itself is included ('up to' yes, 'fewer than' no), null when high is null.
+-- column approximate: True for a hedged figure (about, nearly, some, an estimated, vague words).
+-- column vague: True when the figure came from a vague quantifier word (dozens, hundreds, several...), whose interval is a convention.
+-- column unit: count, percent, percentage point, fraction, currency:<ISO 4217 code>, a measurement unit (km, kg...) or year, month, week or day for ages.
+-- column noun: The counted thing after the number, e.g. 'contract soldiers', null when none was found (counts only).
+-- column qualifier: Normalized qualifier phrase (more than, at least, up to, between, about...), null for a bare number.
+-- column figure_class: For counts only: the class (mart_figure_classes) whose pattern matches the sentence, lowest priority first, null when the unit is not count or no pattern matches.
+-- column counted_noun: What the figure counts, for grouping: figure_class when set, else the last word of noun lower-cased (its head: 'contract soldiers' gives soldiers), else '(no noun)'.
+-- column sentence: The sentence around the figure: its paragraph's text from after the previous . ! or ? up to and including the next one (a decimal point or an abbreviation also ends a sentence here).
+-- column dup_group: Copy group of the figure's paragraph (mart_copies.dup_group).
+-- column is_first_copy: True for exactly one row among figures with the same dup_group, lower-cased text, low, high and unit (the one in the smallest paragraph_id, earliest in it): filter on it to count a figure printed in copies of one paragraph once.
 WITH located AS (
     SELECT
         q.*,
