@@ -55,10 +55,6 @@ DICTIONARY = TableSpec(
     ]),
 )
 
-_SCHEMA_STATE_NOTE = ("Digest of the table, view and comment definitions last applied (one row): when it equals this "
-                      "code's digest, ensure_schema has nothing to do. Grain: one row.")
-
-
 def duckdb_type(type_: pa.DataType) -> str:
     """The DuckDB SQL type for an Arrow type used in the schemas."""
     return _DUCKDB_TYPES[type_]
@@ -200,9 +196,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
             cols = "; ".join(f"{c}: {d}" for c, d in notes.items())
             note = f"{_note(sql, '-- description:')} Grain: {_note(sql, '-- grain:')}. Columns: {cols}"
             con.execute(f"COMMENT ON VIEW main.{ident(name)} IS {quote(note.strip())}")
-        con.execute(f"COMMENT ON TABLE {INTERNAL}.schema_state IS {quote(_SCHEMA_STATE_NOTE)}")
-        con.execute(f"COMMENT ON COLUMN {INTERNAL}.schema_state.digest IS "
-                    f"{quote('schema_digest() of the code that last applied its definitions.')}")
         con.execute(f"INSERT INTO {PUBLISHES.stored_name} SELECT 0 WHERE NOT EXISTS "
                     f"(SELECT 1 FROM {PUBLISHES.stored_name})")
         con.execute(f"DELETE FROM main.{DICTIONARY.name}")

@@ -340,29 +340,12 @@ def test_report_queries_run(built: dict, home: pathlib.Path) -> None:
     assert output.count('"mentions":') > 1  # the map and the timeline queries returned rows
 
 
-def _postgres_has_lake(self: Lake, spec) -> bool:
-    """Lake._postgres_has_lake with a plain libpq URI: `postgres:` is a prefix for `ducklake:` targets only."""
-    from warehouse.extensions import connect
-
-    con = connect()
-    try:
-        con.execute(f"ATTACH '{spec.uri}' AS pg (TYPE postgres, READ_ONLY)")
-        return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pg' "
-                                "AND table_name = 'ducklake_metadata'").fetchone()[0])
-    finally:
-        con.close()
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_every_recipe_with_a_postgresql_catalog(postgres_uri: str, prefect_server, home: pathlib.Path,  # noqa: F811
                                                 tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from flows.runners import run_flow
 
-    # Workaround, to drop once warehouse/lake.py is fixed: Lake._postgres_has_lake attaches
-    # 'postgres:postgresql://...' with TYPE postgres, which libpq refuses ("missing = after ..."), so no
-    # warehouse with a PostgreSQL catalog can be prepared. The recipes under test do not use that check.
-    monkeypatch.setattr(Lake, "_postgres_has_lake", _postgres_has_lake)
     warehouse = tmp_path / "pg-warehouse"
     inputs = _demo_files(FIRST_RUN, tmp_path / "in")
     assert run_flow(str(inputs), str(warehouse), catalog=postgres_uri)["status"] == "completed"
