@@ -1,11 +1,12 @@
 """Stories and near-duplicate paragraphs: which articles report the same event, which paragraphs are copies.
 
-Articles are compared by TF-IDF cosine over the content words of their title and text, only within a
-publication-date window, and grouped by single-link clustering over the pairs at or above a threshold
-(`data/rules/stories.yaml`). Paragraphs are compared by their sets of content-word bigrams: MinHash
-signatures with LSH banding find the candidates, the exact sets decide. Every hash is fixed (CRC-32 and
-constant multipliers), and ties are broken by id, so the same input gives the same ids in any order, in any
-process.
+Articles are compared by TF-IDF cosine over the content words of their title and text, only within a date
+window (idf too counts only the articles inside an article's window), and grouped by single-link clustering
+over mutual near neighbours at or above a threshold (`data/rules/stories.yaml`), incrementally if need be
+(equal to a full recompute). Paragraphs
+are compared by their sets of content-word bigrams: MinHash signatures with LSH banding find the candidates,
+the exact sets decide. Every hash is fixed (CRC-32 and constant multipliers), and ties are broken by id, so
+the same input gives the same ids in any order, in any process.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -101,35 +102,113 @@ def _name_words(text: str) -> set[str]:
 
 
 # --- stories ---------------------------------------------------------------------------------------------
+#
+# Every quantity is local in time, so stories can be maintained incrementally and still equal a full
+# recompute. An article's neighbourhood is itself and every article within `window_days` of it (an undated
+# article is in every neighbourhood, and its own neighbourhood is everything). Its idf counts documents of
+# its neighbourhood only, and one of its top terms is indexed unless more than `max_posting` articles of its
+# neighbourhood contain it. Hence adding or removing an article dated d changes vectors and indexed terms
+# only within W of d, pairs only where one end is within W, an article's ranked pairs only within 2W, and
+# mutual-neighbour edges only where one end is within 2W.
 
-def _tfidf_vectors(articles: Sequence[StoryArticle]) -> list[dict[str, float]]:
-    """Unit-length TF-IDF vectors (sublinear tf, smoothed idf over this collection)."""
+
+class StoryTerm(NamedTuple):
+    """A content word of one article: its term frequency (a title word counts `title_weight` times) and
+    whether the text prints it as a name."""
+
+    term: str
+    tf: int
+    is_name: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleTerms:
+    """What story grouping keeps about one article between runs: one row of the story state table."""
+
+    article_id: str
+    date: datetime.date | None
+    story_id: str | None
+    terms: tuple[StoryTerm, ...]
+
+
+def article_terms(article: StoryArticle) -> ArticleTerms:
+    """The content words of one article with their counts, sorted by word."""
     title_weight = int(_RULES["title_weight"])
+    counts: dict[str, int] = defaultdict(int)
+    for w in _content_words(article.text):
+        counts[w] += 1
+    for w in _content_words(article.title or ""):
+        counts[w] += title_weight
+    names = _name_words(article.text)
+    return ArticleTerms(article.article_id, article.published_date, article.story_id,
+                        tuple(StoryTerm(w, k, w in names) for w, k in sorted(counts.items())))
+
+
+def _day(article: ArticleTerms) -> int | None:
+    return None if article.date is None else article.date.toordinal()
+
+
+def _indexed_vectors(arts: Sequence[ArticleTerms],
+                     window_days: int) -> tuple[list[dict[str, float]], list[list[str]]]:
+    """Each article's unit TF-IDF vector over its neighbourhood, and its indexed terms.
+
+    Document frequencies are kept for a sliding window of days, so the cost is linear in (article, term) rows.
+    """
     name_weight = float(_RULES["name_weight"])
-    name_sets = [_name_words(a.text) for a in articles]
-    counts: list[dict[str, int]] = []
-    df: dict[str, int] = defaultdict(int)
-    for a in articles:
-        c: dict[str, int] = defaultdict(int)
-        for w in _content_words(a.text):
-            c[w] += 1
-        for w in _content_words(a.title or ""):
-            c[w] += title_weight
-        counts.append(c)
-        for w in c:
-            df[w] += 1
-    n = len(articles)
-    # Pseudo-articles lacking every word keep a small collection's idf close to a large one's, so a word
-    # shared by all five articles of a five-article batch still counts as specific.
+    # Pseudo-articles lacking every word keep a small neighbourhood's idf close to a large one's, so a word
+    # shared by all five articles of a quiet week still counts as specific.
     prior = float(_RULES["idf_prior_articles"])
-    idf = {w: math.log((n + prior + 1) / (d + 1)) + 1.0 for w, d in df.items()}
-    vectors = []
-    for c in counts:
-        names = name_sets.pop(0)
-        v = {w: (1.0 + math.log(k)) * idf[w] * (name_weight if w in names else 1.0) for w, k in c.items()}
-        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
-        vectors.append({w: x / norm for w, x in v.items()})
-    return vectors
+    top_terms = int(_RULES["top_terms"])
+    max_posting = int(_RULES["max_posting"])
+    by_day: dict[int, list[int]] = defaultdict(list)
+    undated: list[int] = []
+    for i, a in enumerate(arts):
+        day = _day(a)
+        if day is None:
+            undated.append(i)
+        else:
+            by_day[day].append(i)
+    df: dict[str, int] = defaultdict(int)
+    size = 0
+    vectors: list[dict[str, float]] = [{} for _ in arts]
+    indexed: list[list[str]] = [[] for _ in arts]
+
+    def count(members: Iterable[int], step: int) -> None:
+        nonlocal size
+        for i in members:
+            size += step
+            for t in arts[i].terms:
+                df[t.term] += step
+
+    def weigh(members: Iterable[int]) -> None:
+        for i in members:
+            v = {}
+            # Sorted terms: the float sums below must not depend on the order rows were stored in.
+            for term, k, is_name in sorted(arts[i].terms):
+                idf = math.log((size + prior + 1) / (df[term] + 1)) + 1.0
+                v[term] = (1.0 + math.log(k)) * idf * (name_weight if is_name else 1.0)
+            norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+            unit = vectors[i] = {w: x / norm for w, x in v.items()}
+            top = sorted(unit, key=lambda t: (-unit[t], t))[:top_terms]
+            # A term that many nearby articles print cannot single out one event, and pairs grow as its square.
+            indexed[i] = [t for t in top if df[t] <= max_posting]
+
+    days = sorted(by_day)
+    count(undated, 1)
+    if undated:
+        count((i for d in days for i in by_day[d]), 1)
+        weigh(undated)
+        count((i for d in days for i in by_day[d]), -1)
+    lo = hi = 0
+    for day in days:
+        while hi < len(days) and days[hi] <= day + window_days:
+            count(by_day[days[hi]], 1)
+            hi += 1
+        while days[lo] < day - window_days:
+            count(by_day[days[lo]], -1)
+            lo += 1
+        weigh(by_day[day])
+    return vectors, indexed
 
 
 def _cosine(u: dict[str, float], v: dict[str, float]) -> float:
@@ -138,37 +217,45 @@ def _cosine(u: dict[str, float], v: dict[str, float]) -> float:
     return sum(x * v.get(w, 0.0) for w, x in u.items())
 
 
-def _within_window(a: datetime.date | None, b: datetime.date | None, window_days: int) -> bool:
-    """Unknown dates never rule a pair out: the text decides."""
-    return a is None or b is None or abs((a - b).days) <= window_days
+def _window_pairs(posting: list[int], days: list[int | None], window_days: int) -> Iterable[tuple[int, int]]:
+    """Pairs (i, j), i < j, of a posting list that lie inside the date window."""
+    undated = [i for i in posting if days[i] is None]
+    dated = sorted((d, i) for i in posting if (d := days[i]) is not None)
+    for x, u in enumerate(undated):
+        for v in itertools.chain(undated[x + 1:], (i for _, i in dated)):
+            yield (u, v) if u < v else (v, u)
+    for x, (day, i) in enumerate(dated):
+        for other, j in dated[x + 1:]:
+            if other - day > window_days:
+                break
+            yield (i, j) if i < j else (j, i)
+
+
+def _scored_pairs(arts: Sequence[ArticleTerms], window_days: int) -> list[tuple[float, int, int]]:
+    """Candidate pairs inside the date window sharing enough indexed terms, as (cosine, i, j), i < j."""
+    vectors, indexed = _indexed_vectors(arts, window_days)
+    days = [_day(a) for a in arts]
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, terms in enumerate(indexed):
+        for t in terms:
+            postings[t].append(i)
+    shared: dict[tuple[int, int], int] = defaultdict(int)
+    for posting in postings.values():
+        if len(posting) > 1:
+            for pair in _window_pairs(posting, days, window_days):
+                shared[pair] += 1
+    min_shared = int(_RULES["min_shared_top_terms"])
+    return [(_cosine(vectors[i], vectors[j]), i, j) for (i, j), n in sorted(shared.items()) if n >= min_shared]
 
 
 def scored_pairs(articles: Sequence[StoryArticle], window_days: int = 3) -> list[tuple[float, int, int]]:
     """Candidate article pairs inside the date window with their cosine, as (similarity, i, j), i < j.
 
-    Candidates share at least `min_shared_top_terms` of their highest-weighted terms, which keeps the
-    comparison near-linear in the number of articles. Exposed for evaluation (threshold tuning).
+    Candidates share at least `min_shared_top_terms` of their indexed terms (highest-weighted, not too
+    common nearby), which keeps the comparison near-linear in the number of articles. Exposed for
+    evaluation (threshold tuning).
     """
-    vectors = _tfidf_vectors(articles)
-    k = int(_RULES["top_terms"])
-    min_shared = int(_RULES["min_shared_top_terms"])
-    index: dict[str, list[int]] = defaultdict(list)
-    for i, v in enumerate(vectors):
-        for w in sorted(v, key=lambda t: (-v[t], t))[:k]:
-            index[w].append(i)
-    max_posting = int(_RULES["max_posting"])
-    shared: dict[tuple[int, int], int] = defaultdict(int)
-    for posting in index.values():
-        if len(posting) > max_posting:
-            continue  # a term that many articles rank highly cannot single out one event, and pairs grow as n^2
-        for x in range(len(posting)):
-            for y in range(x + 1, len(posting)):
-                shared[(posting[x], posting[y])] += 1
-    pairs = []
-    for (i, j), n in shared.items():
-        if n >= min_shared and _within_window(articles[i].published_date, articles[j].published_date, window_days):
-            pairs.append((_cosine(vectors[i], vectors[j]), i, j))
-    return pairs
+    return _scored_pairs([article_terms(a) for a in articles], window_days)
 
 
 def _mutual_neighbour_edges(pairs: list[tuple[float, int, int]]) -> list[tuple[float, int, int]]:
@@ -188,6 +275,13 @@ def _mutual_neighbour_edges(pairs: list[tuple[float, int, int]]) -> list[tuple[f
         if ri < m and rj < m:
             keep.append((sim, i, j))
     return keep
+
+
+def _story_edges(arts: Sequence[ArticleTerms], window_days: int,
+                 threshold: float | None) -> list[tuple[float, int, int]]:
+    """Mutual-neighbour pairs at or above the threshold, strongest first (ties by index)."""
+    cutoff = float(_RULES["story_similarity"]) if threshold is None else threshold
+    return _mutual_neighbour_edges([p for p in _scored_pairs(arts, window_days) if p[0] >= cutoff])
 
 
 class _UnionFind:
@@ -221,31 +315,14 @@ class _UnionFind:
         return True
 
 
-def story_assignments(articles: Sequence[StoryArticle], window_days: int = 3,
-                      threshold: float | None = None) -> list[StoryAssignment]:
-    """The story of every article.
-
-    Args:
-        articles: the articles to group; ids must be unique.
-        window_days: only articles published at most this many days apart are compared (unknown dates are
-            compared with every date).
-        threshold: cosine at or above which two articles are the same story; defaults to the rule file's.
-
-    Returns:
-        One assignment per article, sorted by article_id. An input story_id is kept (`input`); a cluster of
-        similar articles takes the input id of a member if it has one, else `story-<id of its earliest
-        article>` (`similarity`); an article similar to no other is a `singleton` story of its own. Two
-        different input ids are never merged.
-    """
-    ordered = sorted(articles, key=lambda a: a.article_id)
-    cutoff = float(_RULES["story_similarity"]) if threshold is None else threshold
+def _grouped(ordered: Sequence[ArticleTerms], edges: Iterable[tuple[float, int, int]]) -> list[StoryAssignment]:
+    """Stories of articles sorted by id, given their edges strongest first (indices into `ordered`)."""
     uf = _UnionFind([a.story_id for a in ordered])
     first_of_input: dict[str, int] = {}
     for i, a in enumerate(ordered):
         if a.story_id is not None:
             uf.union(first_of_input.setdefault(a.story_id, i), i)
     # Strongest pairs first, so a contested article joins the input story it is closest to.
-    edges = _mutual_neighbour_edges([p for p in scored_pairs(ordered, window_days) if p[0] >= cutoff])
     linked: set[int] = set()
     for _, i, j in edges:
         if uf.union(i, j):
@@ -257,7 +334,7 @@ def story_assignments(articles: Sequence[StoryArticle], window_days: int = 3,
     for root, group in members.items():
         label = uf.label[root]
         if label is None:
-            first = min(group, key=lambda i: (ordered[i].published_date or datetime.date.max, ordered[i].article_id))
+            first = min(group, key=lambda i: (ordered[i].date or datetime.date.max, ordered[i].article_id))
             label = f"story-{ordered[first].article_id}"
         for i in group:
             a = ordered[i]
@@ -269,6 +346,27 @@ def story_assignments(articles: Sequence[StoryArticle], window_days: int = 3,
                 source = "singleton"
             out.append(StoryAssignment(a.article_id, a.story_id or label, source))
     return sorted(out, key=lambda s: s.article_id)
+
+
+def story_assignments(articles: Sequence[StoryArticle], window_days: int = 3,
+                      threshold: float | None = None) -> list[StoryAssignment]:
+    """The story of every article.
+
+    Args:
+        articles: the articles to group; ids must be unique. `published_date` is the article's date: the
+            pipeline passes the publication date, else the date the article was first ingested.
+        window_days: only articles at most this many days apart are compared, and an article's idf counts
+            only the articles this close to it (unknown dates are compared with, and counted for, every date).
+        threshold: cosine at or above which two articles are the same story; defaults to the rule file's.
+
+    Returns:
+        One assignment per article, sorted by article_id. An input story_id is kept (`input`); a cluster of
+        similar articles takes the input id of a member if it has one, else `story-<id of its earliest
+        article>` (`similarity`); an article similar to no other is a `singleton` story of its own. Two
+        different input ids are never merged.
+    """
+    ordered = [article_terms(a) for a in sorted(articles, key=lambda a: a.article_id)]
+    return _grouped(ordered, _story_edges(ordered, window_days, threshold))
 
 
 # --- near-duplicate paragraphs ---------------------------------------------------------------------------
