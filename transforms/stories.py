@@ -2,24 +2,24 @@
 
 Articles are compared by TF-IDF cosine over the content words of their title and text, only within a date
 window (idf too counts only the articles inside an article's window), and grouped by single-link clustering
-over mutual near neighbours at or above a threshold (`data/rules/stories.yaml`), incrementally if need be
-(equal to a full recompute). Paragraphs
-are compared by their sets of content-word bigrams: MinHash signatures with LSH banding find the candidates,
-the exact sets decide. Every hash is fixed (CRC-32 and constant multipliers), and ties are broken by id, so
-the same input gives the same ids in any order, in any process.
+over mutual near neighbours at or above a threshold (`data/rules/stories.yaml`), or updated incrementally
+with the same result. Paragraphs are compared by their sets of content-word bigrams: MinHash signatures with
+LSH banding find the candidates, the exact sets decide. Every hash is fixed (CRC-32 and constant multipliers),
+and ties are broken by id, so the same input gives the same ids in any order, in any process.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import itertools
 import math
 import re
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -109,7 +109,7 @@ def _name_words(text: str) -> set[str]:
 # its neighbourhood only, and one of its top terms is indexed unless more than `max_posting` articles of its
 # neighbourhood contain it. Hence adding or removing an article dated d changes vectors and indexed terms
 # only within W of d, pairs only where one end is within W, an article's ranked pairs only within 2W, and
-# mutual-neighbour edges only where one end is within 2W.
+# mutual-neighbour edges only where one end is within 2W (`story_assignments_update` relies on this).
 
 
 class StoryTerm(NamedTuple):
@@ -367,6 +367,243 @@ def story_assignments(articles: Sequence[StoryArticle], window_days: int = 3,
     """
     ordered = [article_terms(a) for a in sorted(articles, key=lambda a: a.article_id)]
     return _grouped(ordered, _story_edges(ordered, window_days, threshold))
+
+
+# --- stories, incrementally ------------------------------------------------------------------------------
+#
+# Why an update equals a full recompute. Let C be the dates of the added and removed articles and R the set
+# of articles regrouped. The union-find outcome inside a set of articles closed under edges and input-id
+# links depends only on the edges inside it (processed in the same global order), and an edge that failed
+# (two different input ids) is a no-op, so every old story is the outcome of its own internal edges. R is
+# grown to a fixpoint such that (1) it holds every added article and every present article within 2W of C,
+# so every edge that appears, disappears or changes weight has an end in R or among the removed; (2) with
+# the removed articles it is a union of old stories; (3) it is closed under the new edges and input-id
+# links. Then the articles outside R form old stories whose internal edges are unchanged, joined to R only
+# by edges that failed before and do not exist now, so their stories are unchanged, and the union-find
+# over R alone gives R's stories. Computing the new edges of an article needs the ranked pairs of its
+# neighbours, hence the vectors of articles within 2W, hence the term rows of articles within 3W of it.
+
+
+class StoryIndex(Protocol):
+    """Batch lookups an incremental story update makes over the warehouse, each one SQL query.
+
+    The state table holds one `ArticleTerms` row per present article; article_stories one row per present
+    article. Unknown ids are simply absent from answers; order does not matter.
+    """
+
+    def dates_of(self, article_ids: Collection[str]) -> Mapping[str, datetime.date]:
+        """article_id -> date of each of these articles present in the state table."""
+        ...
+
+    def states_in(self, spans: Sequence[tuple[datetime.date, datetime.date]]) -> Iterable[ArticleTerms]:
+        """The state row of every article whose date lies in one of the inclusive (first, last) spans."""
+        ...
+
+    def assignments_of(self, article_ids: Collection[str]) -> Iterable[StoryAssignment]:
+        """The article_stories rows of these articles."""
+        ...
+
+    def story_members(self, story_ids: Collection[str]) -> Iterable[StoryAssignment]:
+        """Every article_stories row whose story_id is one of these."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoriesDelta:
+    """What brings article_stories and the story state table up to date: deletes by article_id, then writes."""
+
+    stories_deleted: tuple[str, ...]
+    stories_upserted: tuple[StoryAssignment, ...]
+    state_deleted: tuple[str, ...]
+    state_inserted: tuple[ArticleTerms, ...]
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Inclusive day spans, sorted, overlapping or adjacent ones joined."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _uncovered(spans: list[tuple[int, int]], covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of merged `spans` outside merged `covered`."""
+    out = []
+    for lo, hi in spans:
+        cur = lo
+        for clo, chi in covered:
+            if chi < cur:
+                continue
+            if clo > hi:
+                break
+            if clo > cur:
+                out.append((cur, clo - 1))
+            cur = chi + 1
+            if cur > hi:
+                break
+        if cur <= hi:
+            out.append((cur, hi))
+    return out
+
+
+def _dated(articles: Sequence[StoryArticle]) -> dict[str, ArticleTerms]:
+    out: dict[str, ArticleTerms] = {}
+    for a in articles:
+        if a.published_date is None:
+            raise ValueError(f"stories: article {a.article_id} has no date (pass the first ingestion date)")
+        if a.article_id in out:
+            raise ValueError(f"stories: article {a.article_id} given twice")
+        out[a.article_id] = article_terms(a)
+    return out
+
+
+def story_assignments_update(index: StoryIndex, added: Sequence[StoryArticle], removed: Collection[str],
+                             window_days: int = 3, threshold: float | None = None) -> StoriesDelta:
+    """The changes to the stories when articles are added and removed, equal to a full recompute.
+
+    Args:
+        index: lookups over the current state (see `StoryIndex`), as left by earlier updates or a rebuild.
+        added: new articles, each with a date (publication date, else first ingestion date). An id already
+            present replaces that article.
+        removed: ids of articles that are gone; ids not present are ignored.
+        window_days: as for `story_assignments`, and the same on every run (a change needs a rebuild).
+        threshold: as for `story_assignments`, likewise.
+
+    Returns:
+        The article_stories rows to delete (articles gone) and to upsert (only rows that are new or change),
+        and the state rows to delete (articles gone or replaced) and to insert (the added articles). Reads
+        the state rows of articles within 5W of a changed date, and more when stories reach further.
+    """
+    w = window_days
+    new = _dated(added)
+    gone = set(removed) | new.keys()
+    old_days = {a: d.toordinal() for a, d in index.dates_of(sorted(gone)).items()}
+    changed = set(old_days.values()) | {day for t in new.values() if (day := _day(t)) is not None}
+    if not changed:
+        return StoriesDelta((), (), (), ())
+
+    loaded: dict[str, ArticleTerms] = dict(new)  # present articles (new versions) on every covered day
+    covered: list[tuple[int, int]] = []
+
+    def cover(spans: Iterable[tuple[int, int]]) -> bool:
+        """Load every day of `spans` not yet loaded; True when anything was missing."""
+        nonlocal covered
+        missing = _uncovered(_merged(spans), covered)
+        if missing:
+            for s in index.states_in([(datetime.date.fromordinal(lo), datetime.date.fromordinal(hi))
+                                      for lo, hi in missing]):
+                if s.article_id not in gone:
+                    loaded[s.article_id] = s
+            covered = _merged(covered + missing)
+        return bool(missing)
+
+    def present(a: str) -> bool:
+        return a in new or a not in gone
+
+    zone = _merged((d - 2 * w, d + 2 * w) for d in changed)
+    cover((lo - 3 * w, hi + 3 * w) for lo, hi in zone)
+    old: dict[str, StoryAssignment] = {}
+    asked: set[str] = set()
+    regroup: set[str] = set()
+    edges: list[tuple[float, str, str]] | None = None
+    # Every edge that changes has an end in here or among the removed articles.
+    frontier = {a for a, t in loaded.items() if any(lo <= (_day(t) or lo - 1) <= hi for lo, hi in zone)}
+    frontier |= old_days.keys()
+    while frontier:
+        # Whole old stories: those of the frontier, and those its input ids name.
+        for row in index.assignments_of(sorted(frontier - old.keys())):
+            old[row.article_id] = row
+        stories = {old[a].story_id for a in frontier if a in old}
+        stories |= {s for a in frontier if a in loaded and (s := loaded[a].story_id) is not None}
+        stories -= asked
+        asked |= stories
+        members = set()
+        for row in index.story_members(sorted(stories)) if stories else ():
+            old[row.article_id] = row
+            members.add(row.article_id)
+        regroup |= {a for a in frontier if present(a)}
+        frontier = {a for a in members if present(a)} - regroup
+        if frontier:
+            continue
+        # Then every new edge of the regrouped articles, with data 3W around each.
+        days = {a: d.toordinal() for a, d in index.dates_of(sorted(regroup - loaded.keys())).items()}
+        days.update((a, day) for a in regroup & loaded.keys() if (day := _day(loaded[a])) is not None)
+        lost = regroup - days.keys()
+        if lost:
+            raise ValueError(f"stories: article_stories rows without state rows, e.g. {min(lost)}; rebuild")
+        if cover((d - 3 * w, d + 3 * w) for d in days.values()) or edges is None:
+            arts = [loaded[a] for a in sorted(loaded)]
+            edges = [(s, arts[i].article_id, arts[j].article_id) for s, i, j in _story_edges(arts, w, threshold)]
+        frontier = {x for _, a, b in edges if a in regroup or b in regroup for x in (a, b)} - regroup
+
+    members_sorted = sorted(regroup)
+    pos = {a: i for i, a in enumerate(members_sorted)}
+    inner = [(s, pos[a], pos[b]) for s, a, b in edges or () if a in pos and b in pos]
+    upserted = tuple(s for s in _grouped([loaded[a] for a in members_sorted], inner) if old.get(s.article_id) != s)
+    return StoriesDelta(
+        stories_deleted=tuple(sorted(a for a in old_days if a not in new)),
+        stories_upserted=upserted,
+        state_deleted=tuple(sorted(old_days)),
+        state_inserted=tuple(new[a] for a in sorted(new)),
+    )
+
+
+def stories_from_scratch(articles: Sequence[StoryArticle], window_days: int = 3,
+                         threshold: float | None = None) -> StoriesDelta:
+    """Every article_stories row and story state row of these articles, to write into empty tables (rebuild)."""
+    new = _dated(articles)
+    ordered = [new[a] for a in sorted(new)]
+    return StoriesDelta((), tuple(_grouped(ordered, _story_edges(ordered, window_days, threshold))), (), tuple(ordered))
+
+
+class MemoryStoryIndex:
+    """A `StoryIndex` over rows held in memory: what each lookup must answer, executable (tests, bench)."""
+
+    def __init__(self, states: Iterable[ArticleTerms] = (), assignments: Iterable[StoryAssignment] = ()) -> None:
+        self.states = {s.article_id: s for s in states}
+        self.assignments = {a.article_id: a for a in assignments}
+        self._by_day: dict[int, list[ArticleTerms]] = defaultdict(list)
+        for s in self.states.values():
+            if s.date is None:
+                raise ValueError(f"stories: state row {s.article_id} has no date")
+            self._by_day[s.date.toordinal()].append(s)
+        self._days = sorted(self._by_day)
+        self._members: dict[str, list[StoryAssignment]] = defaultdict(list)
+        for a in self.assignments.values():
+            self._members[a.story_id].append(a)
+
+    def dates_of(self, article_ids: Collection[str]) -> dict[str, datetime.date]:
+        """article_id -> date of the given ids present."""
+        return {a: d for a in article_ids if a in self.states and (d := self.states[a].date) is not None}
+
+    def states_in(self, spans: Sequence[tuple[datetime.date, datetime.date]]) -> list[ArticleTerms]:
+        """State rows dated inside any inclusive span."""
+        out = []
+        for first, last in spans:
+            lo, hi = first.toordinal(), last.toordinal()
+            for day in self._days[bisect.bisect_left(self._days, lo):bisect.bisect_right(self._days, hi)]:
+                out.extend(self._by_day[day])
+        return out
+
+    def assignments_of(self, article_ids: Collection[str]) -> list[StoryAssignment]:
+        """article_stories rows of the given ids present."""
+        return [self.assignments[a] for a in article_ids if a in self.assignments]
+
+    def story_members(self, story_ids: Collection[str]) -> list[StoryAssignment]:
+        """article_stories rows of the given stories."""
+        return [a for s in story_ids for a in self._members.get(s, ())]
+
+    def applied(self, delta: StoriesDelta) -> MemoryStoryIndex:
+        """A new index with the delta applied (deletes first, then writes)."""
+        state_gone, stories_gone = set(delta.state_deleted), set(delta.stories_deleted)
+        states = {a: s for a, s in self.states.items() if a not in state_gone}
+        states.update((s.article_id, s) for s in delta.state_inserted)
+        stories = {a: s for a, s in self.assignments.items() if a not in stories_gone}
+        stories.update((s.article_id, s) for s in delta.stories_upserted)
+        return MemoryStoryIndex(states.values(), stories.values())
 
 
 # --- near-duplicate paragraphs ---------------------------------------------------------------------------
