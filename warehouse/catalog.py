@@ -40,6 +40,17 @@ _DUCKDB_TYPES = {
     pa.list_(pa.int64()): "BIGINT[]",
 }
 
+
+def _duckdb_type_of(type_: pa.DataType) -> str:
+    if type_ in _DUCKDB_TYPES:
+        return _DUCKDB_TYPES[type_]
+    if pa.types.is_list(type_):
+        return f"{_duckdb_type_of(type_.value_type)}[]"
+    if pa.types.is_struct(type_):
+        fields = ", ".join(f"{ident(f.name)} {_duckdb_type_of(f.type)}" for f in type_)
+        return f"STRUCT({fields})"
+    raise KeyError(f"no DuckDB type for {type_}")
+
 DICTIONARY = TableSpec(
     name="dictionary",
     grain="one row per column of every table and view of the warehouse",
@@ -56,8 +67,8 @@ DICTIONARY = TableSpec(
 )
 
 def duckdb_type(type_: pa.DataType) -> str:
-    """The DuckDB SQL type for an Arrow type used in the schemas."""
-    return _DUCKDB_TYPES[type_]
+    """The DuckDB SQL type for an Arrow type used in the schemas (lists and structs of them too)."""
+    return _duckdb_type_of(type_)
 
 
 def quote(s: str) -> str:

@@ -189,12 +189,12 @@ def _publish_in_transaction(con: duckdb.DuckDBPyConnection, plan: PublishPlan,
             for table in ARTICLE_TABLES:
                 con.execute(f"DELETE FROM {TABLES[table].stored_name} WHERE article_id IN "
                             "(SELECT article_id FROM gone_ids)")
-        added = _insert_staged(con, plan)
+        added, added_source = _insert_staged(con, plan)
         _settle_duplicates(con, gone)
         if place_of is not None:
             _update_places(con, plan, gone_places, place_of)
         if added or gone:
-            derived.update(con, gone)
+            derived.update(con, added_source if added else None, gone)
 
         updates: dict[str, ManifestEntry | None] = {}
         for uri, entry in plan.manifest.items():
@@ -225,9 +225,13 @@ def _publish_in_transaction(con: duckdb.DuckDBPyConnection, plan: PublishPlan,
     return Published(added, len(gone), skipped)
 
 
-def _insert_staged(con: duckdb.DuckDBPyConnection, plan: PublishPlan) -> int:
-    """Insert every staged article table (articles with `duplicate_of` settled); returns the articles added."""
-    added = 0
+def _insert_staged(con: duckdb.DuckDBPyConnection, plan: PublishPlan) -> tuple[int, str | None]:
+    """Insert every staged article table (articles with `duplicate_of` settled).
+
+    Returns:
+        The number of articles added, and a SQL relation of them (their staged rows) for the derived tables.
+    """
+    added, added_source = 0, None
     for table in ARTICLE_TABLES:
         paths = [b.paths[table] for b in plan.staged if table in b.paths]
         if not paths:
@@ -236,10 +240,10 @@ def _insert_staged(con: duckdb.DuckDBPyConnection, plan: PublishPlan) -> int:
         source = f"(SELECT * FROM read_parquet({_files(paths)}) WHERE article_id NOT IN " \
                  "(SELECT article_id FROM excluded_ids))"
         if table == ARTICLES.name:
-            added = _insert_articles(con, source)
+            added, added_source = _insert_articles(con, source), source
             continue
         con.execute(f"INSERT INTO {spec.stored_name} ({_cols(table)}) SELECT {_cols(table)} FROM {source}")
-    return added
+    return added, added_source
 
 
 def _insert_articles(con: duckdb.DuckDBPyConnection, source: str) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from warehouse.schemas import TableSpec, _col
+from warehouse.story_state_tables import STORY_ARTICLE_TERMS
 
 PUBLISHES = TableSpec(
     name="publishes",
@@ -46,4 +47,4 @@ SCHEMA_STATE = TableSpec(
     ]),
 )
 
-STATE_TABLES: dict[str, TableSpec] = {t.name: t for t in (PUBLISHES, MAINTENANCE, SCHEMA_STATE)}
+STATE_TABLES: dict[str, TableSpec] = {t.name: t for t in (PUBLISHES, MAINTENANCE, SCHEMA_STATE, STORY_ARTICLE_TERMS)}

@@ -13,8 +13,6 @@ import pyarrow as pa
 from transforms.stories import ArticleTerms, StoryTerm
 from warehouse.schemas import TableSpec, _col, table_from_rows
 
-SCHEMA = "internal"
-
 STORY_TERM = pa.struct([
     pa.field("term", pa.string(), nullable=False),
     pa.field("tf", pa.int32(), nullable=False),
@@ -28,6 +26,7 @@ STORY_ARTICLE_TERMS = TableSpec(
     description="The content words of every article with their counts, and the date story grouping files it "
                 "under. Written when an article arrives, deleted when it leaves; never updated in place. Read by "
                 "date range (keep files sorted by date so ranges prune) and by article_id.",
+    stored_in="internal",
     schema=pa.schema([
         _col("article_id", pa.string(), "The article (articles.article_id).", False),
         _col("date", pa.date32(),
@@ -40,8 +39,6 @@ STORY_ARTICLE_TERMS = TableSpec(
              "capitalized mid-sentence.", False),
     ]),
 )
-
-STATE_TABLES = (STORY_ARTICLE_TERMS,)
 
 
 def story_state_table(rows: Iterable[ArticleTerms]) -> pa.Table:
