@@ -154,7 +154,8 @@ def retire_inputs(wh: Warehouse, snap: Snapshot, replaced: set[str], run_id: str
 def derived_parts(wh: Warehouse, snap: Snapshot, run_id: str, new_parts: dict[str, dict[str, str]],
                   dropped: dict[str, set[str]], place_of: Callable[[int], dict] | None) -> dict[str, str]:
     """Stage the tables recomputed from the whole warehouse: places, article_stories, paragraph_groups."""
-    from transforms.stories import StoryArticle, paragraph_dup_groups, story_assignments
+    from transforms.paragraph_groups import paragraph_dup_groups
+    from transforms.stories import StoryArticle, story_assignments
 
     out: dict[str, str] = {}
 
