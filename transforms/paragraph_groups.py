@@ -238,7 +238,7 @@ class NodeRow:
     band_keys: tuple[str, ...]    # its bucket in each band; empty when it has fewer than min_shingles shingles
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class BandRow:
     """A node's membership of one LSH bucket. Table `dup_bands`, key (`band_key`, `node_key`)."""
 
@@ -247,7 +247,7 @@ class BandRow:
     node_id: str                  # copy of the node's node_id, so a bucket's head needs no join
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class MemberRow:
     """The node of one paragraph. Table `dup_members`, key `paragraph_id`."""
 
@@ -255,7 +255,7 @@ class MemberRow:
     node_key: str
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class GroupRow:
     """One row of the public `paragraph_groups` table, key `paragraph_id`."""
 
@@ -270,7 +270,8 @@ R = TypeVar("R")
 class TableDelta(Generic[R]):
     """Changes to one table: first delete every row whose key is in `delete`, then insert `insert`.
 
-    A replaced row has its key in both. Inserted rows never collide with rows left in place. Both are sorted.
+    A replaced row has its key in both. Inserted rows never collide with rows left in place. Both are sorted
+    by key (band rows by node_key, then band number).
     """
 
     delete: tuple[str, ...] = ()
@@ -486,6 +487,11 @@ class _Update:
         reheaded: dict[str, str | None] = {}          # bucket -> its old head
         for b, movers in in_bucket.items():
             h = heads.get(b)
+            if h is None and len(movers) == 1:
+                # Its only member, old or new: no edge comes or goes (the common case for new text).
+                if movers[0].node_id is not None:
+                    head1[b] = movers[0].key
+                continue
             old = [(h.node_id, h.node_key)] if h else []
             new = list(old)
             old += [(n.old.node_id, n.key) for n in movers if n.old is not None]
@@ -587,15 +593,23 @@ def dup_groups_update(index: DupIndex, added: Sequence[tuple[str, str]], removed
     return DupGroupsDelta(
         nodes=TableDelta(tuple(sorted(dropped + replaced)), tuple(node_rows)),
         bands=TableDelta(tuple(sorted(n.key for n in rebanded if n.old is not None)),
-                         tuple(sorted(BandRow(b, n.key, n.node_id) for n in rebanded if n.node_id is not None
-                                      for b in n.band_keys))),
-        members=TableDelta(tuple(sorted(gone)), tuple(sorted(member_rows))),
+                         tuple(BandRow(b, n.key, n.node_id) for n in sorted(rebanded, key=_key)
+                               if n.node_id is not None for b in n.band_keys)),
+        members=TableDelta(tuple(sorted(gone)), tuple(sorted(member_rows, key=_paragraph))),
         paragraph_groups=TableDelta(tuple(sorted(gone | (group_rows.keys() - added_ids))),
-                                    tuple(sorted(group_rows.values()))),
+                                    tuple(sorted(group_rows.values(), key=_paragraph))),
     )
 
 
 _UNIT = "group:"
+
+
+def _key(node: _Node) -> str:
+    return node.key
+
+
+def _paragraph(row: MemberRow | GroupRow) -> str:
+    return row.paragraph_id
 
 
 def _unit(node: _Node, in_region: bool) -> str:
