@@ -1,11 +1,10 @@
-"""Stories and near-duplicate paragraphs: which articles report the same event, which paragraphs are copies.
+"""Stories: which articles report the same event.
 
 Articles are compared by TF-IDF cosine over the content words of their title and text, only within a date
 window (idf too counts only the articles inside an article's window), and grouped by single-link clustering
 over mutual near neighbours at or above a threshold (`data/rules/stories.yaml`), or updated incrementally
-with the same result. Paragraphs are compared by their sets of content-word bigrams: MinHash signatures with
-LSH banding find the candidates, the exact sets decide. Every hash is fixed (CRC-32 and constant multipliers),
-and ties are broken by id, so the same input gives the same ids in any order, in any process.
+with the same result. Ties are broken by id, so the same input gives the same ids in any order, in any
+process. Near-duplicate paragraphs are `transforms.paragraph_groups`.
 """
 
 from __future__ import annotations
@@ -15,28 +14,21 @@ import datetime
 import itertools
 import math
 import re
-import zlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
-import numpy as np
-
 from transforms._data import rules
+from transforms.words import STOPWORDS, WORD, content_words
 
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
-_DIGITS = re.compile(r"\d+")
 # A capitalized word not at the start of a sentence or line.
 _NAME = re.compile(r"(?:(?<=[^\W_] )|(?<=[^\W_][,;:] ))([A-ZÀ-ÖØ-Þ][^\W_]+(?:['’-][^\W_]+)*)")
-_MASK32 = 0xFFFFFFFF
-# Multiply-shift hashing: odd 64-bit multipliers and offsets derived from a fixed LCG, so signatures never
-# depend on the process (Python's str hash is salted per process).
-_MULT_A = 0x9E3779B97F4A7C15
-_BIGRAM_MULT = 0x85EBCA6B
 
-_NUMBER_KEYS = ("max_posting", "story_similarity", "title_weight", "name_weight", "idf_prior_articles", "top_terms", "neighbours", "min_shared_top_terms", "dup_jaccard",
-                "dup_containment", "dup_min_shingles", "minhash_bands", "minhash_rows")
+# The dup_* and minhash_* keys are read by transforms/paragraph_groups.py; the file is validated here as a whole.
+_NUMBER_KEYS = ("max_posting", "story_similarity", "title_weight", "name_weight", "idf_prior_articles", "top_terms",
+                "neighbours", "min_shared_top_terms", "dup_jaccard", "dup_containment", "dup_min_shingles",
+                "minhash_bands", "minhash_rows")
 
 SOURCES = ("input", "similarity", "singleton")
 
@@ -79,7 +71,7 @@ def rule_errors(data: Any) -> list[str]:
         errors.append("stories.stopwords: must be a non-empty list")
     else:
         for w in words:
-            if not isinstance(w, str) or w != w.lower() or not _WORD.fullmatch(w):
+            if not isinstance(w, str) or w != w.lower() or not WORD.fullmatch(w):
                 errors.append(f"stories.stopwords: {w!r} is not a lowercase word (quote YAML booleans)")
         if len(set(map(str, words))) != len(words):
             errors.append("stories.stopwords: duplicates")
@@ -87,18 +79,11 @@ def rule_errors(data: Any) -> list[str]:
 
 
 _RULES: dict[str, Any] = rules("stories")
-_STOP: frozenset[str] = frozenset(_RULES["stopwords"])
-
-
-def _content_words(text: str) -> list[str]:
-    """Lowercase words of `text` that can carry topic: no function words, no bare numbers, no single letters."""
-    stop = _STOP
-    return [w for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in stop and not w.isdigit()]
 
 
 def _name_words(text: str) -> set[str]:
     """Lowercased content words printed capitalized inside a sentence: names, which pin down an event."""
-    return {w.lower() for w in _NAME.findall(text)} - _STOP
+    return {w.lower() for w in _NAME.findall(text)} - STOPWORDS
 
 
 # --- stories ---------------------------------------------------------------------------------------------
@@ -135,9 +120,9 @@ def article_terms(article: StoryArticle) -> ArticleTerms:
     """The content words of one article with their counts, sorted by word."""
     title_weight = int(_RULES["title_weight"])
     counts: dict[str, int] = defaultdict(int)
-    for w in _content_words(article.text):
+    for w in content_words(article.text):
         counts[w] += 1
-    for w in _content_words(article.title or ""):
+    for w in content_words(article.title or ""):
         counts[w] += title_weight
     names = _name_words(article.text)
     return ArticleTerms(article.article_id, article.published_date, article.story_id,
@@ -605,110 +590,3 @@ class MemoryStoryIndex:
         stories.update((s.article_id, s) for s in delta.stories_upserted)
         return MemoryStoryIndex(states.values(), stories.values())
 
-
-# --- near-duplicate paragraphs ---------------------------------------------------------------------------
-
-def _word_hash(cache: dict[str, int], word: str) -> int:
-    h = cache.get(word)
-    if h is None:
-        h = cache[word] = zlib.crc32(word.encode("utf-8"))
-    return h
-
-
-def _shingle_sets(texts: Iterable[str]) -> list[tuple[int, ...]]:
-    """Sorted distinct content-word bigram hashes of each text (unigrams when a text has a single word)."""
-    cache: dict[str, int] = {}
-    out = []
-    for text in texts:
-        hs = [_word_hash(cache, w) for w in _content_words(text)]
-        if len(hs) >= 2:
-            shingles = {((a * _BIGRAM_MULT) ^ b) & _MASK32 for a, b in itertools.pairwise(hs)}
-        else:
-            shingles = set(hs)
-        out.append(tuple(sorted(shingles)))
-    return out
-
-
-def _minhash_params(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """`n` fixed odd multipliers and offsets for multiply-shift hashing."""
-    a, b = [], []
-    state = 0x2545F4914F6CDD1D
-    for _ in range(n):
-        state = (state * 6364136223846793005 + 1442695040888963407) & 0xFFFFFFFFFFFFFFFF
-        a.append(state | 1)
-        state = (state * 6364136223846793005 + 1442695040888963407) & 0xFFFFFFFFFFFFFFFF
-        b.append(state)
-    return np.array(a, dtype=np.uint64), np.array(b, dtype=np.uint64)
-
-
-def _signatures(sets: list[tuple[int, ...]], n_hashes: int) -> np.ndarray:
-    """MinHash signature matrix (paragraphs x hashes) of non-empty shingle sets, computed in one pass per hash."""
-    lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
-    flat = np.fromiter((h for s in sets for h in s), dtype=np.uint64, count=int(lengths.sum()))
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
-    a, b = _minhash_params(n_hashes)
-    sig = np.empty((len(sets), n_hashes), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(n_hashes):
-            sig[:, j] = np.minimum.reduceat((flat * a[j] + b[j]) >> np.uint64(32), starts)
-    return sig
-
-
-def _near_duplicates(x: tuple[int, ...], y: tuple[int, ...]) -> bool:
-    sx, sy = set(x), set(y)
-    inter = len(sx & sy)
-    if not inter:
-        return False
-    jaccard = inter / (len(sx) + len(sy) - inter)
-    containment = inter / min(len(sx), len(sy))
-    return jaccard >= float(_RULES["dup_jaccard"]) or containment >= float(_RULES["dup_containment"])
-
-
-def paragraph_dup_groups(paragraphs: Sequence[tuple[str, str]]) -> dict[str, str]:
-    """The near-duplicate group of every paragraph.
-
-    Args:
-        paragraphs: (paragraph_id, text) pairs; ids must be unique.
-
-    Returns:
-        paragraph_id -> dup_group, the smallest paragraph_id of its group: copies and light rewordings of
-        one paragraph (syndicated text) share it; a paragraph with no copy is its own group. Paragraphs with
-        too few content words to compare are grouped only with exact (normalized) copies.
-    """
-    ordered = sorted(paragraphs)
-    ids = [pid for pid, _ in ordered]
-    sets = _shingle_sets(text for _, text in ordered)
-    parent = list(range(len(ids)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(x: int, y: int) -> None:
-        rx, ry = find(x), find(y)
-        if rx != ry:
-            parent[max(rx, ry)] = min(rx, ry)
-
-    # Exact copies first (also the only rule for short or empty paragraphs).
-    exact: dict[tuple[int, ...] | str, int] = {}
-    for i, (s, (_, text)) in enumerate(zip(sets, ordered)):
-        key: tuple[int, ...] | str = s if s else " ".join(_WORD.findall(text.lower()))
-        union(exact.setdefault(key, i), i)
-    min_size = int(_RULES["dup_min_shingles"])
-    # One representative per distinct set: copies are already joined.
-    reps = sorted({find(i) for i in range(len(ids)) if len(sets[i]) >= min_size})
-    if len(reps) > 1:
-        bands, rows = int(_RULES["minhash_bands"]), int(_RULES["minhash_rows"])
-        sig = _signatures([sets[i] for i in reps], bands * rows)
-        for band in range(bands):
-            buckets: dict[bytes, int] = {}
-            block = np.ascontiguousarray(sig[:, band * rows:(band + 1) * rows])
-            for k in range(len(reps)):
-                key_b = block[k].tobytes()
-                first = buckets.setdefault(key_b, k)
-                # Compare with the bucket's first member only: linear even for boilerplate printed everywhere.
-                if first != k and find(reps[first]) != find(reps[k]) and _near_duplicates(sets[reps[first]], sets[reps[k]]):
-                    union(reps[first], reps[k])
-    return {pid: ids[find(i)] for i, pid in enumerate(ids)}

@@ -1,8 +1,9 @@
 """Tables derived from the stored articles: `article_stories` and `paragraph_groups`, and their state.
 
 `update` brings them up to date inside a run's publishing transaction, reading only what the changed
-articles can affect (transforms.stories explains why the result equals a full recompute); `rebuild`
-recomputes them from every stored article (`broadsheet rebuild`, `repair`).
+articles and paragraphs can affect (transforms.stories and transforms.paragraph_groups explain why the
+result equals a full recompute); `rebuild` recomputes them from every stored article (`broadsheet rebuild`,
+`repair`, and any run after the story or near-duplicate rules changed: their digest is kept with the state).
 
 An article's date for story grouping is its publication date, else the day it was first ingested (UTC):
 the same expression on both paths, so an update and a rebuild see the same dates.
@@ -11,21 +12,34 @@ the same expression on both paths, so an update and a rebuild see the same dates
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Iterable, Sequence
+import hashlib
+import json
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
 
+from transforms._data import rules
+from transforms.paragraph_groups import (
+    BandRow,
+    DupGroupsDelta,
+    MemberRow,
+    NodeRow,
+    TableDelta,
+    dup_groups_update,
+    dup_index_rows,
+)
 from transforms.stories import (
     ArticleTerms,
     StoriesDelta,
     StoryArticle,
     StoryAssignment,
-    paragraph_dup_groups,
     stories_from_scratch,
     story_assignments_update,
 )
 from warehouse.schemas import ARTICLE_STORIES, ARTICLES, PARAGRAPH_GROUPS, PARAGRAPHS, table_from_rows
+from warehouse.state_schemas import DERIVED_RULES
+from warehouse.state_tables import DUP_BANDS, DUP_MEMBERS, DUP_NODES, state_table
 from warehouse.story_state_tables import STORY_ARTICLE_TERMS, story_state_rows, story_state_table
 
 STORY_DATE = "coalesce(published_date, CAST(timezone('UTC', ingested_at) AS DATE))"
@@ -106,38 +120,125 @@ def _apply_stories(con: duckdb.DuckDBPyConnection, delta: StoriesDelta) -> None:
     _insert(con, STORY_ARTICLE_TERMS.stored_name, story_state_table(delta.state_inserted), order_by="date")
 
 
+class LakeDupIndex:
+    """`transforms.paragraph_groups.DupIndex` over the lake, inside the caller's transaction: one query per lookup."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def _nodes(self, column: str, values: Collection[str]) -> list[NodeRow]:
+        if not values:
+            return []
+        rows = self.con.execute(
+            "SELECT node_key, node_id, n_members, dup_group, shingles, text_key, band_keys "
+            f"FROM {DUP_NODES.stored_name} WHERE {column} IN (SELECT unnest(?::VARCHAR[]))", [_ids(values)]).fetchall()
+        return [NodeRow(k, i, int(n), g, tuple(sh), t, tuple(b)) for k, i, n, g, sh, t, b in rows]
+
+    def nodes(self, node_keys: Collection[str]) -> list[NodeRow]:
+        """dup_nodes rows of the given keys."""
+        return self._nodes("node_key", node_keys)
+
+    def nodes_in_groups(self, dup_groups: Collection[str]) -> list[NodeRow]:
+        """dup_nodes rows of the given groups."""
+        return self._nodes("dup_group", dup_groups)
+
+    def _members(self, column: str, values: Collection[str]) -> list[MemberRow]:
+        if not values:
+            return []
+        rows = self.con.execute(f"SELECT paragraph_id, node_key FROM {DUP_MEMBERS.stored_name} "
+                                f"WHERE {column} IN (SELECT unnest(?::VARCHAR[]))", [_ids(values)]).fetchall()
+        return [MemberRow(*r) for r in rows]
+
+    def members(self, paragraph_ids: Collection[str]) -> list[MemberRow]:
+        """dup_members rows of the given paragraphs."""
+        return self._members("paragraph_id", paragraph_ids)
+
+    def members_of_nodes(self, node_keys: Collection[str]) -> list[MemberRow]:
+        """dup_members rows of the given nodes."""
+        return self._members("node_key", node_keys)
+
+    def smallest_members(self, node_keys: Collection[str], excluding: Collection[str]) -> Mapping[str, str]:
+        """node_key -> smallest paragraph_id among its members not excluded (nodes left empty are absent)."""
+        if not node_keys:
+            return {}
+        rows = self.con.execute(f"SELECT node_key, min(paragraph_id) FROM {DUP_MEMBERS.stored_name} "
+                                "WHERE node_key IN (SELECT unnest(?::VARCHAR[])) "
+                                "AND paragraph_id NOT IN (SELECT unnest(?::VARCHAR[])) GROUP BY node_key",
+                                [_ids(node_keys), _ids(excluding)]).fetchall()
+        return dict(rows)
+
+    def bucket_heads(self, band_keys: Collection[str], excluding: Collection[str]) -> list[BandRow]:
+        """Per bucket, its member with the smallest node_id among nodes not excluded."""
+        if not band_keys:
+            return []
+        rows = self.con.execute(f"SELECT band_key, arg_min(node_key, node_id), min(node_id) FROM "
+                                f"{DUP_BANDS.stored_name} WHERE band_key IN (SELECT unnest(?::VARCHAR[])) "
+                                "AND node_key NOT IN (SELECT unnest(?::VARCHAR[])) GROUP BY band_key",
+                                [_ids(band_keys), _ids(excluding)]).fetchall()
+        return [BandRow(*r) for r in rows]
+
+    def bucket_members(self, band_keys: Collection[str]) -> list[BandRow]:
+        """Every dup_bands row of the given buckets."""
+        if not band_keys:
+            return []
+        rows = self.con.execute(f"SELECT band_key, node_key, node_id FROM {DUP_BANDS.stored_name} "
+                                "WHERE band_key IN (SELECT unnest(?::VARCHAR[]))", [_ids(band_keys)]).fetchall()
+        return [BandRow(*r) for r in rows]
+
+
+def _apply_table(con: duckdb.DuckDBPyConnection, spec_name: str, key: str, delta: TableDelta, rows: pa.Table) -> None:
+    _delete_ids(con, spec_name, key, delta.delete)
+    _insert(con, spec_name, rows)
+
+
+def _apply_dups(con: duckdb.DuckDBPyConnection, delta: DupGroupsDelta) -> None:
+    """Each table delete-then-insert (dup_bands' deletes are by node_key)."""
+    _apply_table(con, DUP_NODES.stored_name, "node_key", delta.nodes, state_table(DUP_NODES, delta.nodes.insert))
+    _apply_table(con, DUP_BANDS.stored_name, "node_key", delta.bands, state_table(DUP_BANDS, delta.bands.insert))
+    _apply_table(con, DUP_MEMBERS.stored_name, "paragraph_id", delta.members,
+                 state_table(DUP_MEMBERS, delta.members.insert))
+    _apply_table(con, PARAGRAPH_GROUPS.stored_name, "paragraph_id", delta.paragraph_groups,
+                 table_from_rows(PARAGRAPH_GROUPS, [{"paragraph_id": g.paragraph_id, "dup_group": g.dup_group}
+                                                    for g in delta.paragraph_groups.insert]))
+
+
+def rules_digest() -> str:
+    """Digest of the story and near-duplicate rules the incremental state was built with."""
+    return hashlib.sha256(json.dumps(rules("stories"), sort_keys=True).encode()).hexdigest()
+
+
 def _story_articles(con: duckdb.DuckDBPyConnection, source: str) -> list[StoryArticle]:
     return [StoryArticle(*row) for row in con.execute(f"SELECT {_STORY_COLUMNS} FROM {source}").fetchall()]
 
 
-def _replace_all(con: duckdb.DuckDBPyConnection, stored: str, rows: pa.Table) -> None:
-    con.execute(f"DELETE FROM {stored}")
-    _insert(con, stored, rows)
-
-
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute stories, their state and near-duplicate paragraph groups from every stored article."""
-    con.execute(f"DELETE FROM {ARTICLE_STORIES.stored_name}")
-    con.execute(f"DELETE FROM {STORY_ARTICLE_TERMS.stored_name}")
+    """Recompute stories, near-duplicate groups and their state from every stored article."""
+    for spec in (ARTICLE_STORIES, STORY_ARTICLE_TERMS, PARAGRAPH_GROUPS, DUP_NODES, DUP_BANDS, DUP_MEMBERS,
+                 DERIVED_RULES):
+        con.execute(f"DELETE FROM {spec.stored_name}")
     _apply_stories(con, stories_from_scratch(_story_articles(con, ARTICLES.stored_name)))
-    _rebuild_paragraph_groups(con)
-
-
-def _rebuild_paragraph_groups(con: duckdb.DuckDBPyConnection) -> None:
     paragraphs = con.execute(f"SELECT paragraph_id, text FROM {PARAGRAPHS.stored_name}").fetchall()
-    groups = paragraph_dup_groups(paragraphs)
-    _replace_all(con, PARAGRAPH_GROUPS.stored_name, table_from_rows(PARAGRAPH_GROUPS, [
-        {"paragraph_id": p, "dup_group": g} for p, g in sorted(groups.items())]))
+    _apply_dups(con, dup_index_rows(paragraphs))
+    con.execute(f"INSERT INTO {DERIVED_RULES.stored_name} VALUES (?)", [rules_digest()])
 
 
-def update(con: duckdb.DuckDBPyConnection, added_source: str | None, gone: list[str]) -> None:
-    """Bring the derived tables up to date after a run inserted articles and removed `gone` (in its transaction).
+def update(con: duckdb.DuckDBPyConnection, added_articles: str | None, added_paragraphs: str | None,
+           gone_articles: list[str], gone_paragraphs: list[str]) -> None:
+    """Bring the derived tables up to date after a run's inserts and deletes (inside its transaction).
 
     Args:
         con: the publishing connection, inside its transaction (reads see the run's own writes).
-        added_source: a SQL relation of the articles this run inserted (columns of internal.articles), or None.
-        gone: ids of the articles the run removed.
+        added_articles: a SQL relation of the articles this run inserted (columns of internal.articles), or None.
+        added_paragraphs: a SQL relation of the paragraphs it inserted (paragraph_id, text), or None.
+        gone_articles: ids of the articles the run removed.
+        gone_paragraphs: ids of their paragraphs.
     """
-    added = _story_articles(con, added_source) if added_source else []
-    _apply_stories(con, story_assignments_update(LakeStoryIndex(con), added, gone))
-    _rebuild_paragraph_groups(con)
+    stored = con.execute(f"SELECT digest FROM {DERIVED_RULES.stored_name}").fetchall()
+    if [r[0] for r in stored] != [rules_digest()]:
+        rebuild(con)  # the rules changed (or the state was never built): incremental state would not match
+        return
+    added = _story_articles(con, added_articles) if added_articles else []
+    _apply_stories(con, story_assignments_update(LakeStoryIndex(con), added, gone_articles))
+    paragraphs = con.execute(f"SELECT paragraph_id, text FROM {added_paragraphs}").fetchall() \
+        if added_paragraphs else []
+    _apply_dups(con, dup_groups_update(LakeDupIndex(con), paragraphs, gone_paragraphs))

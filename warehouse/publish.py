@@ -34,6 +34,7 @@ from warehouse.schemas import (
     ARTICLE_TABLES,
     ARTICLES,
     LOCATION_MENTIONS,
+    PARAGRAPHS,
     PLACES,
     REJECTS,
     RUNS,
@@ -185,16 +186,19 @@ def _publish_in_transaction(con: duckdb.DuckDBPyConnection, plan: PublishPlan,
     con.register("excluded_ids", pa.table({"article_id": pa.array(excluded, pa.string())}))
     try:
         gone_places = _places_of(con, gone)
+        gone_paragraphs = [r[0] for r in con.execute(
+            f"SELECT paragraph_id FROM {TABLES['paragraphs'].stored_name} WHERE article_id IN "
+            "(SELECT article_id FROM gone_ids)").fetchall()] if gone else []
         if gone:
             for table in ARTICLE_TABLES:
                 con.execute(f"DELETE FROM {TABLES[table].stored_name} WHERE article_id IN "
                             "(SELECT article_id FROM gone_ids)")
-        added, added_source = _insert_staged(con, plan)
+        added, sources = _insert_staged(con, plan)
         _settle_duplicates(con, gone)
         if place_of is not None:
             _update_places(con, plan, gone_places, place_of)
         if added or gone:
-            derived.update(con, added_source if added else None, gone)
+            derived.update(con, sources.get(ARTICLES.name), sources.get(PARAGRAPHS.name), gone, gone_paragraphs)
 
         updates: dict[str, ManifestEntry | None] = {}
         for uri, entry in plan.manifest.items():
@@ -225,13 +229,14 @@ def _publish_in_transaction(con: duckdb.DuckDBPyConnection, plan: PublishPlan,
     return Published(added, len(gone), skipped)
 
 
-def _insert_staged(con: duckdb.DuckDBPyConnection, plan: PublishPlan) -> tuple[int, str | None]:
+def _insert_staged(con: duckdb.DuckDBPyConnection, plan: PublishPlan) -> tuple[int, dict[str, str]]:
     """Insert every staged article table (articles with `duplicate_of` settled).
 
     Returns:
-        The number of articles added, and a SQL relation of them (their staged rows) for the derived tables.
+        The number of articles added, and per table a SQL relation of the rows inserted (their staged rows),
+        for the derived tables.
     """
-    added, added_source = 0, None
+    added, sources = 0, {}
     for table in ARTICLE_TABLES:
         paths = [b.paths[table] for b in plan.staged if table in b.paths]
         if not paths:
@@ -239,11 +244,12 @@ def _insert_staged(con: duckdb.DuckDBPyConnection, plan: PublishPlan) -> tuple[i
         spec = TABLES[table]
         source = f"(SELECT * FROM read_parquet({_files(paths)}) WHERE article_id NOT IN " \
                  "(SELECT article_id FROM excluded_ids))"
+        sources[table] = source
         if table == ARTICLES.name:
-            added, added_source = _insert_articles(con, source), source
+            added = _insert_articles(con, source)
             continue
         con.execute(f"INSERT INTO {spec.stored_name} ({_cols(table)}) SELECT {_cols(table)} FROM {source}")
-    return added, added_source
+    return added, sources
 
 
 def _insert_articles(con: duckdb.DuckDBPyConnection, source: str) -> int:

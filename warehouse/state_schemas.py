@@ -9,6 +9,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from warehouse.schemas import TableSpec, _col
+from warehouse.state_tables import DUP_BANDS, DUP_MEMBERS, DUP_NODES
 from warehouse.story_state_tables import STORY_ARTICLE_TERMS
 
 PUBLISHES = TableSpec(
@@ -47,4 +48,17 @@ SCHEMA_STATE = TableSpec(
     ]),
 )
 
-STATE_TABLES: dict[str, TableSpec] = {t.name: t for t in (PUBLISHES, MAINTENANCE, SCHEMA_STATE, STORY_ARTICLE_TERMS)}
+DERIVED_RULES = TableSpec(
+    name="derived_rules",
+    grain="one row (the digest of the rules the incremental state was built with)",
+    key=("digest",),
+    description="Digest of data/rules/stories.yaml when the story and near-duplicate state was last built: a run "
+                "that finds another digest rebuilds that state (and the derived tables) instead of updating it.",
+    stored_in="internal",
+    schema=pa.schema([
+        _col("digest", pa.string(), "SHA-256 of the rules as JSON with sorted keys.", False),
+    ]),
+)
+
+STATE_TABLES: dict[str, TableSpec] = {t.name: t for t in (PUBLISHES, MAINTENANCE, SCHEMA_STATE, DERIVED_RULES,
+                                                          STORY_ARTICLE_TERMS, DUP_NODES, DUP_BANDS, DUP_MEMBERS)}

@@ -1,11 +1,11 @@
-"""Tests for transforms/stories.py: rule data, story grouping and near-duplicate paragraphs."""
+"""Tests for transforms/stories.py: rule data and story grouping."""
 
 from __future__ import annotations
 
 import datetime
 
 from transforms._data import rules
-from transforms.stories import StoryArticle, paragraph_dup_groups, rule_errors, story_assignments
+from transforms.stories import StoryArticle, rule_errors, story_assignments
 
 D = datetime.date(2021, 3, 4)
 FLOOD = ("Floodwater from the Severn reached homes in Shrewsbury and Bewdley on Tuesday as the Environment Agency "
@@ -61,30 +61,3 @@ def test_input_story_ids_are_kept_and_adopted_but_never_merged() -> None:
     assert got["c"].story_id == "other-id"
     assert got["b"].story_id in ("severn-floods", "other-id") and got["b"].story_id_source == "similarity"
 
-
-def test_paragraph_copies_and_rewordings_share_a_group() -> None:
-    groups = paragraph_dup_groups([
-        ("p2", "The agency said the river would peak at Bewdley on Wednesday, and more rain is due on Friday."),
-        ("p1", "The agency said the river would peak at Bewdley on Wednesday and more rain is due on Friday."),
-        ("p3", "The agency said the river would peak at Bewdley on Wednesday, with more rain due Friday."),
-        ("p4", CHESS),
-        ("p5", "Thank you."),
-        ("p6", "Thank you!"),
-    ])
-    assert groups["p1"] == groups["p2"] == groups["p3"] == "p1"
-    assert groups["p4"] == "p4"
-    assert groups["p5"] == groups["p6"] == "p5"
-
-
-def test_many_paragraphs_are_grouped_without_comparing_all_pairs() -> None:
-    words = ["alder", "birch", "cedar", "dune", "ember", "fjord", "grove", "heath", "inlet", "juniper", "kelp",
-             "larch", "moor", "nettle", "oak", "peat", "quartz", "reed", "sedge", "thorn"]
-
-    def text(i: int) -> str:
-        return "Survey of " + " ".join(f"{w}{i}" for w in words[i % 7:i % 7 + 8]) + "."
-
-    paras = [(f"p{i:05d}", text(i)) for i in range(3000)]
-    paras += [("q00000", paras[5][1])]
-    groups = paragraph_dup_groups(paras)
-    assert groups["q00000"] == "p00005"
-    assert len(set(groups.values())) == 3000

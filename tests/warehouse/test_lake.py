@@ -306,7 +306,8 @@ DEMO = pathlib.Path(__file__).resolve().parent.parent.parent / "data" / "demo"
 def _derived(lake: Lake) -> dict[str, list[tuple]]:
     with lake.reader() as con:
         return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall()) for t in
-                ("article_stories", "paragraph_groups", "places", "internal.story_article_terms")}
+                ("article_stories", "paragraph_groups", "places", "internal.story_article_terms",
+                 "internal.dup_nodes", "internal.dup_bands", "internal.dup_members")}
 
 
 def test_incremental_derived_tables_equal_a_rebuild(tmp_path):
@@ -331,3 +332,17 @@ def test_incremental_derived_tables_equal_a_rebuild(tmp_path):
     assert any(source == "similarity" for _, _, source in incremental["article_stories"])
     rebuild_derived(lake, place_row)
     assert _derived(lake) == incremental
+
+
+def test_changed_story_rules_rebuild_the_state_instead_of_updating_it(inputs, tmp_path):
+    lake = Lake(str(tmp_path / "wh"))
+    publish_dir(lake, inputs, 1)
+    with lake.writer() as con:  # as if the state had been built with other rules
+        con.execute("UPDATE internal.derived_rules SET digest = 'built-with-other-rules'")
+        con.execute("DELETE FROM internal.dup_members")
+    write_article(inputs, "orchard", "Frost cuts the apple harvest", ORCHARD, "2024-05-20")
+    publish_dir(lake, inputs, 2)
+    from warehouse.derived import rules_digest
+
+    assert rows(lake, "SELECT digest FROM internal.derived_rules") == [(rules_digest(),)]
+    assert rows(lake, "SELECT count(*) FROM internal.dup_members") == rows(lake, "SELECT count(*) FROM paragraphs")
