@@ -170,8 +170,13 @@ def _rebuild_in_transaction(con: duckdb.DuckDBPyConnection, place_of: Callable[[
 
 
 def run_maintenance(lake: Lake, retention_days: float = DEFAULT_RETENTION_DAYS,
-                    now: dt.datetime | None = None) -> dict[str, int]:
+                    now: dt.datetime | None = None, cleanup_grace: dt.timedelta = CLEANUP_GRACE) -> dict[str, int]:
     """Compact and clean the lake; returns what was done (counts).
+
+    Every file with deleted rows is rewritten without them, then adjacent small files are merged, so each
+    table ends with about one data file (more only past DuckLake's target file size) whatever the number of
+    runs. Files that expired snapshots alone needed are deleted once `cleanup_grace` has passed since they
+    were scheduled for deletion.
 
     Refuses nothing and deletes nothing while a data file is missing or unreadable (`repair` first): the
     merge would fail on it, and orphan detection cannot be trusted then.
@@ -184,14 +189,16 @@ def run_maintenance(lake: Lake, retention_days: float = DEFAULT_RETENTION_DAYS,
             raise RuntimeError(f"{len(broken)} data file(s) are missing or unreadable "
                                f"({broken[0].path}, ...): run `broadsheet repair` before maintenance")
         done["rows_flushed"] = _total(con, f"SELECT sum(rows_flushed) FROM ducklake_flush_inlined_data('{LAKE}')")
-        done["files_merged"] = _total(con, f"SELECT count(*) FROM ducklake_merge_adjacent_files('{LAKE}')")
-        done["files_rewritten"] = _total(con, f"SELECT sum(files_processed) FROM ducklake_rewrite_data_files('{LAKE}')")
+        # Rewrite first: a file with a delete file is never merged, and derived tables get deletes every run.
+        done["files_rewritten"] = _total(con, f"SELECT sum(files_processed) FROM ducklake_rewrite_data_files("
+                                              f"'{LAKE}', delete_threshold => 0.0)")
+        done["files_merged"] = _total(con, f"SELECT sum(files_processed) FROM ducklake_merge_adjacent_files('{LAKE}')")
         cutoff = now - dt.timedelta(days=retention_days)
         done["snapshots_expired"] = _total(
             con, f"SELECT count(*) FROM ducklake_expire_snapshots('{LAKE}', older_than => ?::TIMESTAMPTZ)", [cutoff])
         done["files_deleted"] = _total(
             con, f"SELECT count(*) FROM ducklake_cleanup_old_files('{LAKE}', older_than => ?::TIMESTAMPTZ)",
-            [now - CLEANUP_GRACE])
+            [now - cleanup_grace])
         done["orphans_deleted"] = _delete_orphans(lake, con, now)
         con.register("maintenance_row", pa.table({
             "maintained_at": pa.array([now], pa.timestamp("us", tz="UTC")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import pathlib
@@ -254,7 +255,7 @@ def test_maintenance_keeps_the_number_of_files_bounded(inputs, tmp_path):
         publish_dir(lake, inputs, n + 1)
         if n % 4 == 3:
             run_maintenance(lake, retention_days=0)
-    done = run_maintenance(lake, retention_days=0)
+    done = run_maintenance(lake, retention_days=0, cleanup_grace=dt.timedelta(0))
     assert done["snapshots_expired"] >= 1
     with lake.reader() as con:
         live = sum(con.execute(f"SELECT count(*) FROM ducklake_list_files('broadsheet', '{s}', schema => '{sch}')")
@@ -263,8 +264,8 @@ def test_maintenance_keeps_the_number_of_files_bounded(inputs, tmp_path):
                    .fetchall())
     on_disk = len(list((tmp_path / "wh" / "data").rglob("*.parquet")))
     n_tables = len(rows(lake, "SELECT 1 FROM duckdb_tables() WHERE database_name = 'broadsheet'"))
-    assert live <= 2 * n_tables  # at most a data file and a delete file per table
-    assert on_disk <= 4 * n_tables  # plus what the last passes replaced, deleted at the next pass after an hour
+    assert live <= n_tables  # one data file per table (no delete files: rewritten away)
+    assert on_disk == live  # with no retention and no grace, nothing else stays
     assert rows(lake, "SELECT count(*) FROM articles") == [(15,)]
 
 
