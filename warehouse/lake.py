@@ -27,13 +27,12 @@ import json
 import os
 import posixpath
 import shutil
-import sqlite3
 import tempfile
 import threading
 import urllib.parse
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -148,11 +147,12 @@ class Marker:
     version: int
     catalog: str
     created_by: str
+    ready: bool = True  # False from the folder's creation until its catalog exists
 
     def to_json(self) -> str:
         """Serialized form."""
         return json.dumps({"format": FORMAT, "version": self.version, "catalog": self.catalog,
-                           "created_by": self.created_by}, indent=1) + "\n"
+                           "created_by": self.created_by, "ready": self.ready}, indent=1) + "\n"
 
 
 class Lake:
@@ -200,7 +200,7 @@ class Lake:
             raise NotAWarehouse(f"{self.display} was written by a newer Broadsheet (warehouse format {version}; "
                                 f"this version reads format {FORMAT_VERSION}): upgrade Broadsheet; "
                                 "nothing was changed")
-        return Marker(version, catalog, str(data.get("created_by") or ""))
+        return Marker(version, catalog, str(data.get("created_by") or ""), data.get("ready") is not False)
 
     def _listing(self) -> list[str] | None:
         """Names in the warehouse folder; None when the folder does not exist."""
@@ -267,8 +267,9 @@ class Lake:
     def prepare(self, created_by: str) -> None:
         """Make the folder ready for a run: create a new warehouse, or check an existing one; never deletes.
 
-        A folder that exists and holds anything but a Broadsheet warehouse is refused, as is an existing
-        warehouse whose catalog is missing or unreadable while `data/` holds files.
+        A folder that exists and holds anything but a Broadsheet warehouse is refused, as is a warehouse whose
+        catalog is missing, empty or unreadable once it was created. The marker says `ready` only after the
+        catalog exists, so a first run killed while creating it leaves a folder the next run completes.
         """
         names = self._listing()
         marker = self.read_marker() if names is not None else None
@@ -277,9 +278,15 @@ class Lake:
         if marker is None:
             spec = self._given_catalog or CatalogSpec("sqlite")
             self.location.fs.makedirs(self.location.root, exist_ok=True)
-            self._write_marker(Marker(FORMAT_VERSION, spec.public(), created_by))
-        self._marker = self.read_marker()
+            marker = Marker(FORMAT_VERSION, spec.public(), created_by, ready=False)
+            self._write_marker(marker)
+        self._marker = marker
         self._check_catalog_exists()
+        if not marker.ready:
+            with self.writer():  # attaching creates the DuckLake catalog
+                pass
+            self._marker = replace(marker, ready=True)
+            self._write_marker(self._marker)
 
     def _write_marker(self, marker: Marker) -> None:
         loc = self.location
@@ -290,23 +297,25 @@ class Lake:
         loc.fs.mv(tmp, final)
 
     def _check_catalog_exists(self) -> None:
-        """Refuse when data was published but the catalog is gone or is not a DuckLake catalog."""
+        """Refuse when the catalog of a created warehouse is gone or is not a DuckLake catalog."""
         spec = self.catalog()
+        created = self._marker is None or self._marker.ready or self.data_files_present()
         if spec.kind == "sqlite":
             loc = self.location
             exists = loc.fs.exists(loc.path(SQLITE_CATALOG))
             if exists and loc.is_local:
-                _check_sqlite_catalog(loc.path(SQLITE_CATALOG), self.display)
-            if not exists and self.data_files_present():
+                with self._connection() as con:
+                    _check_sqlite_catalog(con, loc.path(SQLITE_CATALOG), self.display, empty_ok=not created)
+            if not exists and created:
                 raise CatalogUnusable(
-                    f"the catalog of {self.display} is missing ({SQLITE_CATALOG}) while {DATA_DIR}/ holds data "
-                    "files: restore catalog.sqlite from a backup of this folder (a copy of the whole folder is a "
-                    "backup), or run into a new folder; nothing was changed or deleted")
+                    f"the catalog of {self.display} is missing ({SQLITE_CATALOG}): restore catalog.sqlite from a "
+                    "backup of this folder (a copy of the whole folder is a backup), or run into a new folder; "
+                    "nothing was changed or deleted")
             return
-        if not self._postgres_has_lake(spec) and self.data_files_present():
+        if not self._postgres_has_lake(spec) and created:
             raise CatalogUnusable(
-                f"the PostgreSQL catalog {spec.public()} of {self.display} holds no DuckLake while {DATA_DIR}/ "
-                "holds data files: check the URI, or restore the database from a backup; nothing was changed")
+                f"the PostgreSQL catalog {spec.public()} of {self.display} holds no DuckLake: check the URI, or "
+                "restore the database from a backup; nothing was changed")
 
     def _postgres_has_lake(self, spec: CatalogSpec) -> bool:
         con = connect()
@@ -374,11 +383,11 @@ class Lake:
                 if not os.path.exists(path):
                     raise CatalogUnusable(f"the catalog of {self.display} is missing ({SQLITE_CATALOG}): restore it "
                                           "from a backup of this folder, or run into a new folder")
-                _check_sqlite_catalog(path, self.display)
+                _check_sqlite_catalog(con, path, self.display)
                 self._attach(con, "sqlite:" + path, read_only=True)
                 yield con
             else:
-                with self._remote_catalog_copy() as path:
+                with self._remote_catalog_copy(con) as path:
                     self._attach(con, "sqlite:" + path, read_only=True)
                     yield con
 
@@ -396,14 +405,28 @@ class Lake:
                 yield con
             elif self.location.is_local:
                 self._attach(con, "sqlite:" + self.location.path(SQLITE_CATALOG), read_only=False)
+                self._record_data_path(con)
                 yield con
             else:
-                with self._remote_catalog_copy(missing_ok=True) as path:
+                with self._remote_catalog_copy(con, missing_ok=True) as path:
                     self._attach(con, "sqlite:" + path, read_only=False)
                     yield con
                     con.execute("USE memory")
                     con.execute(f"DETACH {LAKE}")
                     self._upload_catalog(path)
+
+    def _record_data_path(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Store the folder's current data path in a SQLite catalog (it lives inside the folder it describes).
+
+        Broadsheet overrides the data path on every attach anyway; storing it helps a client that attaches
+        without DATA_PATH after the folder was moved and written to again. A PostgreSQL catalog is shared by
+        writers that may see the folder at different paths, so its stored path is left alone.
+        """
+        path = self.location.url(DATA_DIR) + "/"
+        meta = f"__ducklake_metadata_{LAKE}.ducklake_metadata"
+        stored = con.execute(f"SELECT value FROM {meta} WHERE key = 'data_path' AND scope IS NULL").fetchall()
+        if stored and stored[0][0] != path:
+            con.execute(f"UPDATE {meta} SET value = ? WHERE key = 'data_path' AND scope IS NULL", [path])
 
     def _attach(self, con: duckdb.DuckDBPyConnection, target: str, read_only: bool) -> None:
         try:
@@ -414,14 +437,14 @@ class Lake:
         con.execute(f"USE {LAKE}")
 
     @contextlib.contextmanager
-    def _remote_catalog_copy(self, missing_ok: bool = False) -> Iterator[str]:
+    def _remote_catalog_copy(self, con: duckdb.DuckDBPyConnection, missing_ok: bool = False) -> Iterator[str]:
         tmp_dir = tempfile.mkdtemp(prefix="broadsheet-catalog-")
         path = os.path.join(tmp_dir, SQLITE_CATALOG)
         try:
             remote = self.location.path(SQLITE_CATALOG)
             if self.location.fs.exists(remote):
                 self.location.fs.get_file(remote, path)
-                _check_sqlite_catalog(path, self.display)
+                _check_sqlite_catalog(con, path, self.display, empty_ok=missing_ok)
             elif not missing_ok:
                 raise CatalogUnusable(f"the catalog of {self.display} is missing ({SQLITE_CATALOG})")
             yield path
@@ -439,25 +462,47 @@ class Lake:
         return self.location.path(STATE_DIR, *parts)
 
 
-def _check_sqlite_catalog(path: str, display: str) -> None:
-    """Refuse a catalog file that SQLite cannot read or that holds no DuckLake (an empty file would be re-created)."""
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_sqlite_catalog(con: duckdb.DuckDBPyConnection, path: str, display: str, empty_ok: bool = False,
+                          recover: bool = True) -> None:
+    """Refuse a catalog file that is not SQLite or holds no DuckLake; an empty file only when `empty_ok`.
+
+    The check goes through DuckDB's own SQLite (its sqlite extension), never Python's sqlite3 module: a second
+    copy of SQLite in the process would drop the POSIX locks DuckDB's copy holds on the same file when it
+    closes. With `recover`, the file is opened read-write, so SQLite rolls back the hot journal a commit
+    killed halfway leaves (a read-only open cannot, and would refuse the file for good).
+    """
     try:
-        size = os.path.getsize(path)
-        con = sqlite3.connect(f"file:{urllib.parse.quote(path)}?mode=ro", uri=True)
-        try:
-            found = con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                                "name = 'ducklake_metadata'").fetchone()[0]
-        finally:
-            con.close()
-    except (OSError, sqlite3.Error) as exc:
+        with open(path, "rb") as fh:
+            header = fh.read(len(_SQLITE_HEADER))
+    except OSError as exc:
         raise CatalogUnusable(f"the catalog of {display} ({SQLITE_CATALOG}) is unreadable ({exc}): restore it from a "
                               "backup of this folder, or run into a new folder; nothing was changed") from None
-    if not found and size > 0:
-        raise CatalogUnusable(f"the catalog of {display} ({SQLITE_CATALOG}) is not a DuckLake catalog: restore it "
-                              "from a backup of this folder, or run into a new folder; nothing was changed")
-    if not found:
+    if not header:
+        if empty_ok:
+            return  # a first run killed while SQLite created the file: DuckLake initializes it on attach
         raise CatalogUnusable(f"the catalog of {display} ({SQLITE_CATALOG}) is empty: restore it from a backup of "
                               "this folder, or run into a new folder; nothing was changed")
+    if header != _SQLITE_HEADER:
+        raise CatalogUnusable(f"the catalog of {display} ({SQLITE_CATALOG}) is not a SQLite database: restore it from "
+                              "a backup of this folder, or run into a new folder; nothing was changed")
+    alias = "broadsheet_catalog_check"
+    try:
+        con.execute(f"ATTACH {_quote(path)} AS {alias} (TYPE sqlite{'' if recover else ', READ_ONLY'})")
+        try:
+            found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = ? "
+                                "AND table_name = 'ducklake_metadata'", [alias]).fetchone()[0]
+        finally:
+            con.execute(f"DETACH {alias}")
+    except duckdb.Error as exc:
+        raise CatalogUnusable(f"the catalog of {display} ({SQLITE_CATALOG}) is unreadable "
+                              f"({str(exc).splitlines()[0][:200]}): restore it from a backup of this folder, or run "
+                              "into a new folder; nothing was changed") from None
+    if not found:
+        raise CatalogUnusable(f"the catalog of {display} ({SQLITE_CATALOG}) is not a DuckLake catalog: restore it "
+                              "from a backup of this folder, or run into a new folder; nothing was changed")
 
 
 def utc_now() -> dt.datetime:

@@ -218,22 +218,38 @@ def _total(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
 def _delete_orphans(lake: Lake, con: duckdb.DuckDBPyConnection, now: dt.datetime) -> int:
     """Delete data files no snapshot names (a killed run's), older than a day, with DuckLake's own file names.
 
-    When more files look orphaned than the catalog tracks, the catalog is probably older than the data (restored
-    from a backup without its data folder): nothing is deleted then.
+    The catalog's every data, delete and scheduled file (of any snapshot) is compared by name with the
+    `ducklake-<uuid>.parquet` files under `data/`, through the warehouse's own filesystem (local or object
+    store). When more files look orphaned than the catalog tracks, the catalog is probably older than the data
+    (restored from a backup without its data folder): nothing is deleted then.
     """
-    candidates = [r[0] for r in con.execute(
-        f"SELECT path FROM ducklake_delete_orphaned_files('{LAKE}', dry_run => true, older_than => ?::TIMESTAMPTZ)",
-        [now - ORPHAN_GRACE]).fetchall()]
-    data_root = lake.location.url(DATA_DIR)
-    ours = [p for p in candidates if p.startswith(data_root) and _OURS.match(posixpath.basename(p))]
-    tracked = sum(_total(con, f"SELECT count(*) FROM ducklake_list_files('{LAKE}', ?, schema => ?)",
-                         [s.name, s.stored_in]) for s in all_specs())
-    if len(ours) > max(tracked, 10):
+    meta = f"__ducklake_metadata_{LAKE}"
+    known = {posixpath.basename(r[0]) for r in con.execute(
+        f"SELECT path FROM {meta}.ducklake_data_file UNION ALL SELECT path FROM {meta}.ducklake_delete_file "
+        f"UNION ALL SELECT path FROM {meta}.ducklake_files_scheduled_for_deletion").fetchall()}
+    fs, root = lake.location.fs, lake.location.path(DATA_DIR)
+    try:
+        found = fs.find(root, detail=True) if fs.exists(root) else {}
+    except OSError:
         return 0
-    for p in ours:
+    cutoff = (now - ORPHAN_GRACE).timestamp()
+    orphans = [path for path, info in found.items()
+               if _OURS.match(posixpath.basename(path)) and posixpath.basename(path) not in known
+               and _modified(info) < cutoff]
+    if len(orphans) > max(len(known), 10):
+        return 0
+    for path in orphans:
         with contextlib.suppress(FileNotFoundError):
-            lake.location.fs.rm(p)
-    return len(ours)
+            fs.rm(path)
+    return len(orphans)
+
+
+def _modified(info: dict[str, Any]) -> float:
+    """Modification time of a file from fsspec's listing (local: mtime; S3: LastModified)."""
+    value = info.get("mtime") or info.get("LastModified") or info.get("last_modified") or info.get("created")
+    if hasattr(value, "timestamp"):
+        return float(value.timestamp())
+    return float(value) if value else float("inf")
 
 
 def due_for_maintenance(lake: Lake, every_hours: float, now: dt.datetime | None = None) -> bool:
@@ -279,13 +295,11 @@ def drop_broken_files(lake: Lake) -> RepairOutcome:
             for b in broken:
                 by_table.setdefault(b.table, []).append(b)
             specs = {s.stored_name: s for s in all_specs()}
+            ids = _affected_article_ids(con, inputs, by_table)
             for qualified, files in by_table.items():
                 _rebuild_table(con, specs[qualified], [f.run_range for f in files])
             if inputs:
                 con.register("repair_inputs", pa.table({"source_uri": pa.array(inputs, pa.string())}))
-                ids = [r[0] for r in con.execute(
-                    "SELECT article_id FROM internal.articles WHERE split_part(source_uri, '#', 1) IN "
-                    "(SELECT source_uri FROM repair_inputs)").fetchall()]
                 con.register("repair_articles", pa.table({"article_id": pa.array(ids, pa.string())}))
                 for table in ARTICLE_TABLES:
                     con.execute(f"DELETE FROM {TABLES[table].stored_name} "
@@ -303,6 +317,26 @@ def drop_broken_files(lake: Lake) -> RepairOutcome:
                 con.execute("ROLLBACK")
             raise
     return RepairOutcome(broken, inputs, roots)
+
+
+def _affected_article_ids(con: duckdb.DuckDBPyConnection, inputs: list[str],
+                          by_table: dict[str, list[BrokenFile]]) -> list[str]:
+    """The article ids of the affected inputs, read before any table is rebuilt (from the manifest, and from
+    the articles outside the broken files' run ranges when the articles table itself is damaged)."""
+    if not inputs:
+        return []
+    ids: set[str] = set()
+    if INPUTS.stored_name not in by_table:
+        ids.update(aid for (aids,) in con.execute(
+            f"SELECT article_ids FROM {INPUTS.stored_name} WHERE source_uri IN (SELECT unnest(?::VARCHAR[]))",
+            [inputs]).fetchall() for aid in aids)
+    articles = TABLES["articles"].stored_name
+    ranges = [f.run_range for f in by_table.get(articles, [])]
+    where, params = run_id_filter(ranges, inside=False) if ranges else ("true", [])
+    ids.update(r[0] for r in con.execute(
+        f"SELECT article_id FROM {articles} WHERE ({where}) AND split_part(source_uri, '#', 1) IN "
+        "(SELECT unnest(?::VARCHAR[]))", [*params, inputs]).fetchall())
+    return sorted(ids)
 
 
 def _rebuild_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, ranges: list[tuple[str, str] | None]) -> None:
