@@ -2,14 +2,13 @@
 
 import json
 
-import duckdb
 import pytest
 
 from flows.pipeline import broadsheet_run
 from tests.helpers import seed_inputs
+from warehouse.lake import Lake
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared, pytest.mark.usefixtures("prefect_server")]
-
 
 
 def test_seed_articles_titles_offsets_and_dates(shared_dir, tmp_path):
@@ -17,7 +16,11 @@ def test_seed_articles_titles_offsets_and_dates(shared_dir, tmp_path):
     inp = seed_inputs(shared_dir, tmp_path / "in")
     summary = broadsheet_run(input_uri=str(inp), warehouse_uri=str(tmp_path / "wh"))
     assert summary["counts"]["articles"] == 5 and summary["counts"]["rejects"] == 0
-    con = duckdb.connect(str(tmp_path / "wh" / "broadsheet.duckdb"), read_only=True)
+    with Lake(str(tmp_path / "wh")).reader() as con:
+        _check_against_gold(con, gold)
+
+
+def _check_against_gold(con, gold: dict) -> None:
     articles = con.execute("select article_id, source_uri, title, text, published_date, published_date_source, "
                            "author, language from articles").fetchall()
     assert len(articles) == 5

@@ -8,11 +8,11 @@ import re
 import shutil
 import signal
 
-import duckdb
 import pytest
 
 from flows.serve import free_port, port_in_use, server_healthy
 from tests.integration import PROJECT_ROOT, VENV_BIN, pid_alive, start_process, stop_processes, wait_until
+from warehouse.lake import CatalogUnusable, Lake, NotAWarehouse
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -20,17 +20,11 @@ _SERVER_PID = re.compile(r"Started a local Prefect server \(pid (\d+)\); UI: (ht
 
 
 def _completed_runs(warehouse) -> int:
-    catalog = warehouse / "broadsheet.duckdb"
-    if not catalog.exists():
-        return 0
     try:
-        con = duckdb.connect(str(catalog), read_only=True)
-    except duckdb.Error:  # being swapped in right now
+        with Lake(str(warehouse)).reader() as con:
+            return con.execute("select count(*) from runs where status = 'completed'").fetchone()[0]
+    except (NotAWarehouse, CatalogUnusable):  # the first run has not created the lake yet
         return 0
-    try:
-        return con.execute("select count(*) from runs where status = 'completed'").fetchone()[0]
-    finally:
-        con.close()
 
 
 def test_serve_with_one_minute_cron_fires_and_stops_its_server(tmp_path):
@@ -60,8 +54,5 @@ def test_serve_with_one_minute_cron_fires_and_stops_its_server(tmp_path):
         stop_processes(serve)
         if server_pid is not None and pid_alive(server_pid):  # only if serve failed to stop it
             os.killpg(server_pid, signal.SIGKILL)
-    con = duckdb.connect(str(warehouse / "broadsheet.duckdb"), read_only=True)
-    try:
+    with Lake(str(warehouse)).reader() as con:
         assert con.execute("select count(*) from articles").fetchone()[0] > 0
-    finally:
-        con.close()

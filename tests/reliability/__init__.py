@@ -33,11 +33,13 @@ def prefect_api_url() -> str:
     return str(url)
 
 
+READY = "warm: waiting for go"
 # The CLI process imports everything first (10 s or more on a busy machine), then waits for a line on stdin before
 # it runs `broadsheet run`; so a test can start the next run while the current one works, and time kills from "go".
 _WARM_CLI = (
-    "import sys\n"
+    f"import sys\nREADY = {READY!r}\n"
     "import flows.cli, flows.pipeline, flows.runners, prefect.task_runners\n"
+    "print(READY, flush=True)\n"
     "if sys.stdin.readline().strip() != 'go':\n"
     "    sys.exit(9)\n"
     "sys.argv = ['broadsheet', *sys.argv[1:]]\n"
@@ -54,6 +56,14 @@ def warm_run(input_dir: pathlib.Path, warehouse: pathlib.Path, api_url: str, log
     with open(log, "ab") as out:
         return subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdin=subprocess.PIPE, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def wait_warm(log: pathlib.Path, timeout: float = 120.0) -> None:
+    """Wait until a process from `warm_run` (writing to `log`) has imported everything and waits for `go`."""
+    deadline = time.monotonic() + timeout
+    while READY not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, f"not warm after {timeout:.0f} s: {log.read_text(errors='replace')}"
+        time.sleep(0.05)
 
 
 def go(proc: subprocess.Popen) -> subprocess.Popen:

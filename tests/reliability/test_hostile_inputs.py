@@ -16,6 +16,7 @@ import pytest
 from flows.batch import process_batch
 from flows.inputs import discovered_inputs
 from tests.reliability.hostile_corpus import Case, build_hostile_corpus, cleanup
+from warehouse.lake import Lake
 
 STARTED = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 
@@ -107,13 +108,10 @@ def test_full_run_over_the_hostile_corpus_completes_and_records_every_reject(tmp
     finally:
         cleanup(root)
     assert summary["status"] == "completed"
-    con = duckdb.connect(str(tmp_path / "wh" / "broadsheet.duckdb"), read_only=True)
-    try:
+    with Lake(str(tmp_path / "wh")).reader() as con:
         rejects = con.execute("select source_uri, stage, reason from rejects").fetchall()
         articles = [r[0] for r in con.execute("select source_uri from articles").fetchall()]
         missing = con.execute("select count(*) from rejects where stage is null or reason is null").fetchone()
-    finally:
-        con.close()
     assert _outcomes(root, cases, rejects, articles) == []
     assert missing == (0,)
     assert len(rejects) == summary["counts"]["rejects"]

@@ -11,6 +11,7 @@ import pytest
 
 from flows.pipeline import broadsheet_run
 from flows.report import write_report
+from warehouse.lake import Lake
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 
@@ -32,7 +33,8 @@ def _chromium(url: str, tmp: pathlib.Path, *extra: str) -> subprocess.CompletedP
 def report(small_corpus_module: pathlib.Path, tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     wh = tmp_path_factory.mktemp("wh")
     broadsheet_run(input_uri=str(small_corpus_module), warehouse_uri=str(wh))
-    return pathlib.Path(write_report(str(wh), str(wh / "report.html")))
+    with Lake(str(wh)).reader() as con:
+        return pathlib.Path(write_report(con, str(wh), str(wh / "report.html")))
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pathlib
 
-import duckdb
 import pytest
 
 from flows.pipeline import broadsheet_run
 from tests.flows.conftest import small_corpus  # noqa: F401 - the flow tests' tiny corpus fixture
 from tests.helpers import seed_inputs
-from warehouse.catalog import mart_names
+from warehouse.catalog import mart_names, view_sql
+from warehouse.lake import Lake
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 
@@ -20,17 +20,19 @@ MARTS = ["mart_articles", "mart_copies", "mart_event_timeline", "mart_figure_cla
 
 def test_every_mart_file_states_grain_and_description() -> None:
     assert mart_names() == MARTS
-    from warehouse.catalog import mart_sql
-
     for name in MARTS:
-        lines = mart_sql(name).splitlines()
+        lines = view_sql(name).splitlines()
         assert lines[0].startswith("-- grain: one row per"), name
         assert any(line.startswith("-- description: ") for line in lines), name
 
 
 def test_marts_on_a_small_warehouse(small_corpus: pathlib.Path, tmp_path: pathlib.Path) -> None:  # noqa: F811
     broadsheet_run(input_uri=str(small_corpus), warehouse_uri=str(tmp_path / "wh"))
-    con = duckdb.connect(str(tmp_path / "wh" / "broadsheet.duckdb"), read_only=True)
+    with Lake(str(tmp_path / "wh")).reader() as con:
+        _check_small_marts(con)
+
+
+def _check_small_marts(con) -> None:
     for name in MARTS:
         con.execute(f"SELECT * FROM {name} LIMIT 5").fetchall()
     places = dict(con.execute("SELECT place, sum(n_mentions) FROM mart_places_by_day GROUP BY place").fetchall())
@@ -49,7 +51,11 @@ def test_marts_on_a_small_warehouse(small_corpus: pathlib.Path, tmp_path: pathli
 def test_seed_story_figures_side_by_side(shared_dir: pathlib.Path, tmp_path: pathlib.Path) -> None:
     inp = seed_inputs(shared_dir, tmp_path / "in")
     broadsheet_run(input_uri=str(inp), warehouse_uri=str(tmp_path / "wh"))
-    con = duckdb.connect(str(tmp_path / "wh" / "broadsheet.duckdb"), read_only=True)
+    with Lake(str(tmp_path / "wh")).reader() as con:
+        _check_seed_story_figures(con)
+
+
+def _check_seed_story_figures(con) -> None:
     columns = {r[0] for r in con.execute("DESCRIBE articles").fetchall()}
     if "story_id_source" not in columns:
         pytest.skip("computed story ids (article_stories) are not published into `articles` yet")
