@@ -359,14 +359,14 @@ class Lake:
         with _ATTACHED:
             _HOLDER.held = True
             con = self._new_connection()
+            # Attachments belong to the process-wide DuckDB instance: one left behind by a block that failed
+            # half-way must not make this attach fail ("already exists"). The lock makes it ours to drop.
+            _release(con)
             try:
                 yield con
             finally:
                 _HOLDER.held = False
-                with contextlib.suppress(duckdb.Error):
-                    con.execute("USE memory")
-                with contextlib.suppress(duckdb.Error):
-                    con.execute(f"DETACH DATABASE IF EXISTS {LAKE}")
+                _release(con)
                 con.close()
 
     @contextlib.contextmanager
@@ -389,7 +389,11 @@ class Lake:
             else:
                 with self._remote_catalog_copy(con) as path:
                     self._attach(con, "sqlite:" + path, read_only=True)
-                    yield con
+                    try:
+                        yield con
+                    finally:  # before the private copy is deleted: a lake left attached to it breaks later queries
+                        con.execute("USE memory")
+                        con.execute(f"DETACH {LAKE}")
 
     @contextlib.contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -405,28 +409,16 @@ class Lake:
                 yield con
             elif self.location.is_local:
                 self._attach(con, "sqlite:" + self.location.path(SQLITE_CATALOG), read_only=False)
-                self._record_data_path(con)
                 yield con
             else:
                 with self._remote_catalog_copy(con, missing_ok=True) as path:
                     self._attach(con, "sqlite:" + path, read_only=False)
-                    yield con
-                    con.execute("USE memory")
-                    con.execute(f"DETACH {LAKE}")
+                    try:
+                        yield con
+                    finally:  # detached before the private copy goes, and before it is uploaded
+                        con.execute("USE memory")
+                        con.execute(f"DETACH {LAKE}")
                     self._upload_catalog(path)
-
-    def _record_data_path(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Store the folder's current data path in a SQLite catalog (it lives inside the folder it describes).
-
-        Broadsheet overrides the data path on every attach anyway; storing it helps a client that attaches
-        without DATA_PATH after the folder was moved and written to again. A PostgreSQL catalog is shared by
-        writers that may see the folder at different paths, so its stored path is left alone.
-        """
-        path = self.location.url(DATA_DIR) + "/"
-        meta = f"__ducklake_metadata_{LAKE}.ducklake_metadata"
-        stored = con.execute(f"SELECT value FROM {meta} WHERE key = 'data_path' AND scope IS NULL").fetchall()
-        if stored and stored[0][0] != path:
-            con.execute(f"UPDATE {meta} SET value = ? WHERE key = 'data_path' AND scope IS NULL", [path])
 
     def _attach(self, con: duckdb.DuckDBPyConnection, target: str, read_only: bool) -> None:
         try:
@@ -460,6 +452,16 @@ class Lake:
     def state_path(self, *parts: str) -> str:
         """A path under `_state/` (lock, staging)."""
         return self.location.path(STATE_DIR, *parts)
+
+
+def _release(con: duckdb.DuckDBPyConnection) -> None:
+    """End any transaction this cursor left open and detach the lake, ignoring what is already gone."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+    with contextlib.suppress(duckdb.Error):
+        con.execute("USE memory")
+    with contextlib.suppress(duckdb.Error):
+        con.execute(f"DETACH DATABASE IF EXISTS {LAKE}")
 
 
 _SQLITE_HEADER = b"SQLite format 3\x00"

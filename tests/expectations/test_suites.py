@@ -91,6 +91,8 @@ def _clean() -> dict[str, list[dict]]:
                   "status": "completed", "n_files_seen": 2, "n_files_new": 2, "n_articles": 2, "n_rejected": 1,
                   "code_version": "0.1", "stage_seconds": '{"read": 0.1}'}],
         "rejects": [{"run_id": RUN, "source_uri": "in/bad.jsonl#3", "stage": "parse", "reason": "bad_json"}],
+        "inputs": [{"source_uri": f"in/{aid}.txt", "fingerprint": "120:1518600000", "content_sha256": "cd" * 32,
+                    "article_ids": [aid], "run_id": RUN} for aid in ("a1", "a2")],
     }
 
 

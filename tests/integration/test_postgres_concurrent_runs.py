@@ -16,7 +16,7 @@ import pytest
 
 from bench.corpus import write_corpus
 from tests.reliability import RUN_SPECIFIC, finish, go, kill, prefect_api_url, table_rows, wait_warm, warm_run
-from warehouse.lake import CatalogUnusable, Lake
+from warehouse.lake import Lake
 from warehouse.schemas import TABLES
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600), pytest.mark.usefixtures("prefect_server")]
@@ -28,12 +28,6 @@ def _inputs(root: pathlib.Path) -> set[str]:
     return {str(p) for p in root.rglob("*.txt")}
 
 
-# warehouse/lake.py, Lake._postgres_has_lake: `ATTACH 'postgres:<uri>' AS pg (TYPE postgres, READ_ONLY)` hands
-# libpq the string "postgres:postgresql://..." ("missing "=" after ... in connection info"): with TYPE postgres
-# the target is the bare URI (the `postgres:` prefix belongs after `ducklake:` only). prepare() calls it for every
-# PostgreSQL catalog, so every `broadsheet run --catalog postgresql://...` exits 2 before it starts.
-@pytest.mark.xfail(raises=CatalogUnusable, strict=True,
-                   reason="Lake._postgres_has_lake attaches 'postgres:<uri>' with TYPE postgres")
 def test_two_runs_into_one_postgres_catalog_at_once_both_land(postgres_uri, tmp_path):
     api = prefect_api_url()
     inputs = {name: write_corpus(tmp_path / "in" / name, N_EACH, seed=seed) for name, seed in (("a", 21), ("b", 22))}

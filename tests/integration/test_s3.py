@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 
-import duckdb
 import pytest
 
 from flows.runners import run_flow
@@ -19,19 +18,6 @@ from warehouse.extensions import connect
 from warehouse.lake import Lake
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300), pytest.mark.usefixtures("prefect_server")]
-
-# warehouse/lake.py, Lake.writer: for a SQLite catalog on an object store it runs `DETACH broadsheet` while
-# `broadsheet` is the default database (`USE broadsheet` in _attach), which DuckDB refuses, so every run into
-# s3:// fails at its first write. Remove once fixed (strict: the test then passes and the mark must go).
-DETACH_DEFAULT_BUG = pytest.mark.xfail(
-    raises=duckdb.BinderException, strict=True,
-    reason="Lake.writer detaches the default database before uploading an object-store SQLite catalog")
-# warehouse/maintenance.py, _delete_orphans: ducklake_delete_orphaned_files over the registered s3fs filesystem
-# raises IsADirectoryError (s3fs `modified` on a directory), so `maintain` fails on an object-store warehouse.
-# Both marks in one: pytest applies only the first xfail mark of a test.
-MAINTAIN_ON_S3_BUGS = pytest.mark.xfail(
-    raises=(duckdb.BinderException, AssertionError), strict=True,
-    reason="Lake.writer's DETACH of the default database; then `maintain` fails in ducklake_delete_orphaned_files")
 
 SECRET = "sekrit-7f3a-never-printed"
 INPUT_BUCKET = "broadsheet-input"
@@ -88,7 +74,6 @@ def _bucket_keys(prefix: str) -> list[str]:
     return sorted(p.removeprefix(f"{WAREHOUSE_BUCKET}/{prefix}/") for p in fs.find(f"{WAREHOUSE_BUCKET}/{prefix}"))
 
 
-@DETACH_DEFAULT_BUG
 def test_run_from_s3_to_s3_then_query(s3_endpoint, tmp_path, caplog, capsys):
     from typer.testing import CliRunner
 
@@ -136,7 +121,6 @@ def test_run_from_s3_to_s3_then_query(s3_endpoint, tmp_path, caplog, capsys):
             assert SECRET.encode() not in fh.read(), name
 
 
-@MAINTAIN_ON_S3_BUGS
 def test_maintain_on_s3_then_read_with_httpfs(s3_endpoint, tmp_path):
     from typer.testing import CliRunner
 

@@ -36,7 +36,7 @@ import pytest
 
 from bench.corpus import write_corpus
 from tests.reliability import PROJECT_ROOT, finish, go, kill, prefect_api_url, table_rows, warm_run
-from warehouse.lake import CatalogUnusable, Lake, utc_now
+from warehouse.lake import Lake, utc_now
 from warehouse.schemas import TABLES
 
 pytestmark = [pytest.mark.slow]
@@ -259,11 +259,6 @@ with lake.writer() as con:
 """
 
 
-# warehouse/lake.py: SQLite creates catalog.sqlite empty when the lake is first attached and fills it at the
-# first commit; `_check_sqlite_catalog` then refuses a 0-byte catalog ("is empty: restore it from a backup") even
-# with nothing in data/, so a first run killed in that window needs the file deleted by hand.
-@pytest.mark.xfail(raises=CatalogUnusable, strict=True,
-                   reason="lake.py refuses the empty catalog.sqlite a killed first run leaves")
 def test_kill_while_the_lake_is_created(tmp_path):
     """A first run killed while its catalog is being created leaves a folder the next run just uses."""
     wh = tmp_path / "wh"
@@ -286,11 +281,6 @@ def test_kill_while_the_lake_is_created(tmp_path):
     assert _whole_runs(wh) == (0, 0), before
 
 
-# warehouse/lake.py: `_check_sqlite_catalog` opens the catalog with SQLite's mode=ro, which cannot roll back a hot
-# journal ("attempt to write a readonly database"), so prepare() (and every reader) refuses the folder for good
-# after a run is killed during a catalog commit, until someone opens the file read-write by hand.
-@pytest.mark.xfail(raises=CatalogUnusable, strict=True,
-                   reason="lake.py's read-only check cannot roll back the hot journal a killed commit leaves")
 def test_kill_during_the_catalog_commit(tmp_path):
     """A run killed while SQLite writes the catalog's commit leaves a hot journal: the next run rolls it back."""
     wh = tmp_path / "wh"

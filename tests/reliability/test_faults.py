@@ -37,7 +37,10 @@ N_ARTICLES = 8  # validate lists up to ten inputs per broken file: all of these
 
 def _cli(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(app, list(args))
-    return result.exit_code, " ".join(result.output.split())  # rich wraps long lines; compare words
+    text = " ".join(result.output.split())  # rich wraps long lines; compare words
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        text += f" [{type(result.exception).__name__}: {result.exception}]"
+    return result.exit_code, text
 
 
 def _listing(root: pathlib.Path) -> dict[str, tuple]:
@@ -95,16 +98,9 @@ def _damage(catalog: pathlib.Path, how: str) -> None:
         catalog.write_bytes(b"")
 
 
-# warehouse/lake.py, Lake._check_catalog_exists refuses a missing catalog only while data/ holds Parquet files.
-# Until `maintain`, a small warehouse keeps every row inlined in the catalog (DATA_INLINING_ROW_LIMIT), so with
-# catalog.sqlite deleted the next run creates a new, empty lake in the folder: the runs history, rejects and
-# snapshots are gone without a word (and rows of inputs no longer at --input are lost).
-_DELETED_INLINED = pytest.mark.xfail(raises=AssertionError, strict=True,
-                                     reason="a deleted catalog of an all-inlined warehouse is silently re-created")
-
 
 @pytest.mark.parametrize(("how", "layout"), [
-    pytest.param(how, layout, marks=[_DELETED_INLINED] if (how, layout) == ("deleted", "inlined") else [],
+    pytest.param(how, layout, marks=[],
                  id=f"{how}-{layout}")
     for how in ("deleted", "garbage", "truncated") for layout in ("maintained", "inlined")])
 def test_run_and_query_refuse_a_missing_or_corrupt_catalog(built, corpus, tmp_path, how, layout):
@@ -139,17 +135,10 @@ def _break(path: pathlib.Path, how: str) -> None:
         path.write_bytes(data[: len(data) // 2])
 
 
-# warehouse/maintenance.py, drop_broken_files: it rebuilds the broken table first and then looks up the affected
-# inputs' article ids in internal.articles. When the broken file was the articles', those rows are already gone:
-# no id is found, the articles' paragraphs and mentions stay, and the re-run adds them a second time
-# (validate: "n_paragraphs equals its paragraph rows" fails; every paragraph twice).
-_ARTICLES_FILE = pytest.mark.xfail(raises=AssertionError, strict=True,
-                                   reason="repair of the articles' file leaves their paragraphs and mentions behind")
-
 
 @pytest.mark.parametrize(("how", "table"), [
     ("missing", "main.paragraphs"),
-    pytest.param("truncated", "internal.articles", marks=_ARTICLES_FILE),
+    pytest.param("truncated", "internal.articles"),
     ("truncated", "main.inputs"),
 ])
 def test_a_lost_data_file_is_named_then_repaired(built, corpus, tmp_path, how, table):
@@ -232,18 +221,6 @@ def test_stored_paths_stay_inside_and_a_moved_warehouse_answers_from_its_new_pla
         _same_tables(moved, built["reference"])
     finally:
         hidden.rename(src)
-
-
-# warehouse/lake.py: DuckLake stores `data_path` as given at creation (absolute: DuckLake resolves a relative one
-# against the working directory, not the catalog). Broadsheet overrides it on every attach, but a BI tool
-# attaching `ducklake:sqlite:.../catalog.sqlite` without DATA_PATH reads the folder the lake was created in:
-# the files of another copy, or nothing once it is gone. A writer could store its folder's data path each time.
-@pytest.mark.xfail(strict=True, reason="the catalog keeps the data_path of the folder it was created in")
-def test_a_moved_warehouse_names_its_own_data_path_once_written(built, tmp_path):
-    moved = _copy(built["maintained"], tmp_path / "moved")
-    code, text = _cli("maintain", "--warehouse", str(moved))
-    assert code == 0, text
-    assert _stored_data_path(moved) == f"{moved / 'data'}/"
 
 
 # -- folders that are not warehouses --------------------------------------------------------------------------

@@ -5,7 +5,12 @@ import json
 import pytest
 
 from transforms.formats import (
-    InputTooLarge, gunzipped, input_format, parsed_file, sidecar_meta, sidecar_name,
+    InputTooLarge,
+    gunzipped,
+    input_format,
+    parsed_file,
+    sidecar_meta,
+    sidecar_name,
 )
 
 HTML_PAGE = """<html><head><title>Harbour crane collapses in gale</title>
@@ -29,7 +34,7 @@ def test_input_format(name, fmt):
 
 def test_txt_with_sidecar_metadata():
     meta = {"published": "2020-05-01T10:00:00Z", "url": "https://news.example/x", "source": "Example News"}
-    arts, rejects = parsed_file("dir/x.txt", "Title line\n\nBody text here.\n".encode(), meta)
+    arts, rejects = parsed_file("dir/x.txt", b"Title line\n\nBody text here.\n", meta)
     assert rejects == []
     (a,) = arts
     assert a.title_in_body and a.body.startswith("Title line")
