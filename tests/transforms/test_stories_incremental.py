@@ -44,6 +44,8 @@ def _updated(index: MemoryStoryIndex, current: dict[str, StoryArticle], added: S
     assert sorted(index.assignments.values(), key=lambda s: s.article_id) == story_assignments(
         list(current.values()), **kw)
     assert index.states == {aid: article_terms(a) for aid, a in current.items()}
+    # The derived part of the state too (weights, indexed terms, pair lists): what a rebuild would store.
+    assert index.rows == MemoryStoryIndex().applied(stories_from_scratch(list(current.values()), **kw)).rows
     return index, {s.article_id for s in delta.stories_upserted}
 
 
