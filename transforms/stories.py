@@ -299,13 +299,6 @@ class _Basis:
         keys, counts = _summed(term_key, np.ones(len(term_key), np.int64))
         return cls(days, np.r_[0, np.cumsum(sizes)], keys, np.r_[0, np.cumsum(counts)], undated, undated_df)
 
-    @classmethod
-    def counted(cls, day: np.ndarray, size: np.ndarray, term_key: np.ndarray, count: np.ndarray) -> _Basis:
-        """From per-day sizes and per-(term, day) counts (repeats add up); no undated articles."""
-        days, sizes = _summed(day, size)
-        keys, counts = _summed(term_key, count)
-        return cls(days, np.r_[0, np.cumsum(sizes)], keys, np.r_[0, np.cumsum(counts)], 0, np.zeros(0, np.int64))
-
     def sizes_and_df(self, day: np.ndarray, term: np.ndarray, owner: np.ndarray,
                      window_days: int) -> tuple[np.ndarray, np.ndarray]:
         """For articles dated `day` (0: undated) and rows (owner, term) of theirs: basis sizes (per row) and dfs."""
@@ -809,12 +802,18 @@ def _reweighed(arts: Sequence[ArticleTerms], added: Collection[str], gone: Colle
     # Only rows dated before the last of `arts` can be in a basis (none when news arrives on the newest day).
     before = np.flatnonzero((live & (win.day < (day.max() if n else 0)))[term_row])
     hit, code = known(win.keys[before])
-    counted_day = win.day[term_row[before[hit]]]
-    basis = _Basis.counted(
-        np.concatenate([win.day[live], day[new]]), np.ones(int(live.sum() + new.sum()), np.int64),
-        np.concatenate([code[hit] * _SLOTS + counted_day, (entries.term * _SLOTS + row_day)[new_rows]]),
-        np.ones(len(counted_day) + int(new_rows.sum()), np.int64))
-    size, df = basis.sizes_and_df(day, entries.term, entries.owner, w)
+    counted_day, counted_code = win.day[term_row[before[hit]]], code[hit]
+    size = np.zeros(len(entries.term), np.int64)
+    df = np.zeros(len(entries.term), np.int64)
+    for d in sorted(set(day.tolist())):
+        # The basis of the articles dated d: the rows staying and the added articles dated d-W..d-1.
+        rows = row_day == d
+        stored_in = (counted_day >= d - w) & (counted_day < d)
+        added_in = new_rows & (row_day >= d - w) & (row_day < d)
+        size[rows] = int((live & (win.day >= d - w) & (win.day < d)).sum()) + int(
+            (new & (day >= d - w) & (day < d)).sum())
+        df[rows] = (np.bincount(counted_code[stored_in], minlength=len(vocab))
+                    + np.bincount(entries.term[added_in], minlength=len(vocab)))[entries.term[rows]]
     weight = _unit_weights(entries, size, df, n)
     indexed = _indexed_rows(entries, weight, df)
 
