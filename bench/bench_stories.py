@@ -161,10 +161,10 @@ def run(arts: list[StoryArticle], size: int, order: str, remove_batches: int, wi
     rng = random.Random(13)
     plan = [("add", b) for b in _batches(arts, size, order)] + [("remove", [])] * remove_batches
     figures: list[BatchFigures] = []
-    t0 = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
+    start = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
     for n, (kind, batch) in enumerate(plan):
         # Each batch arrives after the last, as runs do (which row keeps a pair follows arrival).
-        added = [dataclasses.replace(a, ingested_at=t0 + datetime.timedelta(minutes=15 * n)) for a in batch]
+        added = [dataclasses.replace(a, ingested_at=start + datetime.timedelta(minutes=15 * n)) for a in batch]
         removed = rng.sample(sorted(present), min(size, len(present))) if kind == "remove" else []
         counting = CountingIndex(index)
         t0 = time.process_time()
