@@ -3,6 +3,7 @@
 Usage: python -m bench.bench_stories [--shared DIR] [--per-day 25] [--batch 25] [--copies 1]
                                      [--order dated|shuffled] [--dates synthetic|own] [--remove-batches 4]
                                      [--window 3] [--every 5]
+       python -m bench.bench_stories --same-day 2500 [--before 0] [--runs 7] [--window 3]
 
 Articles are the dev sets of LGL, GeoWebNews, TR-News, GeoVirus and TempEval-3 in `../shared` (808
 articles), shuffled with a fixed seed and given synthetic dates, `--per-day` a day (`--dates own` keeps
@@ -10,21 +11,24 @@ an article's own date where it has one and files the rest under the synthetic da
 files an undated article under its first ingestion). `--copies N` repeats the corpus N times, each copy
 later than the last, for a larger warehouse. Batches of `--batch` articles arrive in date order
 (`--order dated`: the usual run, new news at the end) or in random order (`shuffled`: back-filling, so
-changes have neighbours on both sides); then `--remove-batches` batches each remove `--batch` random
-articles.
+changes have neighbours on both sides), each later than the last; then `--remove-batches` batches each
+remove `--batch` random articles.
 
 After every batch the incremental state (kept in a `MemoryStoryIndex`) must equal `story_assignments`
 over the articles present: any difference stops the run. Per batch: CPU seconds of the update and of
-the full recompute (which, like the publish step today, tokenizes every article), and articles read:
-state rows the update asked for by date span, and every article for the full recompute. Finally the
-two ways of feeding the update are timed on the spans the update asked for, from Parquet files in a
-temporary directory read by DuckDB: persisted state rows (`internal.story_article_terms`) against
-article text re-read and re-tokenized. Prints to stdout only.
+the full recompute (which tokenizes every article), and rows read: state rows the update asked for by
+date span, and every article for the full recompute.
+
+`--same-day N` measures instead what a feed every 15 minutes costs the publishing transaction: N articles
+already on the day the news lands (and `--before` more on the days before), 25 more added through the
+lake-backed index (`warehouse.derived.LakeStoryIndex`, a real DuckLake in a temporary folder), wall and
+CPU time of `story_assignments_update` with its reads, and of writing the delta. Prints to stdout only.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import pathlib
@@ -34,15 +38,17 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from transforms.stories import (
-    ArticleTerms,
+    ArticleState,
     MemoryStoryIndex,
     StoryArticle,
     StoryAssignment,
-    article_terms,
+    StoryLinks,
+    StoryWindow,
+    stories_from_scratch,
     story_assignments,
     story_assignments_update,
 )
@@ -93,28 +99,36 @@ class CountingIndex:
     lookup_rows: int = 0
     spans: list[tuple[datetime.date, datetime.date]] = field(default_factory=list)
 
-    def dates_of(self, article_ids: Collection[str]) -> dict[str, datetime.date]:
-        """As the inner index; counted as lookup rows."""
-        out = self.inner.dates_of(article_ids)
-        self.lookup_rows += len(out)
-        return out
-
-    def states_in(self, spans: Sequence[tuple[datetime.date, datetime.date]]) -> list[ArticleTerms]:
+    def states_in(self, spans: Sequence[tuple[datetime.date, datetime.date]]) -> list[ArticleState]:
         """As the inner index; counted as state rows."""
         out = self.inner.states_in(spans)
         self.state_rows += len(out)
         self.spans += spans
         return out
 
-    def assignments_of(self, article_ids: Collection[str]) -> list[StoryAssignment]:
+    def window(self, spans: Sequence[tuple[datetime.date, datetime.date]], article_ids: Collection[str]) -> StoryWindow:
+        """As the inner index; counted as state rows."""
+        out = self.inner.window(spans, article_ids)
+        self.state_rows += len(out.article_id)
+        self.spans += spans
+        return out
+
+    def links_of(self, article_ids: Collection[str]) -> list[StoryLinks]:
         """As the inner index; counted as lookup rows."""
-        out = self.inner.assignments_of(article_ids)
+        out = self.inner.links_of(article_ids)
         self.lookup_rows += len(out)
         return out
 
-    def story_members(self, story_ids: Collection[str]) -> list[StoryAssignment]:
+    def pairs_held(self, spans: Sequence[tuple[datetime.date, datetime.date]],
+                   article_ids: Collection[str]) -> list[tuple[str, str, int]]:
         """As the inner index; counted as lookup rows."""
-        out = self.inner.story_members(story_ids)
+        out = self.inner.pairs_held(spans, article_ids)
+        self.lookup_rows += len(out)
+        return out
+
+    def story_rows(self, article_ids: Collection[str], story_ids: Collection[str]) -> list[StoryAssignment]:
+        """As the inner index; counted as lookup rows."""
+        out = self.inner.story_rows(article_ids, story_ids)
         self.lookup_rows += len(out)
         return out
 
@@ -147,7 +161,10 @@ def run(arts: list[StoryArticle], size: int, order: str, remove_batches: int, wi
     rng = random.Random(13)
     plan = [("add", b) for b in _batches(arts, size, order)] + [("remove", [])] * remove_batches
     figures: list[BatchFigures] = []
-    for kind, added in plan:
+    start = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
+    for n, (kind, batch) in enumerate(plan):
+        # Each batch arrives after the last, as runs do (which row keeps a pair follows arrival).
+        added = [dataclasses.replace(a, ingested_at=start + datetime.timedelta(minutes=15 * n)) for a in batch]
         removed = rng.sample(sorted(present), min(size, len(present))) if kind == "remove" else []
         counting = CountingIndex(index)
         t0 = time.process_time()
@@ -169,45 +186,62 @@ def run(arts: list[StoryArticle], size: int, order: str, remove_batches: int, wi
     return figures
 
 
-def _state_vs_text(arts: Iterable[StoryArticle],
-                   spans_per_batch: list[list[tuple[datetime.date, datetime.date]]]) -> dict[str, float]:
-    """Feeding the update from persisted state rows vs re-read, re-tokenized text, via Parquet and DuckDB."""
-    import duckdb
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+def same_day(shared: pathlib.Path, n: int, before: int, runs: int, window: int) -> dict[str, object]:
+    """Time the update inside a real lake's transaction when `n` articles are already on the day the news lands.
 
-    from warehouse.story_state_tables import story_state_rows, story_state_table
+    Articles are bench_runs' real stream (the shared gold sets, reprinted under other outlets when they run out),
+    `before` more spread over the `window` days before, 25 arriving per 15 minutes. Each timed run adds the next
+    25 articles on the same day through `LakeStoryIndex` and rolls back, so every run sees the same lake; the
+    first one's result is checked against the full recompute.
+    """
+    from bench.bench_runs import real_articles
+    from warehouse import derived
+    from warehouse.catalog import ensure_schema
+    from warehouse.lake import Lake
 
-    arts = sorted(arts, key=lambda a: (a.published_date or _DAY0, a.article_id))
+    pool = real_articles(shared)
+    random.Random(3).shuffle(pool)
+    day = datetime.date(2024, 3, 10)
+    t0 = datetime.datetime(2024, 3, 1, 6, tzinfo=datetime.timezone.utc)
+
+    def article(i: int, date: datetime.date) -> StoryArticle:
+        a = pool[i % len(pool)]
+        return StoryArticle(f"{i:06d}-{i // len(pool)}", a["title"] or None, a["text"], date, None,
+                            t0 + datetime.timedelta(minutes=15 * (i // 25)))
+
+    older = [article(i, day - datetime.timedelta(days=window - i * window // max(before, 1))) for i in range(before)]
+    arts = older + [article(before + i, day) for i in range(n)]
+    news = [[article(before + n + 25 * r + k, day) for k in range(25)] for r in range(runs)]
+    update_s, apply_s, cpu_s, rows = [], [], [], 0
     with tempfile.TemporaryDirectory() as tmp:
-        state_path, text_path = pathlib.Path(tmp, "state.parquet"), pathlib.Path(tmp, "text.parquet")
-        pq.write_table(story_state_table(article_terms(a) for a in arts), state_path, row_group_size=2000)
-        pq.write_table(pa.Table.from_pydict({
-            "article_id": [a.article_id for a in arts], "date": [a.published_date for a in arts],
-            "title": [a.title for a in arts], "text": [a.text for a in arts], "story_id": [a.story_id for a in arts]}),
-            text_path, row_group_size=2000)
-        con = duckdb.connect()
-
-        def where(spans: list[tuple[datetime.date, datetime.date]]) -> str:
-            return " OR ".join(f"date BETWEEN DATE '{lo}' AND DATE '{hi}'" for lo, hi in spans)
-
-        state_s = text_s = 0.0
-        rows = 0
-        for spans in spans_per_batch:
-            t0 = time.process_time()
-            got = story_state_rows(con.sql(f"SELECT * FROM '{state_path}' WHERE {where(spans)}").to_arrow_table())
-            t1 = time.process_time()
-            tab = con.sql(f"SELECT * FROM '{text_path}' WHERE {where(spans)}").to_arrow_table()
-            again = [article_terms(StoryArticle(*r)) for r in zip(*(tab.column(c).to_pylist() for c in
-                     ("article_id", "title", "text", "date", "story_id")), strict=True)]
-            t2 = time.process_time()
-            assert sorted(got, key=lambda s: s.article_id) == sorted(again, key=lambda s: s.article_id)
-            state_s += t1 - t0
-            text_s += t2 - t1
-            rows += len(got)
-        con.close()
-        return {"batches": len(spans_per_batch), "rows": rows, "state_s": state_s, "text_s": text_s,
-                "state_mb": state_path.stat().st_size / 1e6, "text_mb": text_path.stat().st_size / 1e6}
+        lake = Lake(str(pathlib.Path(tmp, "wh")))
+        lake.prepare("bench")
+        with lake.writer() as con:
+            ensure_schema(con)
+            con.execute("BEGIN")
+            derived._apply_stories(con, stories_from_scratch(arts, window))
+            con.execute("COMMIT")
+            for r, batch in enumerate(news):
+                con.execute("BEGIN")
+                w0, c0 = time.perf_counter(), time.process_time()
+                delta = story_assignments_update(derived.LakeStoryIndex(con), batch, [], window)
+                w1, c1 = time.perf_counter(), time.process_time()
+                derived._apply_stories(con, delta)
+                w2 = time.perf_counter()
+                if r == 0:
+                    got = sorted(con.execute(
+                        "SELECT article_id, story_id, story_id_source FROM main.article_stories").fetchall())
+                    if got != [(s.article_id, s.story_id, s.story_id_source)
+                               for s in story_assignments(arts + batch, window)]:
+                        sys.exit("same-day update differs from the full recompute")
+                    rows = len(delta.state_inserted) + len(delta.pairs_replaced) + len(delta.state_deleted)
+                con.execute("ROLLBACK")
+                update_s.append(w1 - w0)
+                cpu_s.append(c1 - c0)
+                apply_s.append(w2 - w1)
+    return {"same_day": n, "before": before, "runs": runs, "update_median_s": statistics.median(update_s[1:]),
+            "update_min_s": min(update_s), "update_max_s": max(update_s), "update_cpu_median_s":
+            statistics.median(cpu_s[1:]), "apply_median_s": statistics.median(apply_s[1:]), "state_rows_written": rows}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -222,7 +256,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--remove-batches", type=int, default=4)
     parser.add_argument("--window", type=int, default=3)
     parser.add_argument("--every", type=int, default=5, help="print every this many batches (and the last)")
+    parser.add_argument("--same-day", type=int, default=0,
+                        help="instead: time the lake update with this many articles already on the news's day")
+    parser.add_argument("--before", type=int, default=0, help="with --same-day: articles on the window's days before")
+    parser.add_argument("--runs", type=int, default=7, help="with --same-day: timed runs (the first is not counted)")
     args = parser.parse_args(argv)
+    if args.same_day:
+        f = same_day(args.shared, args.same_day, args.before, args.runs, args.window)
+        print(json.dumps(f, indent=1))
+        print(f"BENCH stories same day: {f['same_day']} articles on the day (+{f['before']} on the {args.window} days "
+              f"before), 25 added: update + lake reads median {f['update_median_s'] * 1000:.0f} ms wall "
+              f"({f['update_cpu_median_s'] * 1000:.0f} ms CPU; min {f['update_min_s'] * 1000:.0f}, max "
+              f"{f['update_max_s'] * 1000:.0f}), writing the delta {f['apply_median_s'] * 1000:.0f} ms; "
+              f"{f['state_rows_written']} state rows written or deleted")
+        return 0
     arts = corpus(args.shared, args.per_day, args.copies, args.dates == "own")
     days = len({a.published_date for a in arts})
     print(f"{len(arts)} articles on {days} days, batches of {args.batch} ({args.order}), window {args.window} days,"
@@ -249,10 +296,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"remove batches: update median {statistics.median(f.update_s for f in removes):.3f} s, full median "
               f"{statistics.median(f.full_s for f in removes):.3f} s, state rows read median "
               f"{statistics.median(f.state_rows for f in removes):.0f}")
-    io = _state_vs_text(arts, [f.spans for f in last])
-    print(f"feeding the update on the last {io['batches']} add batches' spans ({io['rows']} rows, DuckDB over Parquet):"
-          f" state rows {io['state_s']:.3f} s CPU, re-read + re-tokenized text {io['text_s']:.3f} s CPU; files "
-          f"{io['state_mb']:.1f} MB (state) vs {io['text_mb']:.1f} MB (text)")
     return 0
 
 

@@ -17,6 +17,7 @@ import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from transforms._data import rules
@@ -30,64 +31,126 @@ from transforms.paragraph_groups import (
     dup_index_rows,
 )
 from transforms.stories import (
-    ArticleTerms,
+    STORY_STATE_FORMAT,
+    ArticleState,
     StoriesDelta,
     StoryArticle,
     StoryAssignment,
+    StoryLinks,
+    StoryPair,
+    StoryWindow,
     stories_from_scratch,
     story_assignments_update,
 )
 from warehouse.schemas import ARTICLE_STORIES, ARTICLES, PARAGRAPH_GROUPS, PARAGRAPHS, table_from_rows
 from warehouse.state_schemas import DERIVED_RULES
 from warehouse.state_tables import DUP_BANDS, DUP_MEMBERS, DUP_NODES, state_table
-from warehouse.story_state_tables import STORY_ARTICLE_TERMS, story_state_rows, story_state_table
+from warehouse.story_state_tables import (
+    STORY_ARTICLE_TERMS,
+    story_pairs_table,
+    story_state_rows,
+    story_state_table,
+)
 
 STORY_DATE = "coalesce(published_date, CAST(timezone('UTC', ingested_at) AS DATE))"
-_STORY_COLUMNS = f"article_id, title, text, {STORY_DATE}, story_id"
+_STORY_COLUMNS = f"article_id, title, text, {STORY_DATE}, story_id, ingested_at"
 
 
 def _ids(values: Collection[str]) -> list[str]:
     return sorted(values)
 
 
+_EPOCH = datetime.date(1970, 1, 1).toordinal()
+_STATE = STORY_ARTICLE_TERMS.stored_name
+
+
+def _ordinals(column: pa.ChunkedArray) -> np.ndarray:
+    """Date ordinals (`datetime.date.toordinal`) of a date32 column."""
+    return column.cast(pa.int32()).to_numpy().astype(np.int64) + _EPOCH
+
+
+def _ints(column: pa.ChunkedArray) -> np.ndarray:
+    return column.to_numpy().astype(np.int64)
+
+
+def _flat(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """A list column as (offsets from 0, flat int64 values)."""
+    lists = column.combine_chunks()
+    offsets = lists.offsets.to_numpy().astype(np.int64)
+    return offsets - offsets[0], lists.flatten().to_numpy().astype(np.int64)
+
+
+def _spans_where(spans: Sequence[tuple[datetime.date, datetime.date]]) -> tuple[str, list[datetime.date]]:
+    return " OR ".join("(date >= ? AND date <= ?)" for _ in spans), [d for span in spans for d in span]
+
+
 class LakeStoryIndex:
-    """`transforms.stories.StoryIndex` over the lake, inside the caller's transaction: one query per lookup."""
+    """`transforms.stories.StoryIndex` over the lake, inside the caller's transaction: one or two queries a lookup.
+
+    Date spans prune files by their date statistics (state files are written sorted by date); list columns are
+    unnested in DuckDB, and only numbers and the asked-for rows come back.
+    """
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
 
-    def dates_of(self, article_ids: Collection[str]) -> dict[str, datetime.date]:
-        """article_id -> story date of the given articles in the state table."""
-        if not article_ids:
-            return {}
-        rows = self.con.execute(f"SELECT article_id, date FROM {STORY_ARTICLE_TERMS.stored_name} "
-                                "WHERE article_id IN (SELECT unnest(?::VARCHAR[]))", [_ids(article_ids)]).fetchall()
-        return dict(rows)
-
-    def states_in(self, spans: Sequence[tuple[datetime.date, datetime.date]]) -> list[ArticleTerms]:
-        """State rows dated inside any of the inclusive spans (files are pruned by their date statistics)."""
+    def states_in(self, spans: Sequence[tuple[datetime.date, datetime.date]]) -> list[ArticleState]:
+        """State rows dated inside any of the inclusive spans."""
         if not spans:
             return []
-        where = " OR ".join("(date >= ? AND date <= ?)" for _ in spans)
-        params = [d for span in spans for d in span]
-        table = self.con.execute(f"SELECT article_id, date, story_id, terms FROM {STORY_ARTICLE_TERMS.stored_name} "
-                                 f"WHERE {where}", params).to_arrow_table()
-        return story_state_rows(table)
+        where, params = _spans_where(spans)
+        cols = ", ".join(STORY_ARTICLE_TERMS.columns)
+        return story_state_rows(self.con.execute(f"SELECT {cols} FROM {_STATE} WHERE {where}", params).to_arrow_table())
 
-    def _assignments(self, column: str, values: Collection[str]) -> list[StoryAssignment]:
-        if not values:
+    def window(self, spans: Sequence[tuple[datetime.date, datetime.date]], article_ids: Collection[str]) -> StoryWindow:
+        """The state rows dated in the spans or of these articles, as columns: one scan, no words (keys and
+        weights are numbers)."""
+        where, params = _spans_where(spans) if spans else ("false", [])
+        table = self.con.execute(
+            "SELECT article_id, date, story_id, coalesce(epoch_us(ingested_at), -1) AS arrival, keys, weights, "
+            f"indexed, pairs FROM {_STATE} WHERE {where} OR list_contains(?::VARCHAR[], article_id)",
+            [*params, _ids(article_ids)]).to_arrow_table()
+        term_offsets, keys = _flat(table.column("keys"))
+        _, weights = _flat(table.column("weights"))
+        indexed_offsets, indexed = _flat(table.column("indexed"))
+        pairs = table.column("pairs").combine_chunks()
+        pair_offsets = (pairs.offsets.to_numpy() - pairs.offsets[0].as_py()).astype(np.int64)
+        partners = pairs.flatten()
+        return StoryWindow(table.column("article_id").to_pylist(), _ordinals(table.column("date")),
+                           table.column("story_id").to_pylist(), _ints(table.column("arrival")), term_offsets, keys,
+                           weights, indexed_offsets, indexed, pair_offsets, partners.field("article_id").to_pylist(),
+                           partners.field("score").to_numpy().astype(np.int64))
+
+    def links_of(self, article_ids: Collection[str]) -> list[StoryLinks]:
+        """Date, input story id and pairs of the given articles."""
+        if not article_ids:
             return []
-        rows = self.con.execute(f"SELECT article_id, story_id, story_id_source FROM {ARTICLE_STORIES.stored_name} "
-                                f"WHERE {column} IN (SELECT unnest(?::VARCHAR[]))", [_ids(values)]).fetchall()
+        rows = self.con.execute("SELECT article_id, date, story_id, coalesce(epoch_us(ingested_at), -1), pairs "
+                                f"FROM {_STATE} "
+                                "WHERE list_contains(?::VARCHAR[], article_id)", [_ids(article_ids)]).fetchall()
+        return [StoryLinks(a, d, s, at, tuple(StoryPair(p["article_id"], p["score"]) for p in pairs or ()))
+                for a, d, s, at, pairs in rows]
+
+    def pairs_held(self, spans: Sequence[tuple[datetime.date, datetime.date]],
+                   article_ids: Collection[str]) -> list[tuple[str, str, int]]:
+        """(keeper, partner, score) of the pairs kept by rows in the spans whose partner is asked for."""
+        if not spans or not article_ids:
+            return []
+        where, params = _spans_where(spans)
+        return self.con.execute(
+            f"SELECT article_id, p.article_id, p.score FROM (SELECT article_id, unnest(pairs) AS p FROM {_STATE} "
+            f"WHERE {where}) WHERE p.article_id IN (SELECT unnest(?::VARCHAR[]))",
+            [*params, _ids(article_ids)]).fetchall()
+
+    def story_rows(self, article_ids: Collection[str], story_ids: Collection[str]) -> list[StoryAssignment]:
+        """article_stories rows of the stories these articles are in, and of these story ids."""
+        if not article_ids and not story_ids:
+            return []
+        rows = self.con.execute(
+            f"SELECT article_id, story_id, story_id_source FROM {ARTICLE_STORIES.stored_name} WHERE story_id IN "
+            f"(SELECT story_id FROM {ARTICLE_STORIES.stored_name} WHERE list_contains(?::VARCHAR[], article_id)) "
+            "OR list_contains(?::VARCHAR[], story_id)", [_ids(article_ids), _ids(story_ids)]).fetchall()
         return [StoryAssignment(*r) for r in rows]
-
-    def assignments_of(self, article_ids: Collection[str]) -> list[StoryAssignment]:
-        """article_stories rows of the given articles."""
-        return self._assignments("article_id", article_ids)
-
-    def story_members(self, story_ids: Collection[str]) -> list[StoryAssignment]:
-        """article_stories rows of the given stories."""
-        return self._assignments("story_id", story_ids)
 
 
 def _delete_ids(con: duckdb.DuckDBPyConnection, stored: str, column: str, ids: Iterable[str]) -> None:
@@ -115,9 +178,21 @@ def _apply_stories(con: duckdb.DuckDBPyConnection, delta: StoriesDelta) -> None:
     _insert(con, ARTICLE_STORIES.stored_name, table_from_rows(ARTICLE_STORIES, [
         {"article_id": s.article_id, "story_id": s.story_id, "story_id_source": s.story_id_source}
         for s in delta.stories_upserted]))
-    _delete_ids(con, STORY_ARTICLE_TERMS.stored_name, "article_id", delta.state_deleted)
+    rewritten = None
+    if delta.pairs_replaced:
+        # Rows that keep everything but their pairs: copied with the new pairs before the old rows go.
+        con.register("story_new_pairs", story_pairs_table(delta.pairs_replaced))
+        try:
+            cols = ", ".join(f"s.{c}" if c != "pairs" else "n.pairs" for c in STORY_ARTICLE_TERMS.columns)
+            rewritten = con.execute(f"SELECT {cols} FROM {_STATE} s JOIN story_new_pairs n "
+                                    "ON s.article_id = n.article_id").to_arrow_table()
+        finally:
+            con.unregister("story_new_pairs")
+    _delete_ids(con, _STATE, "article_id", [*delta.state_deleted, *(a for a, _ in delta.pairs_replaced)])
     # Sorted by date so that each file covers few days and date-range reads prune the others.
-    _insert(con, STORY_ARTICLE_TERMS.stored_name, story_state_table(delta.state_inserted), order_by="date")
+    _insert(con, _STATE, story_state_table(delta.state_inserted), order_by="date")
+    if rewritten is not None:
+        _insert(con, _STATE, rewritten, order_by="date")
 
 
 class LakeDupIndex:
@@ -203,8 +278,10 @@ def _apply_dups(con: duckdb.DuckDBPyConnection, delta: DupGroupsDelta) -> None:
 
 
 def rules_digest() -> str:
-    """Digest of the story and near-duplicate rules the incremental state was built with."""
-    return hashlib.sha256(json.dumps(rules("stories"), sort_keys=True).encode()).hexdigest()
+    """Digest of the story and near-duplicate rules the incremental state was built with (and of the story
+    state's format: state built by another definition of story grouping is rebuilt, not updated)."""
+    stated = {**rules("stories"), "story_state_format": STORY_STATE_FORMAT}
+    return hashlib.sha256(json.dumps(stated, sort_keys=True).encode()).hexdigest()
 
 
 def _story_articles(con: duckdb.DuckDBPyConnection, source: str) -> list[StoryArticle]:
