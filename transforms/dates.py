@@ -2034,6 +2034,7 @@ def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
 
 
 _LONGEST_FIRST = operator.itemgetter(0, 1, 2)  # (minus length, rule order, start)
+_SET = b"\x01"
 _PATTERNS = tuple(pattern for pattern, _ in _RULES)
 _HANDLERS = tuple(handler for _, handler in _RULES)
 
@@ -2063,14 +2064,15 @@ def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMent
     # longer one has already covered (normalizers are pure, so skipping the covered ones changes nothing).
     found.sort(key=_LONGEST_FIRST)
     taken: list[tuple[int, int, _Timex]] = []
+    # One byte per character, set where a taken span lies: a candidate overlaps a taken span exactly when
+    # a byte of its own span is set (spans are never empty), which costs its length, not the number taken.
+    covered = bytearray(len(text) if found else 0)
     for _, order, start, end, m in found:
-        for s, e, _ in taken:
-            if start < e and end > s:
-                break
-        else:
+        if covered.find(1, start, end) < 0:
             timex = _HANDLERS[order](m, _Context(text, anchor_date, start, end))
             if timex is not None:
                 taken.append((start, end, timex))
+                covered[start:end] = _SET * (end - start)
     taken.sort()  # by start: the spans taken never overlap, so no two share a start
     mentions = []
     for start, end, timex in taken:
