@@ -106,7 +106,8 @@ def _plain(value: Any) -> Any:
 def _extracted(paragraphs: list[str], anchor: dt.date | None) -> dict[str, Any]:
     dates = [date_mentions(p, anchor) for p in paragraphs]
     quantities = [quantity_mentions(p, [(d.start, d.end) for d in ds]) for p, ds in zip(paragraphs, dates, strict=True)]
-    return {"dates": _plain(dates), "quantities": _plain(quantities), "locations": _plain(location_mentions(paragraphs))}
+    locations = location_mentions(paragraphs)
+    return {"dates": _plain(dates), "quantities": _plain(quantities), "locations": _plain(locations)}
 
 
 def outputs(raw: RawArticle, anchor: dt.date | None) -> dict[str, Any]:
