@@ -14,7 +14,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -348,10 +348,11 @@ def _hint_after(text: str, end: int, gaz: Gazetteer, lex: _Lexicon) -> tuple[tup
     if not m:
         return None, None
     words = m.group(1)
-    for cut in range(len(words), 0, -1):
+    # the whole, then cut before each space or hyphen, longest first (at most three words, but a
+    # word may be any length)
+    cuts = [len(words)] + [cut for cut in range(len(words) - 1, 0, -1) if words[cut] in " -"]
+    for cut in cuts:
         part = words[:cut]
-        if cut < len(words) and words[cut] not in " -":
-            continue
         if part in lex.abbreviations:
             return lex.abbreviations[part], None
         key = key_of_tokens(folded_tokens(part))
@@ -430,6 +431,9 @@ def _site_end(run: list[_Token], j: int, key: str, text: str, gaz: Gazetteer, le
 def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Candidate]:
     tokens = _tokens(text, lex)
     blocked = _blocked_spans(text, lex)
+    # sorted and never overlapping, so their ends are sorted too: the first ending after a start is
+    # the only one that may overlap a name from there
+    blocked_starts, blocked_ends = [bs for bs, _ in blocked], [be for _, be in blocked]
     out: list[_Candidate] = []
     for run in _runs(tokens, text, lex):
         words = tuple(t.text for t in run)  # sliced for each n-gram looked up
@@ -470,7 +474,7 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
                 i = site + 1
                 continue
             surface = text[start:end]
-            if blocked and any(bs < end and start < be for bs, be in blocked):
+            if blocked and (k := bisect.bisect_right(blocked_ends, start)) < len(blocked) and blocked_starts[k] < end:
                 i = j
                 continue
             prev, prev2 = _words_before(text, start)
@@ -592,13 +596,27 @@ class _LowercaseWords:
     def __init__(self, paragraphs: Sequence[str]) -> None:
         self._paragraphs = paragraphs
         self._known: dict[str, bool] = {}
+        self._all: frozenset[str] | None = None
 
     def __contains__(self, word: str) -> bool:
         found = self._known.get(word)
         if found is None:
-            found = self._known[word] = _ASCII_WORD.fullmatch(word) is not None \
-                and any(_has_whole_word(text, word) for text in self._paragraphs)
+            if _ASCII_WORD.fullmatch(word) is None:
+                found = False
+            elif len(self._known) < _LOWERCASE_SEARCHES:
+                found = any(_has_whole_word(text, word) for text in self._paragraphs)
+            else:
+                # Past a few words, one pass over the article beats a search per word: a word of
+                # letters is a whole word of a text exactly when it is one of the text's \w runs.
+                if self._all is None:
+                    self._all = frozenset(itertools.chain.from_iterable(map(_WORD_RUN.findall, self._paragraphs)))
+                found = word in self._all
+            self._known[word] = found
         return found
+
+
+_LOWERCASE_SEARCHES = 16
+_WORD_RUN = re.compile(r"\w+")
 
 
 _WORD_CHARACTER = re.compile(r"\w")
@@ -635,16 +653,54 @@ _HEADLINE_SMALL = frozenset({"a", "an", "the", "and", "or", "but", "of", "in", "
 _SENTENCE_BREAK = re.compile(r"[.!?]\s")
 
 
+_SHORT_PARAGRAPH = 2000
+
+
+@functools.lru_cache(maxsize=8)
+def _headline_index(text: str) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Sentence breaks of a paragraph, and for its words (`_HEADLINE_WORD`): their starts, and running
+    counts of those outside `_HEADLINE_SMALL` and of those among them that are capitalized.
+
+    Every candidate of a paragraph asks about its sentence; a paragraph with thousands of candidates
+    and no full stop would rescan the same long sentence for each of them.
+    """
+    breaks = [m.start() for m in _SENTENCE_BREAK.finditer(text)]
+    starts: list[int] = []
+    counted, capitals = [0], [0]
+    n = up = 0
+    for m in _HEADLINE_WORD.finditer(text):
+        word = m.group()
+        starts.append(m.start())
+        if word.lower() not in _HEADLINE_SMALL:
+            n += 1
+            up += word[0].isupper()
+        counted.append(n)
+        capitals.append(up)
+    return breaks, starts, counted, capitals
+
+
 def _in_headline(text: str, pos: int) -> bool:
     """Whether the sentence around `pos` is written in title case ("Senior Official Visits
     Georgia"), where capitalized neighbours say nothing about people's names."""
-    start = 0
-    for m in _SENTENCE_BREAK.finditer(text, max(0, pos - 200), pos):
-        start = m.end()
-    end_match = _SENTENCE_BREAK.search(text, pos)
-    end = end_match.start() if end_match else len(text)
-    words = [w for w in _HEADLINE_WORD.findall(text, start, end) if w.lower() not in _HEADLINE_SMALL]
-    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.9 * len(words)
+    # The sentence starts after the last break ending before pos within 200 characters (else at the
+    # paragraph's start) and ends at the next break. Breaks (".", "!" or "?" then a space) never
+    # overlap and words never hold one, so both are read off the paragraph's index.
+    if len(text) <= _SHORT_PARAGRAPH:  # reading the sentence costs less than indexing the paragraph
+        start = 0
+        for m in _SENTENCE_BREAK.finditer(text, max(0, pos - 200), pos):
+            start = m.end()
+        end_match = _SENTENCE_BREAK.search(text, pos)
+        end = end_match.start() if end_match else len(text)
+        words = [w for w in _HEADLINE_WORD.findall(text, start, end) if w.lower() not in _HEADLINE_SMALL]
+        return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.9 * len(words)
+    breaks, starts, counted, capitals = _headline_index(text)
+    last = bisect.bisect_right(breaks, pos - 2) - 1
+    start = breaks[last] + 2 if last >= 0 and breaks[last] >= pos - 200 else 0
+    following = bisect.bisect_left(breaks, pos)
+    end = breaks[following] if following < len(breaks) else len(text)
+    lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+    n = counted[hi] - counted[lo]
+    return n >= 4 and capitals[hi] - capitals[lo] >= 0.9 * n
 
 
 def _is_city_only(ids: tuple[int, ...]) -> bool:
@@ -709,8 +765,8 @@ _WITHIN_80_KM = (80.0 / 111.2) ** 2  # squared degrees of latitude
 _WITHIN_250_KM = (250.0 / 111.2) ** 2
 
 
-# How far in latitude a point may lie and still be within 250 km (a little slack for rounding).
-_WITHIN_250_KM_LATITUDE = math.sqrt(_WITHIN_250_KM) + 0.01
+_GRID_DEGREES = 0.5  # cell size of the grid `nearness` searches
+_FEW_POINTS = 64  # up to this many points, `nearness` looks at each
 
 
 @dataclass(slots=True)
@@ -732,9 +788,9 @@ class _Context:
     country_sums: dict[str, float] = field(default_factory=dict)
     division_sums: dict[tuple[str, str], float] = field(default_factory=dict)
     grand_total: float = 0.0
-    # The points ordered by latitude, so `nearness` looks only at the band that can be near.
-    by_latitude: list[tuple[str, float, float]] = field(default_factory=list)
-    latitudes: list[float] = field(default_factory=list)
+    # The points on a grid of half-degree cells (rows of columns), so `nearness` looks only at the
+    # cells that can be near: a latitude band alone holds a whole zone's worth of points.
+    grid: dict[int, dict[int, list[tuple[str, float, float]]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.locale_weight = max(self.locale.values(), default=0.0)
@@ -748,28 +804,70 @@ class _Context:
             for key, weight in per_key.items():
                 own[key] = own.get(key, 0.0) + weight
         self.totals = {key: self.grand_total - weight for key, weight in own.items()}
-        self.by_latitude = sorted(self.points, key=lambda point: point[1])
-        self.latitudes = [lat for _, lat, _ in self.by_latitude]
+        for point in self.points if len(self.points) > _FEW_POINTS else ():
+            _, lat, lon = point
+            row = self.grid.setdefault(math.floor(lat / _GRID_DEGREES), {})
+            row.setdefault(math.floor(lon / _GRID_DEGREES), []).append(point)
 
     def nearness(self, p: Place, key: str) -> float:
         """Bonus for lying close to places the article surely mentions (local news clusters)."""
-        if p.feature in ("country", "region", "physical"):
+        if p.feature in ("country", "region", "physical") or not self.points:
             return 0.0
         plat, plon = p.latitude, p.longitude
-        lo = bisect.bisect_left(self.latitudes, plat - _WITHIN_250_KM_LATITUDE)
-        hi = bisect.bisect_right(self.latitudes, plat + _WITHIN_250_KM_LATITUDE, lo)
-        if lo == hi:
-            return 0.0
-        near = False
         coslat2 = math.cos(math.radians(plat)) ** 2
-        for k, lat, lon in self.by_latitude[lo:hi]:
-            # squared equirectangular distance in degrees: plenty for a 80/250 km test
-            d = (lat - plat) ** 2 + (lon - plon) ** 2 * coslat2
-            if d <= _WITHIN_250_KM and k != key:
-                if d <= _WITHIN_80_KM:
-                    return 3.5
-                near = True
-        return 1.2 if near else 0.0
+        if len(self.points) <= _FEW_POINTS:  # an ordinary article: fewer points than grid cells to visit
+            near = False
+            for k, lat, lon in self.points:
+                # squared equirectangular distance in degrees: plenty for a 80/250 km test
+                d = (lat - plat) ** 2 + (lon - plon) ** 2 * coslat2
+                if d <= _WITHIN_250_KM and k != key:
+                    if d <= _WITHIN_80_KM:
+                        return 3.5
+                    near = True
+            return 1.2 if near else 0.0
+        # The cells that can hold a point within 80 km first: a dense area answers there. Only when
+        # none is that near do the cells out to 250 km matter, and the first near point settles them.
+        inner = self._window(plat, plon, coslat2, _WITHIN_80_KM)
+        near = False
+        for points in self._cells(inner):
+            for k, lat, lon in points:
+                # squared equirectangular distance in degrees: plenty for a 80/250 km test
+                d = (lat - plat) ** 2 + (lon - plon) ** 2 * coslat2
+                if d <= _WITHIN_250_KM and k != key:
+                    if d <= _WITHIN_80_KM:
+                        return 3.5
+                    near = True
+        if near:
+            return 1.2
+        for points in self._cells(self._window(plat, plon, coslat2, _WITHIN_250_KM), inner):
+            for k, lat, lon in points:
+                if k != key and (lat - plat) ** 2 + (lon - plon) ** 2 * coslat2 <= _WITHIN_250_KM:
+                    return 1.2
+        return 0.0
+
+    @staticmethod
+    def _window(plat: float, plon: float, coslat2: float, within: float) -> tuple[int, int, int, int]:
+        """Grid rows and columns (first, last of each) that hold every point within `within`
+        squared degrees of a place (a little slack for rounding)."""
+        dlat = math.sqrt(within) + 0.01
+        dlon = math.sqrt(within / coslat2) + 0.01 if coslat2 > 1e-9 else 360.0
+        return (math.floor((plat - dlat) / _GRID_DEGREES), math.floor((plat + dlat) / _GRID_DEGREES),
+                math.floor((plon - dlon) / _GRID_DEGREES), math.floor((plon + dlon) / _GRID_DEGREES))
+
+    def _cells(self, window: tuple[int, int, int, int],
+               skip: tuple[int, int, int, int] | None = None) -> Iterator[list[tuple[str, float, float]]]:
+        """The points of each occupied cell in `window`, but those in `skip`."""
+        r0, r1, c0, c1 = window
+        for r in range(r0, r1 + 1):
+            row = self.grid.get(r)
+            if not row:
+                continue
+            cols = range(c0, c1 + 1)
+            keys = [c for c in cols if c in row] if len(cols) <= len(row) else sorted(c for c in row if c0 <= c <= c1)
+            for c in keys:
+                if skip is not None and skip[0] <= r <= skip[1] and skip[2] <= c <= skip[3]:
+                    continue
+                yield row[c]
 
     def country(self, cc: str | None, key: str) -> float:
         per_key = self.countries.get(cc or "")
