@@ -270,6 +270,50 @@ def _name_lookup(words: tuple[str, ...]) -> tuple[str, tuple[int, ...] | None]:
     return key, (names[key] if key in names else None)
 
 
+@functools.cache
+def _name_lengths() -> dict[tuple[str, str], int]:
+    """For the first two words of every gazetteer name of three words or more, the most words a
+    name starting with them has: a longer run of words needs no lookup."""
+    longest: dict[tuple[str, str], int] = {}
+    for key in gazetteer().names:
+        parts = key.split(" ")
+        if len(parts) >= 3 and longest.get((pair := (parts[0], parts[1])), 0) < len(parts):
+            longest[pair] = len(parts)
+    return longest
+
+
+@functools.cache
+def _longest_name() -> int:
+    """The most words a gazetteer name has."""
+    return max(key.count(" ") + 1 for key in gazetteer().names)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _key_head(first: str, second: str) -> tuple[str, str]:
+    """The first two words of the key of any name whose folded words begin `first second` and go on."""
+    words = key_of_tokens((first, second, "")).split(" ")
+    return words[0], words[1]
+
+
+def _longest_lookup(words: tuple[str, ...], i: int, limit: int) -> int:
+    """How many words from `words[i]` on may still name a place, at most `limit`: a name's key has
+    at least as many words as its folded words, so past the longest name that starts like these
+    words (`_name_lengths`), no lookup can succeed."""
+    folded: list[str] = []
+    for j in range(i, limit):
+        folded.extend(_folded(words[j]))
+        if len(folded) >= 3:
+            most = _name_lengths().get(_key_head(folded[0], folded[1]), 0)
+            size = len(folded)
+            k = j
+            while k < limit and size <= most:
+                k += 1
+                if k < limit:
+                    size += len(_folded(words[k]))
+            return max(k, i + 1)  # a single word is always looked at (abbreviations need no key)
+    return limit
+
+
 def _sentence_initial(text: str, start: int) -> bool:
     return _SENTENCE_END.search(text[max(0, start - 4):start]) is not None
 
@@ -443,7 +487,7 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
                 i += 1
                 continue
             found = None
-            for j in range(min(len(run), i + _MAX_NGRAM), i, -1):
+            for j in range(_longest_lookup(words, i, min(len(run), i + _MAX_NGRAM)), i, -1):
                 if not run[j - 1].cap:
                     continue
                 key, known = _name_lookup(words[i:j])
@@ -534,7 +578,13 @@ def _county_lists(pi: int, text: str, cands: list[_Candidate], gaz: Gazetteer, l
             spans += [(n.start(), n.end(), True) for n in _ONE_NAME.finditer(text, after.start(1), after.end(1))]
         for start, end, trailing in spans:
             words = list(re.finditer(r"\S+", text[start:end]))
+            # folded words from each word to the end: a tail with more than the longest name's
+            # (its key has at least as many) names no county, and a long list has many such tails
+            left = sum(len(_folded(w.group())) for w in words)
             for w in words:  # "Small Hitchcock": the longest tail that names a county
+                tail_size, left = left, left - len(_folded(w.group()))
+                if tail_size >= _longest_name():
+                    continue
                 s0 = start + w.start()
                 name = _key_of_words(tuple(text[s0:end].split()))
                 key = name + " " + suffix
