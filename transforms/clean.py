@@ -280,12 +280,13 @@ def _units(body: str) -> list[_Unit]:
             current = None
             continue
         if current is not None and width is not None and _continues(current.lines[-1][1], line, width):
-            current.text = f"{current.text} {line}"
-            current.lines.append((line_no, line))
+            current.lines.append((line_no, line))  # the text is joined once below: appending is quadratic
             continue
         current = _Unit(line, [(line_no, line)], 0)
         units.append(current)
     for unit in units:
+        if len(unit.lines) > 1:
+            unit.text = " ".join(text for _, text in unit.lines)
         unit.n_words = unit.text.count(" ") + 1
         if not unit.text.isascii():
             unit.n_words += len(_CJK.findall(unit.text)) // 2
