@@ -33,8 +33,13 @@ _SOCIAL_EMBED = re.compile(r"\(@\w+\)|pic\.twitter\.com/|\binstagram\.com/p/", r
 _BULLET = re.compile(r"^(?:[-–—•*·▪►>]|\d{1,2}[.)])\s+")
 _QUOTE = re.compile(r"""["“”«»„]""")
 _SEPARATOR = re.compile(r"\s+[|–—:·•\-]\s+|\s*[|·•]\s*")
-_NAME_TOKEN = re.compile(r"^(?:[A-Z][a-zà-ÿ’'\-]+(?:-[A-Z][a-zà-ÿ]+)?|[A-Z]\.(?:[A-Z]\.)*|Mc[A-Z][a-z]+|O'[A-Z][a-z]+)$")
-_NAME_PARTICLES = frozenset({"de", "da", "do", "dos", "das", "van", "von", "der", "den", "al", "el", "bin", "ibn", "la", "le", "del", "di", "du", "st.", "and", "&"})
+_NAME_TOKEN = re.compile(
+    r"^(?:[A-Z][a-zà-ÿ’'\-]+(?:-[A-Z][a-zà-ÿ]+)?|[A-Z]\.(?:[A-Z]\.)*|Mc[A-Z][a-z]+|O'[A-Z][a-z]+)$"
+)
+_NAME_PARTICLES = frozenset({
+    "de", "da", "do", "dos", "das", "van", "von", "der", "den", "al", "el", "bin", "ibn", "la", "le", "del", "di",
+    "du", "st.", "and", "&",
+})
 _BYLINE = re.compile(r"^(?:written |reported )?(?:by|por|par|von|di)\s+(?P<rest>\S.*)$", re.IGNORECASE)
 _AUTHOR_STOP = re.compile(
     r"\s+[|·•–—-]\s+|,\s+|\s+(?:for|in|at|on)\s+(?=[A-Z])|\s+(?:updated|published|posted)\b|\s+\d", re.IGNORECASE
