@@ -21,6 +21,7 @@ from typing import Any
 import ahocorasick
 
 from transforms._data import rules
+from transforms.budget import UNLIMITED, Budget
 
 _LINE_BREAK = re.compile(r"\r\n?|\n|[\u2028\u2029\x85]")
 _SPACE = re.compile(r"\s+")
@@ -507,8 +508,9 @@ def _mark(unit: _Unit, reason: str) -> None:
         unit.reason = reason
 
 
-def _lexicon_pass(units: list[_Unit]) -> None:
+def _lexicon_pass(units: list[_Unit], budget: Budget) -> None:
     for unit in units:
+        budget.check()
         rule = _lexicon_match(unit.text, unit.n_words)
         if rule is not None:
             unit.reason, unit.header = rule.reason, rule.header
@@ -535,7 +537,7 @@ def _title_pass(units: list[_Unit], title: str | None, strip_site_name: bool) ->
     return title
 
 
-def _top_pass(units: list[_Unit]) -> tuple[str | None, dt.date | None]:
+def _top_pass(units: list[_Unit], budget: Budget) -> tuple[str | None, dt.date | None]:
     """Bylines and datelines before the first story paragraph; returns the author and the date."""
     author: str | None = None
     date: dt.date | None = None
@@ -546,6 +548,7 @@ def _top_pass(units: list[_Unit]) -> tuple[str | None, dt.date | None]:
         top.append(unit)
     datelines: set[int] = set()
     for i, unit in enumerate(top):
+        budget.check()
         if unit.reason not in (None, "timestamp"):
             continue
         is_dateline, found = _dateline(unit.text, unit.n_words)
@@ -656,7 +659,8 @@ def _article_paragraphs(units: list[_Unit]) -> tuple[tuple[str, ...], tuple[Remo
     return tuple(paragraphs), tuple(removed)
 
 
-def clean_article(body: str, title: str | None = None, *, title_in_body: bool = False) -> CleanArticle:
+def clean_article(body: str, title: str | None = None, *, title_in_body: bool = False,
+                  budget: Budget = UNLIMITED) -> CleanArticle:
     """Title, paragraphs, byline, dateline and removed lines of one article.
 
     Args:
@@ -664,6 +668,7 @@ def clean_article(body: str, title: str | None = None, *, title_in_body: bool = 
             paragraphs are re-joined.
         title: the title from metadata, when the input has one.
         title_in_body: the first non-empty line of `body` is the title (plain-text inputs).
+        budget: checked between lines and passes; raises `OverBudget` once spent.
 
     Returns:
         The cleaned article; every non-empty line of `body` is either the title, in a paragraph, or removed.
@@ -675,11 +680,13 @@ def clean_article(body: str, title: str | None = None, *, title_in_body: bool = 
     if title_in_body and units:
         first = units.pop(0)
         title = title or first.text
-    _lexicon_pass(units)
+    budget.check()
+    _lexicon_pass(units, budget)
     title = _title_pass(units, title, strip_site_name=not title_in_body)
-    author, date = _top_pass(units)
+    author, date = _top_pass(units, budget)
     _list_pass(units)
     _tail_pass(units)
+    budget.check()
     _language_pass(units)
     paragraphs, removed = _article_paragraphs(units)
     return CleanArticle(title, paragraphs, author, date, removed)

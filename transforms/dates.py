@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import ahocorasick
 
 from transforms._data import rules
+from transforms.budget import UNLIMITED, Budget
 
 __all__ = [
     "DateMention",
@@ -2033,7 +2034,7 @@ def _digit_triggers(text: str, runs: list[tuple[int, int]]) -> list[tuple[int, s
     return found
 
 
-def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
+def _rule_starts(text: str, budget: Budget = UNLIMITED) -> list[tuple[int, tuple[int, ...]]]:
     """(offset, rule indices) where rules may match: word starts up to their reach before their triggers."""
     lower = text.lower()
     if len(lower) != len(text):  # a few non-ASCII letters lower-case to two characters
@@ -2046,7 +2047,9 @@ def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
     run_start = run_end = -1  # the run being read
     # (position in `starts`, its rules without those needing a year) where the two differ
     year_rules: list[tuple[int, tuple[int, ...]]] = []
-    for end, value in _AUTOMATON.iter(lower):
+    for n, (end, value) in enumerate(_AUTOMATON.iter(lower)):
+        if not n & _CHECK_EVERY:
+            budget.check()
         if value is None:
             if end != run_end:
                 if run_end >= 0:
@@ -2088,7 +2091,9 @@ def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
             if reach:
                 walks.append((start, key, reach, True))
     reverse = ""  # the reversed text, made when a walk first needs it
-    for start, key, reach, upper in walks:
+    for n, (start, key, reach, upper) in enumerate(walks):
+        if not n & _CHECK_EVERY:
+            budget.check()
         # walk back over the words a match could start on
         pos = start  # where the last word read begins
         words: tuple[str, ...] = ()
@@ -2120,23 +2125,28 @@ def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
 
 _LONGEST_FIRST = operator.itemgetter(0, 1, 2)  # (minus length, rule order, start)
 _SET = b"\x01"
+_CHECK_EVERY = 0xFF  # look at the budget once per 256 candidates (a clock read costs as much as a few)
 _PATTERNS = tuple(pattern for pattern, _ in _RULES)
 _HANDLERS = tuple(handler for _, handler in _RULES)
 
 
-def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMention]:
+def date_mentions(text: str, anchor_date: datetime.date | None, budget: Budget = UNLIMITED) -> list[DateMention]:
     """All date/time expressions in one paragraph, sorted by start, non-overlapping.
 
     Args:
         text: one paragraph of article text.
         anchor_date: the article's publication date, used to resolve relative expressions
             ("on Tuesday", "last week"); None keeps unknown parts as `X`.
+        budget: checked every few hundred candidates; raises `OverBudget` once spent.
 
     Returns:
         The mentions, longest match first among overlapping candidates, then sorted by offset.
     """
     found: list[tuple[int, int, int, int, re.Match[str]]] = []
-    for offset, orders in _rule_starts(text):
+    starts = _rule_starts(text, budget)
+    for n, (offset, orders) in enumerate(starts):
+        if not n & _CHECK_EVERY:
+            budget.check()
         for order in orders:
             # a rule reached twice at one offset ("a year ago" from "year" and "ago") finds the same
             # match twice; the copy is covered by the first below, cheaper than remembering pairs
@@ -2153,7 +2163,9 @@ def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMent
     # a byte of its own span is set (spans are never empty), which costs its length, not the number taken.
     covered = bytearray(len(text) if found else 0)
     paragraph = _Paragraph(text)
-    for _, order, start, end, m in found:
+    for n, (_, order, start, end, m) in enumerate(found):
+        if not n & _CHECK_EVERY:
+            budget.check()
         if covered.find(1, start, end) < 0:
             timex = _HANDLERS[order](m, _Context(paragraph, anchor_date, start, end))
             if timex is not None:
@@ -2188,11 +2200,12 @@ def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMent
 _LEAD_PARAGRAPHS = 3
 
 
-def inferred_published_date(paragraphs: Sequence[str]) -> datetime.date | None:
+def inferred_published_date(paragraphs: Sequence[str], budget: Budget = UNLIMITED) -> datetime.date | None:
     """An unambiguous full calendar date (day, month and year) in the first paragraphs, else None.
 
     Args:
         paragraphs: the article's paragraphs in order.
+        budget: passed to `date_mentions`.
 
     Returns:
         The single distinct fully specified date (e.g. "February 14, 2018", "2018-02-14") found in the
@@ -2200,7 +2213,7 @@ def inferred_published_date(paragraphs: Sequence[str]) -> datetime.date | None:
     """
     found: set[datetime.date] = set()
     for paragraph in paragraphs[:_LEAD_PARAGRAPHS]:
-        for mention in date_mentions(paragraph, None):
+        for mention in date_mentions(paragraph, None, budget):
             if mention.granularity == "day" and mention.start_date is not None and not mention.is_relative:
                 found.add(mention.start_date)
     return found.pop() if len(found) == 1 else None

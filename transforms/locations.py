@@ -21,11 +21,13 @@ from typing import Any
 import ahocorasick
 
 from transforms._data import rules
+from transforms.budget import UNLIMITED, Budget
 from transforms.gazetteer import Gazetteer, Place, folded_tokens, gazetteer, key_of_tokens, place
 
 __all__ = ["LocationMention", "Place", "location_mentions", "place", "rules_problems"]
 
 _MAX_NGRAM = 6
+_CHECK_EVERY = 0x3F  # look at the budget once per 64 words or names
 _RULES_NAME = "locations"
 
 
@@ -227,7 +229,7 @@ def _folded(token: str) -> tuple[str, ...]:
     return tuple(folded_tokens(token))
 
 
-def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
+def _tokens(text: str, lex: _Lexicon, budget: Budget = UNLIMITED) -> list[_Token]:
     """Words of names, each followed by the lowercase connectors chained right after it, in text order.
 
     A connector only matters joined to the word before it ("Isle of Man", "ez-Zor"): one that
@@ -238,7 +240,9 @@ def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
     out = []
     abbreviations = lex.abbreviations
     connector_at = lex.connector_re.match
-    for m in _NAME_WORD.finditer(text):
+    for n, m in enumerate(_NAME_WORD.finditer(text)):
+        if not n & _CHECK_EVERY:
+            budget.check()
         word = m.group()
         start, end = m.span()
         if word[-1] == "." and word.count(".") == 1 and word not in abbreviations and word not in _DOTTED_WORDS:
@@ -370,10 +374,11 @@ def _runs(tokens: list[_Token], text: str, lex: _Lexicon) -> list[list[_Token]]:
         runs.append(cur)
     trimmed = []
     for run in runs:
-        while run and not run[-1].cap:
-            run = run[:-1]
-        if run:
-            trimmed.append(run)
+        last = len(run)
+        while last and not run[last - 1].cap:  # trailing connectors: cut once, however many
+            last -= 1
+        if last:
+            trimmed.append(run if last == len(run) else run[:last])
     return trimmed
 
 
@@ -472,17 +477,23 @@ def _site_end(run: list[_Token], j: int, key: str, text: str, gaz: Gazetteer, le
     return None
 
 
-def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Candidate]:
-    tokens = _tokens(text, lex)
+def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon, budget: Budget = UNLIMITED) -> list[_Candidate]:
+    tokens = _tokens(text, lex, budget)
+    budget.check()
     blocked = _blocked_spans(text, lex)
+    budget.check()
     # sorted and never overlapping, so their ends are sorted too: the first ending after a start is
     # the only one that may overlap a name from there
     blocked_starts, blocked_ends = [bs for bs, _ in blocked], [be for _, be in blocked]
     out: list[_Candidate] = []
-    for run in _runs(tokens, text, lex):
+    runs = _runs(tokens, text, lex)
+    budget.check()
+    for run in runs:
         words = tuple(t.text for t in run)  # sliced for each n-gram looked up
         i = 0
         while i < len(run):
+            if not i & _CHECK_EVERY:
+                budget.check()
             if not run[i].cap:
                 i += 1
                 continue
@@ -1153,12 +1164,14 @@ def _locale_ranking(memo_key: tuple[str, tuple[str, str] | None, str | None, str
     return _context_ranking(_probe(memo_key), _Context({}, {}, locale=dict(locale)))
 
 
-def _evidence(cands: list[_Candidate], ctx: _Context, gaz: Gazetteer) -> _Context:
+def _evidence(cands: list[_Candidate], ctx: _Context, gaz: Gazetteer, budget: Budget = UNLIMITED) -> _Context:
     """Countries and divisions the article talks about, weighted by how sure each mention is."""
     countries: dict[str, dict[str, float]] = {}
     admin1: dict[tuple[str, str], dict[str, float]] = {}
     points: dict[tuple[str, int], tuple[str, float, float]] = {}  # repeated mentions count once
-    for c in cands:
+    for i, c in enumerate(cands):
+        if not i & _CHECK_EVERY:
+            budget.check()
         ranked = _ranked(c, ctx, gaz)
         if not ranked:
             continue
@@ -1197,7 +1210,7 @@ def _pairable_readings(key: str) -> tuple[tuple[int, float, float], ...]:
                  if p.feature in ("city", "admin2") and p.geonameid in own)
 
 
-def _cohesion(cands: list[_Candidate]) -> dict[tuple[str, int], float]:
+def _cohesion(cands: list[_Candidate], budget: Budget = UNLIMITED) -> dict[tuple[str, int], float]:
     """Readings of a name that lie near some reading of another name of the same article.
 
     Local news names several places of one area ("Athens" and "Decatur" in Alabama); when two
@@ -1208,13 +1221,16 @@ def _cohesion(cands: list[_Candidate]) -> dict[tuple[str, int], float]:
     keys = {c.key for c in cands if c.abbreviation is None and c.key}
     if len(keys) < 2:
         return {}
-    for key in keys:
+    for i, key in enumerate(keys):
+        if not i & _CHECK_EVERY:
+            budget.check()
         for gid, lat, lon in _pairable_readings(key):
             cell = (int(math.floor(lat)), int(math.floor(lon)))
             grid.setdefault(cell, []).append((key, gid, lat, lon))
     limit = (_COHESION_NEAR_KM / 111.2) ** 2
     out: dict[tuple[str, int], float] = {}
     for (ci, cj), members in grid.items():
+        budget.check()
         for key, gid, lat, lon in members:
             if (key, gid) in out:
                 continue
@@ -1411,11 +1427,20 @@ def _compass_parts(cands: list[_Candidate], gaz: Gazetteer) -> None:
                 c.key, c.ids = rest, gaz.names[rest]
 
 
-def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
+def location_tables() -> tuple[Gazetteer, int]:
+    """The gazetteer and the name tables `location_mentions` uses, loaded on first use (about a second,
+    once per process): a caller that times each article loads them before the first."""
+    _lexicon()
+    _name_lengths()
+    return gazetteer(), _longest_name()
+
+
+def location_mentions(paragraphs: Sequence[str], budget: Budget = UNLIMITED) -> list[list[LocationMention]]:
     """Toponyms of one article, per paragraph (article-wide context drives disambiguation).
 
     Args:
         paragraphs: the article's cleaned paragraphs, in order.
+        budget: checked between paragraphs and every few dozen names; raises `OverBudget` once spent.
 
     Returns:
         One list per paragraph of LocationMention records, in text order; offsets index into
@@ -1425,10 +1450,12 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     lex = _lexicon()
     cands = []
     for pi, text in enumerate(paragraphs):
-        found = _candidates(pi, text, gaz, lex)
+        budget.check()
+        found = _candidates(pi, text, gaz, lex, budget)
         if "counties" in text or "parishes" in text:
             found = _county_lists(pi, text, found, gaz, lex)
         cands.extend(found)
+    budget.check()
     _share_hints(cands)
     _list_hints(cands, paragraphs)
     _compass_parts(cands, gaz)
@@ -1440,6 +1467,8 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     plausible = []
     verdicts: dict[int, tuple[int, bool]] = {}  # candidate index -> (its best place then, verdict)
     for i, c in enumerate(cands):
+        if not i & _CHECK_EVERY:
+            budget.check()
         if c.facility:
             continue
         ranked = _ranked(c, no_context, gaz)
@@ -1449,10 +1478,14 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
             verdicts[i] = (best.geonameid, verdict)
             if verdict:
                 plausible.append(c)
-    ctx = _evidence(plausible, _Context({}, {}, cohesion=_cohesion(plausible), locale=_locale(paragraphs, lex)), gaz)
-    ctx = _evidence(plausible, ctx, gaz)
+    budget.check()
+    first = _Context({}, {}, cohesion=_cohesion(plausible, budget), locale=_locale(paragraphs, lex))
+    ctx = _evidence(plausible, first, gaz, budget)
+    ctx = _evidence(plausible, ctx, gaz, budget)
     out: list[list[LocationMention]] = [[] for _ in paragraphs]
     for i, c in enumerate(cands):
+        if not i & _CHECK_EVERY:
+            budget.check()
         text = paragraphs[c.para]
         if c.facility:
             out[c.para].append(LocationMention(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from transforms._data import rules
+from transforms.budget import UNLIMITED, Budget
 
 __all__ = ["QuantityMention", "quantity_mentions", "rule_errors"]
 
@@ -270,6 +271,7 @@ _NUMBER_START_WORDS = frozenset(
 )
 # A paragraph with no digit and none of these words cannot hold a quantity: skip it untokenized.
 _TRIGGER_WORDS = frozenset((_NUMBER_START_WORDS - {"a", "an"}) | set(_FRACTIONS) | {"dozen", "couple", "few"})
+_CHECK_EVERY = 0x3F  # look at the budget once per 64 numbers
 _DIGIT_RE = re.compile(r"\d")
 _LOWER_WORD_RE = re.compile(r"[a-z]+")
 # Runs of digits that are phone numbers, version strings, IP addresses or numeric dates.
@@ -358,7 +360,7 @@ def _month_at(t: _Tokens, i: int) -> bool:
     return t.low[i] not in _AMBIGUOUS_MONTHS or _is_capitalized(t.raw[i])
 
 
-def _mask_non_quantities(t: _Tokens, blocked: Sequence[tuple[int, int]]) -> None:
+def _mask_non_quantities(t: _Tokens, blocked: Sequence[tuple[int, int]], budget: Budget = UNLIMITED) -> None:
     """Mark digit tokens that are date parts, times, labels, phone numbers or list markers."""
     text = t.text
     spans: list[tuple[int, int]] = [(int(a), int(b)) for a, b in blocked]
@@ -371,7 +373,9 @@ def _mask_non_quantities(t: _Tokens, blocked: Sequence[tuple[int, int]]) -> None
                 break
             t.masked[i] = True
     low, raw, kind = t.low, t.raw, t.kind
-    for i in [k for k in range(t.n) if kind[k] == _KIND_DIGIT]:
+    for n, i in enumerate([k for k in range(t.n) if kind[k] == _KIND_DIGIT]):
+        if not n & _CHECK_EVERY:
+            budget.check()
         if t.masked[i]:
             continue
         is_int = raw[i].isdigit()
@@ -1212,24 +1216,31 @@ def _is_year(t: _Tokens, d: _Draft, noun: str | None) -> bool:
     return noun is None or not any(_is_plural(w.lower()) for w in noun.split() if w.islower())
 
 
-def quantity_mentions(text: str, blocked: Sequence[tuple[int, int]] = ()) -> list[QuantityMention]:
+def quantity_mentions(text: str, blocked: Sequence[tuple[int, int]] = (),
+                      budget: Budget = UNLIMITED) -> list[QuantityMention]:
     """Every number that counts or measures something in one paragraph.
 
     Args:
         text: the paragraph.
         blocked: character spans that hold no quantity (the date recognizer's mentions); a number
             inside one is never reported, and a counted noun stops before one.
+        budget: checked every few dozen numbers; raises `OverBudget` once spent.
 
     Returns:
         Mentions in text order, with offsets into `text` (`text[m.start:m.end] == m.text`).
     """
     if not text or (_DIGIT_RE.search(text) is None and _TRIGGER_WORDS.isdisjoint(_LOWER_WORD_RE.findall(text.lower()))):
         return []
+    budget.check()
     t = _Tokens(text)
-    _mask_non_quantities(t, blocked)
+    budget.check()
+    _mask_non_quantities(t, blocked, budget)
+    budget.check()
     drafts: list[_Draft] = []
     consumed = 0  # a core swallowed by the previous one ("3 dollars 50 cents") is not read again
-    for core in _cores(t):
+    for n, core in enumerate(_cores(t)):
+        if not n & _CHECK_EVERY:
+            budget.check()
         if core.i < consumed:
             continue
         if not _attach_units(t, core) or not _keep_core(t, core):
@@ -1247,7 +1258,9 @@ def quantity_mentions(text: str, blocked: Sequence[tuple[int, int]] = ()) -> lis
                 continue
         joined.append(d)
     out: list[QuantityMention] = []
-    for d in joined:
+    for n, d in enumerate(joined):
+        if not n & _CHECK_EVERY:
+            budget.check()
         noun, end = _noun_after(t, d.last) if d.j == d.last.j else (None, d.j)
         if noun is None:
             end = d.j
