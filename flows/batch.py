@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flows.inputs import MAX_FILE_BYTES, MAX_WARC_BYTES, InputFile, input_sha256, read_bytes
+from transforms.budget import Budget, OverBudget
 from transforms.formats import RawArticle, Reject, input_format, parsed_file, sidecar_meta
 from transforms.records import (
+    PreparedArticle,
     Rows,
     article_rows,
     date_rows,
     extracts,
+    loaded_models,
     location_rows,
     prepared_article,
     quantity_rows,
@@ -40,6 +43,76 @@ class BatchOutcome:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
+
+
+# CPU seconds one article may spend in all its transform steps together; past them it is published
+# with what the finished steps produced, and a `too_slow` reject names the step that ran over.
+DEFAULT_ARTICLE_BUDGET_SECONDS = 2.0
+STEPS = ("clean", "dates", "quantities", "locations")
+# This thread's CPU time: work of other batches running in other threads does not count against an article.
+_ARTICLE_CLOCK = time.thread_time
+
+
+@dataclass
+class Extracted:
+    """One article's rows from the steps that finished, and the step that ran past the budget (if any)."""
+
+    tables: Rows
+    too_slow: str | None = None
+    detail: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)  # wall seconds per step
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # this thread's CPU seconds per step
+
+
+def _too_slow(step: str, budget: Budget, budget_seconds: float) -> str:
+    return f"{step}: stopped past the {budget_seconds:g} s budget ({budget_seconds - budget.remaining():.2f} s CPU)"
+
+
+def prepared_within(raw: RawArticle, budget_seconds: float) -> tuple[PreparedArticle | None, float, str]:
+    """The cleaned article and the CPU seconds it took; None and a `too_slow` detail when cleaning ran over."""
+    budget = Budget(_ARTICLE_CLOCK, budget_seconds)
+    try:
+        return prepared_article(raw, budget), budget.used(), ""
+    except OverBudget:
+        return None, budget.used(), _too_slow("clean", budget, budget_seconds)
+
+
+def extracted(article: PreparedArticle, run_id: str, ingested_at: dt.datetime, budget_seconds: float,
+              spent: float = 0.0) -> Extracted:
+    """Rows of one article's tables, its extraction steps sharing what is left of the budget.
+
+    Args:
+        article: the prepared article.
+        run_id: the run.
+        ingested_at: the run's start time.
+        budget_seconds: the article's CPU budget for all steps together.
+        spent: CPU seconds cleaning already used of it.
+
+    Returns:
+        The rows of every step that finished; past the budget, the step that ran over is named and the
+        steps after it do not run.
+    """
+    clock, cpu = time.perf_counter, _ARTICLE_CLOCK
+    budget = Budget(cpu, budget_seconds - spent)
+    out = Extracted(article_rows(article, run_id, ingested_at))
+    if not extracts(article):
+        return out
+    paragraphs = out.tables["paragraphs"]
+    step = "dates"
+    try:
+        for step in STEPS[1:]:
+            s0, u0 = clock(), cpu()
+            if step == "dates":
+                out.tables["date_mentions"], dates = date_rows(paragraphs, article.published, run_id, budget)
+            elif step == "quantities":
+                out.tables["quantity_mentions"] = quantity_rows(paragraphs, dates, run_id, budget)
+            else:
+                out.tables["location_mentions"] = location_rows(paragraphs, run_id, budget)
+            out.seconds[step], out.cpu_seconds[step] = clock() - s0, cpu() - u0
+    except OverBudget:
+        out.seconds[step], out.cpu_seconds[step] = clock() - s0, cpu() - u0
+        out.too_slow, out.detail = step, _too_slow(step, budget, budget_seconds)
+    return out
 
 
 def reject_row(r: Reject, run_id: str) -> dict[str, Any]:
@@ -73,6 +146,7 @@ def process_batch(
     run_id: str,
     batch_no: int,
     ingested_at: dt.datetime,
+    article_budget_seconds: float = DEFAULT_ARTICLE_BUDGET_SECONDS,
 ) -> BatchOutcome:
     """Read, transform and stage one batch of input files.
 
@@ -83,6 +157,10 @@ def process_batch(
         run_id: the run.
         batch_no: position of the batch in the run (names the part).
         ingested_at: the run's start time, stamped on every article.
+        article_budget_seconds: CPU seconds one article's transform steps may take together; an
+            article past them is published with what the finished steps produced, plus a
+            `transform` / `too_slow` reject naming the step (an article whose cleaning ran over is
+            only the reject: there is no text to publish).
 
     Returns:
         Staged part paths, manifest entries, counts and seconds per stage.
@@ -112,47 +190,45 @@ def process_batch(
         rejects.extend(file_rejects)
         raws.extend((f.uri, a) for a in articles)
         fresh[f.uri] = ManifestEntry(f.uri, f.fingerprint, sha, [], run_id)
+    if raws:
+        loaded_models()  # once per process, before any article's budget starts
     t1 = clock()
     c1 = cpu()
 
-    prepared = []
+    prepared: list[tuple[str, PreparedArticle, float]] = []
     for uri, raw in raws:
         try:
-            prepared.append((uri, prepared_article(raw)))
+            article, spent, too_slow = prepared_within(raw, article_budget_seconds)
         except Exception as exc:  # one article's bug must not lose the batch
             rejects.append(Reject(raw.source_uri, "transform", "clean_error", f"{type(exc).__name__}: {exc}"[:500]))
-    dated = with_story_dates([p for _, p in prepared])
+            continue
+        if article is None:
+            rejects.append(Reject(raw.source_uri, "transform", "too_slow", too_slow))
+        else:
+            prepared.append((uri, article, spent))
+    dated = with_story_dates([p for _, p, _ in prepared])
     rows: Rows = defaultdict(list)
     ids_by_input: dict[str, list[str]] = defaultdict(list)
     # wall seconds per extraction phase, and the CPU seconds of this thread in it ("*_cpu": one core's
     # work, which wall time overstates when batches share the cores)
     phase = {"clean": clock() - t1, "dates": 0.0, "quantities": 0.0, "locations": 0.0}
     phase_cpu = {"clean_cpu": cpu() - c1, "dates_cpu": 0.0, "quantities_cpu": 0.0, "locations_cpu": 0.0}
-    for (uri, _), article in zip(prepared, dated, strict=False):
+    for (uri, _, spent), article in zip(prepared, dated, strict=False):
         if not article.text:
             rejects.append(Reject(article.raw.source_uri, "transform", "no_content", "nothing left after cleaning"))
             continue
         try:
-            tables = article_rows(article, run_id, ingested_at)
-            if extracts(article):
-                paragraphs = tables["paragraphs"]
-                s0, u0 = clock(), cpu()
-                tables["date_mentions"], dates = date_rows(paragraphs, article.published, run_id)
-                s1, u1 = clock(), cpu()
-                tables["quantity_mentions"] = quantity_rows(paragraphs, dates, run_id)
-                s2, u2 = clock(), cpu()
-                tables["location_mentions"] = location_rows(paragraphs, run_id)
-                s3, u3 = clock(), cpu()
-                phase["dates"] += s1 - s0
-                phase["quantities"] += s2 - s1
-                phase["locations"] += s3 - s2
-                phase_cpu["dates_cpu"] += u1 - u0
-                phase_cpu["quantities_cpu"] += u2 - u1
-                phase_cpu["locations_cpu"] += u3 - u2
+            result = extracted(article, run_id, ingested_at, article_budget_seconds, spent)
         except Exception as exc:  # an extractor bug costs this article, not the batch
             rejects.append(Reject(article.raw.source_uri, "transform", "extract_error",
                                   f"{type(exc).__name__}: {exc}"[:500]))
             continue
+        for step, seconds in result.seconds.items():
+            phase[step] += seconds
+            phase_cpu[f"{step}_cpu"] += result.cpu_seconds[step]
+        if result.too_slow:
+            rejects.append(Reject(article.raw.source_uri, "transform", "too_slow", result.detail))
+        tables = result.tables
         for table, table_rows in tables.items():
             rows[table].extend(table_rows)
         ids_by_input[uri].append(tables["articles"][0]["article_id"])

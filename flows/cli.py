@@ -117,6 +117,10 @@ def run(
     quiet: Annotated[bool, typer.Option(help="Print only the summary line.")] = False,
     maintain_every: Annotated[float, typer.Option(
         help="Hours between maintenance passes run after publishing (0: only `broadsheet maintain`).")] = 24.0,
+    article_budget: Annotated[float, typer.Option(
+        "--article-budget", metavar="SECONDS",
+        help="CPU seconds one article's transform steps may take; past them it is published with what "
+             "the finished steps produced and a too_slow reject.")] = 2.0,
 ) -> None:
     """Process new and changed inputs into the warehouse (default: the demo corpus into ./broadsheet-warehouse)."""
     from flows.runners import WorkersMisconfigured, run_flow
@@ -126,7 +130,8 @@ def run(
     try:
         summary = run_flow(input, warehouse, runner=runner, dask_address=dask_address, batch_files=batch_files,
                            prune=prune, lock_wait_seconds=wait, catalog=catalog_arg(catalog),
-                           maintain_every_hours=maintain_every, on_server=None if quiet else _say_server)
+                           maintain_every_hours=maintain_every, article_budget_seconds=article_budget,
+                           on_server=None if quiet else _say_server)
     except (NotAWarehouse, CatalogUnusable) as exc:
         raise _fail(str(exc)) from None
     except WorkersMisconfigured as exc:

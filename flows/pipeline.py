@@ -18,7 +18,7 @@ from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
 from expectations.validate import ValidationReport, build_data_docs, validate_tables
-from flows.batch import BatchOutcome, process_batch, reject_row
+from flows.batch import DEFAULT_ARTICLE_BUDGET_SECONDS, BatchOutcome, process_batch, reject_row
 from flows.inputs import InputFile, discovered_inputs
 from flows.progress import RunProgress
 from transforms.formats import Reject
@@ -74,9 +74,10 @@ def discover(input_uri: str) -> tuple[list[InputFile], list[Reject]]:
 
 @task(name="process-batch", retries=2, retry_delay_seconds=[1, 5])
 def process_batch_task(files: list[InputFile], known: dict[str, str], warehouse_uri: str, run_id: str,
-                       batch_no: int, ingested_at: dt.datetime) -> BatchOutcome:
+                       batch_no: int, ingested_at: dt.datetime,
+                       article_budget_seconds: float = DEFAULT_ARTICLE_BUDGET_SECONDS) -> BatchOutcome:
     """Read, transform and stage one batch of files."""
-    return process_batch(files, known, warehouse_uri, run_id, batch_no, ingested_at)
+    return process_batch(files, known, warehouse_uri, run_id, batch_no, ingested_at, article_budget_seconds)
 
 
 @task(name="read-manifest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
@@ -218,6 +219,7 @@ def broadsheet_run(
     lock_wait_seconds: float = 0.0,
     catalog: str | None = None,
     maintain_every_hours: float = 24.0,
+    article_budget_seconds: float = DEFAULT_ARTICLE_BUDGET_SECONDS,
 ) -> dict[str, Any]:
     """Process every new or changed input file under `input_uri` into the warehouse at `warehouse_uri`.
 
@@ -231,6 +233,8 @@ def broadsheet_run(
             None: what the warehouse already uses (SQLite for a new one).
         maintain_every_hours: after publishing, run `broadsheet maintain` when the last pass is this old
             (0: never; scheduled runs keep the file count bounded this way).
+        article_budget_seconds: CPU seconds one article's transform steps may take together; past them
+            it is published with what the finished steps produced, plus a transform/too_slow reject.
 
     Returns:
         The run summary as a dict.
@@ -261,7 +265,7 @@ def broadsheet_run(
         try:
             futures = [
                 process_batch_task.submit(b, {f.uri: known[f.uri] for f in b if f.uri in known}, loc.uri, run_id,
-                                          n, started)
+                                          n, started, article_budget_seconds)
                 for n, b in enumerate(batches)
             ]
             outcomes_by_future: dict[int, BatchOutcome] = {}

@@ -21,6 +21,7 @@ from typing import Any
 import ahocorasick
 
 from transforms._data import rules
+from transforms.budget import UNLIMITED, Budget
 
 _LINE_BREAK = re.compile(r"\r\n?|\n|[\u2028\u2029\x85]")
 _SPACE = re.compile(r"\s+")
@@ -33,8 +34,13 @@ _SOCIAL_EMBED = re.compile(r"\(@\w+\)|pic\.twitter\.com/|\binstagram\.com/p/", r
 _BULLET = re.compile(r"^(?:[-–—•*·▪►>]|\d{1,2}[.)])\s+")
 _QUOTE = re.compile(r"""["“”«»„]""")
 _SEPARATOR = re.compile(r"\s+[|–—:·•\-]\s+|\s*[|·•]\s*")
-_NAME_TOKEN = re.compile(r"^(?:[A-Z][a-zà-ÿ’'\-]+(?:-[A-Z][a-zà-ÿ]+)?|[A-Z]\.(?:[A-Z]\.)*|Mc[A-Z][a-z]+|O'[A-Z][a-z]+)$")
-_NAME_PARTICLES = frozenset({"de", "da", "do", "dos", "das", "van", "von", "der", "den", "al", "el", "bin", "ibn", "la", "le", "del", "di", "du", "st.", "and", "&"})
+_NAME_TOKEN = re.compile(
+    r"^(?:[A-Z][a-zà-ÿ’'\-]+(?:-[A-Z][a-zà-ÿ]+)?|[A-Z]\.(?:[A-Z]\.)*|Mc[A-Z][a-z]+|O'[A-Z][a-z]+)$"
+)
+_NAME_PARTICLES = frozenset({
+    "de", "da", "do", "dos", "das", "van", "von", "der", "den", "al", "el", "bin", "ibn", "la", "le", "del", "di",
+    "du", "st.", "and", "&",
+})
 _BYLINE = re.compile(r"^(?:written |reported )?(?:by|por|par|von|di)\s+(?P<rest>\S.*)$", re.IGNORECASE)
 _AUTHOR_STOP = re.compile(
     r"\s+[|·•–—-]\s+|,\s+|\s+(?:for|in|at|on)\s+(?=[A-Z])|\s+(?:updated|published|posted)\b|\s+\d", re.IGNORECASE
@@ -280,12 +286,13 @@ def _units(body: str) -> list[_Unit]:
             current = None
             continue
         if current is not None and width is not None and _continues(current.lines[-1][1], line, width):
-            current.text = f"{current.text} {line}"
-            current.lines.append((line_no, line))
+            current.lines.append((line_no, line))  # the text is joined once below: appending is quadratic
             continue
         current = _Unit(line, [(line_no, line)], 0)
         units.append(current)
     for unit in units:
+        if len(unit.lines) > 1:
+            unit.text = " ".join(text for _, text in unit.lines)
         unit.n_words = unit.text.count(" ") + 1
         if not unit.text.isascii():
             unit.n_words += len(_CJK.findall(unit.text)) // 2
@@ -501,8 +508,9 @@ def _mark(unit: _Unit, reason: str) -> None:
         unit.reason = reason
 
 
-def _lexicon_pass(units: list[_Unit]) -> None:
+def _lexicon_pass(units: list[_Unit], budget: Budget) -> None:
     for unit in units:
+        budget.check()
         rule = _lexicon_match(unit.text, unit.n_words)
         if rule is not None:
             unit.reason, unit.header = rule.reason, rule.header
@@ -529,7 +537,7 @@ def _title_pass(units: list[_Unit], title: str | None, strip_site_name: bool) ->
     return title
 
 
-def _top_pass(units: list[_Unit]) -> tuple[str | None, dt.date | None]:
+def _top_pass(units: list[_Unit], budget: Budget) -> tuple[str | None, dt.date | None]:
     """Bylines and datelines before the first story paragraph; returns the author and the date."""
     author: str | None = None
     date: dt.date | None = None
@@ -540,6 +548,7 @@ def _top_pass(units: list[_Unit]) -> tuple[str | None, dt.date | None]:
         top.append(unit)
     datelines: set[int] = set()
     for i, unit in enumerate(top):
+        budget.check()
         if unit.reason not in (None, "timestamp"):
             continue
         is_dateline, found = _dateline(unit.text, unit.n_words)
@@ -650,7 +659,8 @@ def _article_paragraphs(units: list[_Unit]) -> tuple[tuple[str, ...], tuple[Remo
     return tuple(paragraphs), tuple(removed)
 
 
-def clean_article(body: str, title: str | None = None, *, title_in_body: bool = False) -> CleanArticle:
+def clean_article(body: str, title: str | None = None, *, title_in_body: bool = False,
+                  budget: Budget = UNLIMITED) -> CleanArticle:
     """Title, paragraphs, byline, dateline and removed lines of one article.
 
     Args:
@@ -658,6 +668,7 @@ def clean_article(body: str, title: str | None = None, *, title_in_body: bool = 
             paragraphs are re-joined.
         title: the title from metadata, when the input has one.
         title_in_body: the first non-empty line of `body` is the title (plain-text inputs).
+        budget: checked between lines and passes; raises `OverBudget` once spent.
 
     Returns:
         The cleaned article; every non-empty line of `body` is either the title, in a paragraph, or removed.
@@ -669,11 +680,13 @@ def clean_article(body: str, title: str | None = None, *, title_in_body: bool = 
     if title_in_body and units:
         first = units.pop(0)
         title = title or first.text
-    _lexicon_pass(units)
+    budget.check()
+    _lexicon_pass(units, budget)
     title = _title_pass(units, title, strip_site_name=not title_in_body)
-    author, date = _top_pass(units)
+    author, date = _top_pass(units, budget)
     _list_pass(units)
     _tail_pass(units)
+    budget.check()
     _language_pass(units)
     paragraphs, removed = _article_paragraphs(units)
     return CleanArticle(title, paragraphs, author, date, removed)

@@ -6,6 +6,7 @@ The conventions (spans, tense cues, year rollover, publication-date inference) a
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import functools
 import operator
@@ -17,6 +18,7 @@ from typing import Any, NamedTuple
 import ahocorasick
 
 from transforms._data import rules
+from transforms.budget import UNLIMITED, Budget
 
 __all__ = [
     "DateMention",
@@ -360,6 +362,9 @@ _OH = re.compile(r"^oh[\s-]")
 _SENTENCE_END = re.compile(r"[.!?;][\"'”’)\]]*\s+|\n")
 # Tense cues are matched on the lead's words (a regex alternation of ~40 phrases cost more than the
 # rest of a match's resolution): phrases are word tuples, looked up at every word of the lead.
+_SENTENCE_MARK = re.compile(r"[.!?;][\"'”’)\]]*")  # a sentence end without its white space
+_NOT_OPENER = re.compile(r"[^\"'“‘( ]")  # what a sentence's opening quotes and brackets do not hold
+_SENTENCE_WINDOW = 1000
 _TENSE_WORD = re.compile(r"[a-z']+")
 _FUTURE_CUES = frozenset(tuple(_TENSE_WORD.findall(cue.lower())) for cue in _LEX["future_cues"])
 _PAST_CUES = frozenset(tuple(_TENSE_WORD.findall(cue.lower())) for cue in _LEX["past_cues"])
@@ -504,13 +509,99 @@ def _duration(value: float | None, unit_word: str) -> str:
 # Context: anchor and tense of the clause around a mention
 
 
+class _Paragraph:
+    """Facts about one paragraph that matches consult, each found once, on first use.
+
+    A paragraph may hold thousands of matches; a fact that costs a scan of the text (where the
+    sentence of an offset begins, the last year named before it, whether a quarter is named) is
+    read off an index built in one pass instead of scanning again for each match.
+    """
+
+    __slots__ = ("_first_kept", "_lower", "_quarter", "_quarter_facts", "_sentence_ends", "_years", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lower: str | None = None
+        self._sentence_ends: tuple[list[int], list[int]] | None = None
+        self._years: tuple[list[int], list[str]] | None = None
+        self._first_kept: dict[int, int] = {}
+        self._quarter: bool | None = None
+        self._quarter_facts: tuple[bool, bool, str | None] | None = None
+
+    def lower(self) -> str:
+        """The paragraph, lower-cased."""
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
+
+    def says_quarter(self) -> bool:
+        """Whether "quarter" occurs anywhere in the paragraph, in any case."""
+        if self._quarter is None:
+            self._quarter = "quarter" in self.lower()
+        return self._quarter
+
+    def sentence_start(self, pos: int) -> int:
+        """Where the sentence holding offset `pos` begins: the end of the last sentence end before it.
+
+        Equal to scanning `_SENTENCE_END` over `text[:pos]`: a sentence end found in the whole text
+        that runs past `pos` ends at `pos` when its white space begins before `pos`, else it does not
+        count there (and nothing else matches inside it).
+        """
+        if self._sentence_ends is None:
+            found = [m.span() for m in _SENTENCE_END.finditer(self.text)]
+            self._sentence_ends = [a for a, _ in found], [b for _, b in found]
+        starts, ends = self._sentence_ends
+        i = bisect.bisect_left(starts, pos) - 1  # the last sentence end starting before pos
+        if i < 0:
+            return 0
+        if ends[i] <= pos:
+            return ends[i]
+        if _SENTENCE_MARK.match(self.text, starts[i]).end() < pos:  # type: ignore[union-attr]
+            return pos
+        return ends[i - 1] if i else 0
+
+    def opens_sentence(self, pos: int) -> bool:
+        """Whether only quotes, brackets and spaces stand between the sentence's start and `pos`."""
+        left = self.sentence_start(pos)
+        first = self._first_kept.get(left)
+        if first is None:
+            m = _NOT_OPENER.search(self.text, left)
+            first = self._first_kept[left] = m.start() if m else len(self.text)
+        return first >= pos
+
+    def year_before(self, pos: int) -> str | None:
+        """The last year `_EARLIER_YEAR` finds in `text[:pos]`, or None."""
+        # A year ending within two characters of pos is judged on the cut text (its lookahead sees
+        # the cut); any earlier one the same in the whole text, where the index finds it.
+        near = _EARLIER_YEAR.findall(self.text, max(0, pos - 6), pos)
+        if near:
+            return str(near[-1])
+        if self._years is None:
+            found = list(_EARLIER_YEAR.finditer(self.text))
+            self._years = [m.start() for m in found], [m.group(1) for m in found]
+        starts, years = self._years
+        i = bisect.bisect_left(starts, pos - 6) - 1
+        return years[i] if i >= 0 else None
+
+    def quarter_facts(self) -> tuple[bool, bool, str | None]:
+        """Of the whole lower-cased paragraph: (names a quarter, speaks of a span of months, the first
+        ordinal quarter it names)."""
+        if self._quarter_facts is None:
+            lower = self.lower()
+            self._quarter_facts = (
+                _word_search(_QUARTER_WORD, lower) is not None, _names_months_span(lower), _named_quarter(lower),
+            )
+        return self._quarter_facts
+
+
 class _Context:
     """What a rule may consult: the paragraph, the anchor and the tense around a match."""
 
-    __slots__ = ("anchor", "end", "lead", "start", "tense", "text")
+    __slots__ = ("anchor", "end", "lead", "paragraph", "start", "tense", "text")
 
-    def __init__(self, text: str, anchor: datetime.date | None, start: int, end: int) -> None:
-        self.text = text
+    def __init__(self, paragraph: _Paragraph, anchor: datetime.date | None, start: int, end: int) -> None:
+        self.paragraph = paragraph
+        self.text = paragraph.text
         self.anchor = anchor
         self.start = start
         self.end = end
@@ -518,18 +609,12 @@ class _Context:
         self.tense: tuple[bool, bool, bool] | None = None
 
     def sentence(self) -> str:
-        """The sentence holding the match, with the match itself left out."""
-        left = self._sentence_start()
-        m = _SENTENCE_END.search(self.text, self.end)
-        right = m.start() if m else len(self.text)
+        """The sentence holding the match, with the match itself left out (at most `_SENTENCE_WINDOW`
+        characters on each side of it: news sentences are far shorter, a text without full stops is not)."""
+        left = max(self.paragraph.sentence_start(self.start), self.start - _SENTENCE_WINDOW)
+        m = _SENTENCE_END.search(self.text, self.end, self.end + _SENTENCE_WINDOW)
+        right = m.start() if m else min(len(self.text), self.end + _SENTENCE_WINDOW)
         return self.text[left : self.start] + " " + self.text[self.end : right]
-
-    def _sentence_start(self) -> int:
-        """Offset where the match's sentence begins."""
-        left = 0
-        for m in _SENTENCE_END.finditer(self.text, 0, self.start):
-            left = m.end()
-        return left
 
     def _lead(self) -> str:
         """The few words of the same sentence right before the match: the clause that governs it."""
@@ -905,7 +990,7 @@ def _relative_period(m: re.Match[str], ctx: _Context) -> _Timex | None:
     if (
         m["rel"][0].isupper()
         and m["unit"][0].isupper()
-        and ctx.text[ctx._sentence_start() : ctx.start].strip("\"'“‘( ")
+        and not ctx.paragraph.opens_sentence(ctx.start)
     ):
         return None  # "ABC's \"This Week\" program": capitalized mid-sentence it is a title
     rel = m["rel"].lower().split()[-1]
@@ -925,9 +1010,9 @@ def _relative_period(m: re.Match[str], ctx: _Context) -> _Timex | None:
         return _Timex("DATE", _season_value(code, year), True)
     if unit == "year" and shift and m["rel"].lower().startswith("the "):
         # "the following year", "the previous year": next to the year the paragraph last named
-        years = _EARLIER_YEAR.findall(ctx.text, 0, ctx.start)
-        if years:
-            return _Timex("DATE", f"{int(years[-1]) + shift:04d}", False)
+        named = ctx.paragraph.year_before(ctx.start)
+        if named is not None:
+            return _Timex("DATE", f"{int(named) + shift:04d}", False)
     if anchor is None:
         unknown = {
             "week": "XXXX-WXX",
@@ -960,14 +1045,15 @@ def _year_ago(m: re.Match[str], ctx: _Context) -> _Timex | None:
     if ctx.anchor is None:
         return _Timex("DATE", "XXXX", True)
     period = "period" in m.group(0).lower()  # "the year-ago period" of an earnings report is a quarter
-    if not period and "quarter" not in ctx.text.lower():
+    if not period and not ctx.paragraph.says_quarter():
         return _Timex("DATE", f"{ctx.anchor.year - 1:04d}", True)  # no quarter anywhere: the cheap answer
     sentence = (ctx.sentence() + " " + m.group(0)).lower()
-    if not _word_search(_QUARTER_WORD, sentence):
-        sentence = ctx.text.lower()  # the paragraph may have named the quarter in an earlier sentence
-    if (period or _word_search(_QUARTER_WORD, sentence)) and not _names_months_span(sentence):
+    if _word_search(_QUARTER_WORD, sentence):
+        quarter, months, named = True, _names_months_span(sentence), _named_quarter(sentence)
+    else:  # the paragraph may have named the quarter in an earlier sentence
+        quarter, months, named = ctx.paragraph.quarter_facts()
+    if (period or quarter) and not months:
         # business news compares a quarter with the same quarter a year before
-        named = _named_quarter(sentence)
         if named:
             number = _ORDINALS.get(named) or int(named[0])
         else:
@@ -1382,8 +1468,8 @@ _EARLIER_YEAR = re.compile(r"(?<![\w$#€£.,/:-])(1[6-9]\d\d|20\d\d)(?![\w%]|[.
 
 def _that_year(m: re.Match[str], ctx: _Context) -> _Timex | None:
     """`that year`, `later that year`, `the same year`: the last year named before it in the paragraph."""
-    years = _EARLIER_YEAR.findall(ctx.text, 0, ctx.start)
-    return _Timex("DATE", years[-1], False) if years else None
+    year = ctx.paragraph.year_before(ctx.start)
+    return _Timex("DATE", year, False) if year is not None else None
 
 
 _SEASON_PREPOSITIONS = frozenset(
@@ -1948,7 +2034,7 @@ def _digit_triggers(text: str, runs: list[tuple[int, int]]) -> list[tuple[int, s
     return found
 
 
-def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
+def _rule_starts(text: str, budget: Budget = UNLIMITED) -> list[tuple[int, tuple[int, ...]]]:
     """(offset, rule indices) where rules may match: word starts up to their reach before their triggers."""
     lower = text.lower()
     if len(lower) != len(text):  # a few non-ASCII letters lower-case to two characters
@@ -1961,7 +2047,9 @@ def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
     run_start = run_end = -1  # the run being read
     # (position in `starts`, its rules without those needing a year) where the two differ
     year_rules: list[tuple[int, tuple[int, ...]]] = []
-    for end, value in _AUTOMATON.iter(lower):
+    for n, (end, value) in enumerate(_AUTOMATON.iter(lower)):
+        if not n & _CHECK_EVERY:
+            budget.check()
         if value is None:
             if end != run_end:
                 if run_end >= 0:
@@ -2003,7 +2091,9 @@ def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
             if reach:
                 walks.append((start, key, reach, True))
     reverse = ""  # the reversed text, made when a walk first needs it
-    for start, key, reach, upper in walks:
+    for n, (start, key, reach, upper) in enumerate(walks):
+        if not n & _CHECK_EVERY:
+            budget.check()
         # walk back over the words a match could start on
         pos = start  # where the last word read begins
         words: tuple[str, ...] = ()
@@ -2034,23 +2124,29 @@ def _rule_starts(text: str) -> list[tuple[int, tuple[int, ...]]]:
 
 
 _LONGEST_FIRST = operator.itemgetter(0, 1, 2)  # (minus length, rule order, start)
+_SET = b"\x01"
+_CHECK_EVERY = 0xFF  # look at the budget once per 256 candidates (a clock read costs as much as a few)
 _PATTERNS = tuple(pattern for pattern, _ in _RULES)
 _HANDLERS = tuple(handler for _, handler in _RULES)
 
 
-def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMention]:
+def date_mentions(text: str, anchor_date: datetime.date | None, budget: Budget = UNLIMITED) -> list[DateMention]:
     """All date/time expressions in one paragraph, sorted by start, non-overlapping.
 
     Args:
         text: one paragraph of article text.
         anchor_date: the article's publication date, used to resolve relative expressions
             ("on Tuesday", "last week"); None keeps unknown parts as `X`.
+        budget: checked every few hundred candidates; raises `OverBudget` once spent.
 
     Returns:
         The mentions, longest match first among overlapping candidates, then sorted by offset.
     """
     found: list[tuple[int, int, int, int, re.Match[str]]] = []
-    for offset, orders in _rule_starts(text):
+    starts = _rule_starts(text, budget)
+    for n, (offset, orders) in enumerate(starts):
+        if not n & _CHECK_EVERY:
+            budget.check()
         for order in orders:
             # a rule reached twice at one offset ("a year ago" from "year" and "ago") finds the same
             # match twice; the copy is covered by the first below, cheaper than remembering pairs
@@ -2063,14 +2159,18 @@ def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMent
     # longer one has already covered (normalizers are pure, so skipping the covered ones changes nothing).
     found.sort(key=_LONGEST_FIRST)
     taken: list[tuple[int, int, _Timex]] = []
-    for _, order, start, end, m in found:
-        for s, e, _ in taken:
-            if start < e and end > s:
-                break
-        else:
-            timex = _HANDLERS[order](m, _Context(text, anchor_date, start, end))
+    # One byte per character, set where a taken span lies: a candidate overlaps a taken span exactly when
+    # a byte of its own span is set (spans are never empty), which costs its length, not the number taken.
+    covered = bytearray(len(text) if found else 0)
+    paragraph = _Paragraph(text)
+    for n, (_, order, start, end, m) in enumerate(found):
+        if not n & _CHECK_EVERY:
+            budget.check()
+        if covered.find(1, start, end) < 0:
+            timex = _HANDLERS[order](m, _Context(paragraph, anchor_date, start, end))
             if timex is not None:
                 taken.append((start, end, timex))
+                covered[start:end] = _SET * (end - start)
     taken.sort()  # by start: the spans taken never overlap, so no two share a start
     mentions = []
     for start, end, timex in taken:
@@ -2100,11 +2200,12 @@ def date_mentions(text: str, anchor_date: datetime.date | None) -> list[DateMent
 _LEAD_PARAGRAPHS = 3
 
 
-def inferred_published_date(paragraphs: Sequence[str]) -> datetime.date | None:
+def inferred_published_date(paragraphs: Sequence[str], budget: Budget = UNLIMITED) -> datetime.date | None:
     """An unambiguous full calendar date (day, month and year) in the first paragraphs, else None.
 
     Args:
         paragraphs: the article's paragraphs in order.
+        budget: passed to `date_mentions`.
 
     Returns:
         The single distinct fully specified date (e.g. "February 14, 2018", "2018-02-14") found in the
@@ -2112,7 +2213,7 @@ def inferred_published_date(paragraphs: Sequence[str]) -> datetime.date | None:
     """
     found: set[datetime.date] = set()
     for paragraph in paragraphs[:_LEAD_PARAGRAPHS]:
-        for mention in date_mentions(paragraph, None):
+        for mention in date_mentions(paragraph, None, budget):
             if mention.granularity == "day" and mention.start_date is not None and not mention.is_relative:
                 found.add(mention.start_date)
     return found.pop() if len(found) == 1 else None

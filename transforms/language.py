@@ -26,6 +26,12 @@ def _identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def language_model() -> Any:
+    """The language model `article_language` uses, loaded once per process (a caller timing each
+    article loads it before the first)."""
+    return _identifier()
+
+
 @functools.cache
 def _stopword_index() -> dict[str, frozenset[str]]:
     table: dict[str, set[str]] = {}

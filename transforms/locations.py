@@ -14,18 +14,20 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import ahocorasick
 
 from transforms._data import rules
+from transforms.budget import UNLIMITED, Budget
 from transforms.gazetteer import Gazetteer, Place, folded_tokens, gazetteer, key_of_tokens, place
 
 __all__ = ["LocationMention", "Place", "location_mentions", "place", "rules_problems"]
 
 _MAX_NGRAM = 6
+_CHECK_EVERY = 0x3F  # look at the budget once per 64 words or names
 _RULES_NAME = "locations"
 
 
@@ -227,7 +229,7 @@ def _folded(token: str) -> tuple[str, ...]:
     return tuple(folded_tokens(token))
 
 
-def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
+def _tokens(text: str, lex: _Lexicon, budget: Budget = UNLIMITED) -> list[_Token]:
     """Words of names, each followed by the lowercase connectors chained right after it, in text order.
 
     A connector only matters joined to the word before it ("Isle of Man", "ez-Zor"): one that
@@ -238,7 +240,9 @@ def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
     out = []
     abbreviations = lex.abbreviations
     connector_at = lex.connector_re.match
-    for m in _NAME_WORD.finditer(text):
+    for n, m in enumerate(_NAME_WORD.finditer(text)):
+        if not n & _CHECK_EVERY:
+            budget.check()
         word = m.group()
         start, end = m.span()
         if word[-1] == "." and word.count(".") == 1 and word not in abbreviations and word not in _DOTTED_WORDS:
@@ -268,6 +272,50 @@ def _name_lookup(words: tuple[str, ...]) -> tuple[str, tuple[int, ...] | None]:
     key = _key_of_words(words)
     names = gazetteer().names
     return key, (names[key] if key in names else None)
+
+
+@functools.cache
+def _name_lengths() -> dict[tuple[str, str], int]:
+    """For the first two words of every gazetteer name of three words or more, the most words a
+    name starting with them has: a longer run of words needs no lookup."""
+    longest: dict[tuple[str, str], int] = {}
+    for key in gazetteer().names:
+        parts = key.split(" ")
+        if len(parts) >= 3 and longest.get((pair := (parts[0], parts[1])), 0) < len(parts):
+            longest[pair] = len(parts)
+    return longest
+
+
+@functools.cache
+def _longest_name() -> int:
+    """The most words a gazetteer name has."""
+    return max(key.count(" ") + 1 for key in gazetteer().names)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _key_head(first: str, second: str) -> tuple[str, str]:
+    """The first two words of the key of any name whose folded words begin `first second` and go on."""
+    words = key_of_tokens((first, second, "")).split(" ")
+    return words[0], words[1]
+
+
+def _longest_lookup(words: tuple[str, ...], i: int, limit: int) -> int:
+    """How many words from `words[i]` on may still name a place, at most `limit`: a name's key has
+    at least as many words as its folded words, so past the longest name that starts like these
+    words (`_name_lengths`), no lookup can succeed."""
+    folded: list[str] = []
+    for j in range(i, limit):
+        folded.extend(_folded(words[j]))
+        if len(folded) >= 3:
+            most = _name_lengths().get(_key_head(folded[0], folded[1]), 0)
+            size = len(folded)
+            k = j
+            while k < limit and size <= most:
+                k += 1
+                if k < limit:
+                    size += len(_folded(words[k]))
+            return max(k, i + 1)  # a single word is always looked at (abbreviations need no key)
+    return limit
 
 
 def _sentence_initial(text: str, start: int) -> bool:
@@ -326,10 +374,11 @@ def _runs(tokens: list[_Token], text: str, lex: _Lexicon) -> list[list[_Token]]:
         runs.append(cur)
     trimmed = []
     for run in runs:
-        while run and not run[-1].cap:
-            run = run[:-1]
-        if run:
-            trimmed.append(run)
+        last = len(run)
+        while last and not run[last - 1].cap:  # trailing connectors: cut once, however many
+            last -= 1
+        if last:
+            trimmed.append(run if last == len(run) else run[:last])
     return trimmed
 
 
@@ -348,10 +397,11 @@ def _hint_after(text: str, end: int, gaz: Gazetteer, lex: _Lexicon) -> tuple[tup
     if not m:
         return None, None
     words = m.group(1)
-    for cut in range(len(words), 0, -1):
+    # the whole, then cut before each space or hyphen, longest first (at most three words, but a
+    # word may be any length)
+    cuts = [len(words)] + [cut for cut in range(len(words) - 1, 0, -1) if words[cut] in " -"]
+    for cut in cuts:
         part = words[:cut]
-        if cut < len(words) and words[cut] not in " -":
-            continue
         if part in lex.abbreviations:
             return lex.abbreviations[part], None
         key = key_of_tokens(folded_tokens(part))
@@ -427,19 +477,28 @@ def _site_end(run: list[_Token], j: int, key: str, text: str, gaz: Gazetteer, le
     return None
 
 
-def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Candidate]:
-    tokens = _tokens(text, lex)
+def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon, budget: Budget = UNLIMITED) -> list[_Candidate]:
+    tokens = _tokens(text, lex, budget)
+    budget.check()
     blocked = _blocked_spans(text, lex)
+    budget.check()
+    # sorted and never overlapping, so their ends are sorted too: the first ending after a start is
+    # the only one that may overlap a name from there
+    blocked_starts, blocked_ends = [bs for bs, _ in blocked], [be for _, be in blocked]
     out: list[_Candidate] = []
-    for run in _runs(tokens, text, lex):
+    runs = _runs(tokens, text, lex)
+    budget.check()
+    for run in runs:
         words = tuple(t.text for t in run)  # sliced for each n-gram looked up
         i = 0
         while i < len(run):
+            if not i & _CHECK_EVERY:
+                budget.check()
             if not run[i].cap:
                 i += 1
                 continue
             found = None
-            for j in range(min(len(run), i + _MAX_NGRAM), i, -1):
+            for j in range(_longest_lookup(words, i, min(len(run), i + _MAX_NGRAM)), i, -1):
                 if not run[j - 1].cap:
                     continue
                 key, known = _name_lookup(words[i:j])
@@ -470,7 +529,7 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon) -> list[_Cand
                 i = site + 1
                 continue
             surface = text[start:end]
-            if blocked and any(bs < end and start < be for bs, be in blocked):
+            if blocked and (k := bisect.bisect_right(blocked_ends, start)) < len(blocked) and blocked_starts[k] < end:
                 i = j
                 continue
             prev, prev2 = _words_before(text, start)
@@ -530,7 +589,13 @@ def _county_lists(pi: int, text: str, cands: list[_Candidate], gaz: Gazetteer, l
             spans += [(n.start(), n.end(), True) for n in _ONE_NAME.finditer(text, after.start(1), after.end(1))]
         for start, end, trailing in spans:
             words = list(re.finditer(r"\S+", text[start:end]))
+            # folded words from each word to the end: a tail with more than the longest name's
+            # (its key has at least as many) names no county, and a long list has many such tails
+            left = sum(len(_folded(w.group())) for w in words)
             for w in words:  # "Small Hitchcock": the longest tail that names a county
+                tail_size, left = left, left - len(_folded(w.group()))
+                if tail_size >= _longest_name():
+                    continue
                 s0 = start + w.start()
                 name = _key_of_words(tuple(text[s0:end].split()))
                 key = name + " " + suffix
@@ -592,13 +657,27 @@ class _LowercaseWords:
     def __init__(self, paragraphs: Sequence[str]) -> None:
         self._paragraphs = paragraphs
         self._known: dict[str, bool] = {}
+        self._all: frozenset[str] | None = None
 
     def __contains__(self, word: str) -> bool:
         found = self._known.get(word)
         if found is None:
-            found = self._known[word] = _ASCII_WORD.fullmatch(word) is not None \
-                and any(_has_whole_word(text, word) for text in self._paragraphs)
+            if _ASCII_WORD.fullmatch(word) is None:
+                found = False
+            elif len(self._known) < _LOWERCASE_SEARCHES:
+                found = any(_has_whole_word(text, word) for text in self._paragraphs)
+            else:
+                # Past a few words, one pass over the article beats a search per word: a word of
+                # letters is a whole word of a text exactly when it is one of the text's \w runs.
+                if self._all is None:
+                    self._all = frozenset(itertools.chain.from_iterable(map(_WORD_RUN.findall, self._paragraphs)))
+                found = word in self._all
+            self._known[word] = found
         return found
+
+
+_LOWERCASE_SEARCHES = 16
+_WORD_RUN = re.compile(r"\w+")
 
 
 _WORD_CHARACTER = re.compile(r"\w")
@@ -635,16 +714,54 @@ _HEADLINE_SMALL = frozenset({"a", "an", "the", "and", "or", "but", "of", "in", "
 _SENTENCE_BREAK = re.compile(r"[.!?]\s")
 
 
+_SHORT_PARAGRAPH = 2000
+
+
+@functools.lru_cache(maxsize=8)
+def _headline_index(text: str) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Sentence breaks of a paragraph, and for its words (`_HEADLINE_WORD`): their starts, and running
+    counts of those outside `_HEADLINE_SMALL` and of those among them that are capitalized.
+
+    Every candidate of a paragraph asks about its sentence; a paragraph with thousands of candidates
+    and no full stop would rescan the same long sentence for each of them.
+    """
+    breaks = [m.start() for m in _SENTENCE_BREAK.finditer(text)]
+    starts: list[int] = []
+    counted, capitals = [0], [0]
+    n = up = 0
+    for m in _HEADLINE_WORD.finditer(text):
+        word = m.group()
+        starts.append(m.start())
+        if word.lower() not in _HEADLINE_SMALL:
+            n += 1
+            up += word[0].isupper()
+        counted.append(n)
+        capitals.append(up)
+    return breaks, starts, counted, capitals
+
+
 def _in_headline(text: str, pos: int) -> bool:
     """Whether the sentence around `pos` is written in title case ("Senior Official Visits
     Georgia"), where capitalized neighbours say nothing about people's names."""
-    start = 0
-    for m in _SENTENCE_BREAK.finditer(text, max(0, pos - 200), pos):
-        start = m.end()
-    end_match = _SENTENCE_BREAK.search(text, pos)
-    end = end_match.start() if end_match else len(text)
-    words = [w for w in _HEADLINE_WORD.findall(text, start, end) if w.lower() not in _HEADLINE_SMALL]
-    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.9 * len(words)
+    # The sentence starts after the last break ending before pos within 200 characters (else at the
+    # paragraph's start) and ends at the next break. Breaks (".", "!" or "?" then a space) never
+    # overlap and words never hold one, so both are read off the paragraph's index.
+    if len(text) <= _SHORT_PARAGRAPH:  # reading the sentence costs less than indexing the paragraph
+        start = 0
+        for m in _SENTENCE_BREAK.finditer(text, max(0, pos - 200), pos):
+            start = m.end()
+        end_match = _SENTENCE_BREAK.search(text, pos)
+        end = end_match.start() if end_match else len(text)
+        words = [w for w in _HEADLINE_WORD.findall(text, start, end) if w.lower() not in _HEADLINE_SMALL]
+        return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.9 * len(words)
+    breaks, starts, counted, capitals = _headline_index(text)
+    last = bisect.bisect_right(breaks, pos - 2) - 1
+    start = breaks[last] + 2 if last >= 0 and breaks[last] >= pos - 200 else 0
+    following = bisect.bisect_left(breaks, pos)
+    end = breaks[following] if following < len(breaks) else len(text)
+    lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+    n = counted[hi] - counted[lo]
+    return n >= 4 and capitals[hi] - capitals[lo] >= 0.9 * n
 
 
 def _is_city_only(ids: tuple[int, ...]) -> bool:
@@ -709,8 +826,8 @@ _WITHIN_80_KM = (80.0 / 111.2) ** 2  # squared degrees of latitude
 _WITHIN_250_KM = (250.0 / 111.2) ** 2
 
 
-# How far in latitude a point may lie and still be within 250 km (a little slack for rounding).
-_WITHIN_250_KM_LATITUDE = math.sqrt(_WITHIN_250_KM) + 0.01
+_GRID_DEGREES = 0.5  # cell size of the grid `nearness` searches
+_FEW_POINTS = 64  # up to this many points, `nearness` looks at each
 
 
 @dataclass(slots=True)
@@ -732,9 +849,9 @@ class _Context:
     country_sums: dict[str, float] = field(default_factory=dict)
     division_sums: dict[tuple[str, str], float] = field(default_factory=dict)
     grand_total: float = 0.0
-    # The points ordered by latitude, so `nearness` looks only at the band that can be near.
-    by_latitude: list[tuple[str, float, float]] = field(default_factory=list)
-    latitudes: list[float] = field(default_factory=list)
+    # The points on a grid of half-degree cells (rows of columns), so `nearness` looks only at the
+    # cells that can be near: a latitude band alone holds a whole zone's worth of points.
+    grid: dict[int, dict[int, list[tuple[str, float, float]]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.locale_weight = max(self.locale.values(), default=0.0)
@@ -748,28 +865,70 @@ class _Context:
             for key, weight in per_key.items():
                 own[key] = own.get(key, 0.0) + weight
         self.totals = {key: self.grand_total - weight for key, weight in own.items()}
-        self.by_latitude = sorted(self.points, key=lambda point: point[1])
-        self.latitudes = [lat for _, lat, _ in self.by_latitude]
+        for point in self.points if len(self.points) > _FEW_POINTS else ():
+            _, lat, lon = point
+            row = self.grid.setdefault(math.floor(lat / _GRID_DEGREES), {})
+            row.setdefault(math.floor(lon / _GRID_DEGREES), []).append(point)
 
     def nearness(self, p: Place, key: str) -> float:
         """Bonus for lying close to places the article surely mentions (local news clusters)."""
-        if p.feature in ("country", "region", "physical"):
+        if p.feature in ("country", "region", "physical") or not self.points:
             return 0.0
         plat, plon = p.latitude, p.longitude
-        lo = bisect.bisect_left(self.latitudes, plat - _WITHIN_250_KM_LATITUDE)
-        hi = bisect.bisect_right(self.latitudes, plat + _WITHIN_250_KM_LATITUDE, lo)
-        if lo == hi:
-            return 0.0
-        near = False
         coslat2 = math.cos(math.radians(plat)) ** 2
-        for k, lat, lon in self.by_latitude[lo:hi]:
-            # squared equirectangular distance in degrees: plenty for a 80/250 km test
-            d = (lat - plat) ** 2 + (lon - plon) ** 2 * coslat2
-            if d <= _WITHIN_250_KM and k != key:
-                if d <= _WITHIN_80_KM:
-                    return 3.5
-                near = True
-        return 1.2 if near else 0.0
+        if len(self.points) <= _FEW_POINTS:  # an ordinary article: fewer points than grid cells to visit
+            near = False
+            for k, lat, lon in self.points:
+                # squared equirectangular distance in degrees: plenty for a 80/250 km test
+                d = (lat - plat) ** 2 + (lon - plon) ** 2 * coslat2
+                if d <= _WITHIN_250_KM and k != key:
+                    if d <= _WITHIN_80_KM:
+                        return 3.5
+                    near = True
+            return 1.2 if near else 0.0
+        # The cells that can hold a point within 80 km first: a dense area answers there. Only when
+        # none is that near do the cells out to 250 km matter, and the first near point settles them.
+        inner = self._window(plat, plon, coslat2, _WITHIN_80_KM)
+        near = False
+        for points in self._cells(inner):
+            for k, lat, lon in points:
+                # squared equirectangular distance in degrees: plenty for a 80/250 km test
+                d = (lat - plat) ** 2 + (lon - plon) ** 2 * coslat2
+                if d <= _WITHIN_250_KM and k != key:
+                    if d <= _WITHIN_80_KM:
+                        return 3.5
+                    near = True
+        if near:
+            return 1.2
+        for points in self._cells(self._window(plat, plon, coslat2, _WITHIN_250_KM), inner):
+            for k, lat, lon in points:
+                if k != key and (lat - plat) ** 2 + (lon - plon) ** 2 * coslat2 <= _WITHIN_250_KM:
+                    return 1.2
+        return 0.0
+
+    @staticmethod
+    def _window(plat: float, plon: float, coslat2: float, within: float) -> tuple[int, int, int, int]:
+        """Grid rows and columns (first, last of each) that hold every point within `within`
+        squared degrees of a place (a little slack for rounding)."""
+        dlat = math.sqrt(within) + 0.01
+        dlon = math.sqrt(within / coslat2) + 0.01 if coslat2 > 1e-9 else 360.0
+        return (math.floor((plat - dlat) / _GRID_DEGREES), math.floor((plat + dlat) / _GRID_DEGREES),
+                math.floor((plon - dlon) / _GRID_DEGREES), math.floor((plon + dlon) / _GRID_DEGREES))
+
+    def _cells(self, window: tuple[int, int, int, int],
+               skip: tuple[int, int, int, int] | None = None) -> Iterator[list[tuple[str, float, float]]]:
+        """The points of each occupied cell in `window`, but those in `skip`."""
+        r0, r1, c0, c1 = window
+        for r in range(r0, r1 + 1):
+            row = self.grid.get(r)
+            if not row:
+                continue
+            cols = range(c0, c1 + 1)
+            keys = [c for c in cols if c in row] if len(cols) <= len(row) else sorted(c for c in row if c0 <= c <= c1)
+            for c in keys:
+                if skip is not None and skip[0] <= r <= skip[1] and skip[2] <= c <= skip[3]:
+                    continue
+                yield row[c]
 
     def country(self, cc: str | None, key: str) -> float:
         per_key = self.countries.get(cc or "")
@@ -1005,12 +1164,14 @@ def _locale_ranking(memo_key: tuple[str, tuple[str, str] | None, str | None, str
     return _context_ranking(_probe(memo_key), _Context({}, {}, locale=dict(locale)))
 
 
-def _evidence(cands: list[_Candidate], ctx: _Context, gaz: Gazetteer) -> _Context:
+def _evidence(cands: list[_Candidate], ctx: _Context, gaz: Gazetteer, budget: Budget = UNLIMITED) -> _Context:
     """Countries and divisions the article talks about, weighted by how sure each mention is."""
     countries: dict[str, dict[str, float]] = {}
     admin1: dict[tuple[str, str], dict[str, float]] = {}
     points: dict[tuple[str, int], tuple[str, float, float]] = {}  # repeated mentions count once
-    for c in cands:
+    for i, c in enumerate(cands):
+        if not i & _CHECK_EVERY:
+            budget.check()
         ranked = _ranked(c, ctx, gaz)
         if not ranked:
             continue
@@ -1049,7 +1210,7 @@ def _pairable_readings(key: str) -> tuple[tuple[int, float, float], ...]:
                  if p.feature in ("city", "admin2") and p.geonameid in own)
 
 
-def _cohesion(cands: list[_Candidate]) -> dict[tuple[str, int], float]:
+def _cohesion(cands: list[_Candidate], budget: Budget = UNLIMITED) -> dict[tuple[str, int], float]:
     """Readings of a name that lie near some reading of another name of the same article.
 
     Local news names several places of one area ("Athens" and "Decatur" in Alabama); when two
@@ -1060,13 +1221,16 @@ def _cohesion(cands: list[_Candidate]) -> dict[tuple[str, int], float]:
     keys = {c.key for c in cands if c.abbreviation is None and c.key}
     if len(keys) < 2:
         return {}
-    for key in keys:
+    for i, key in enumerate(keys):
+        if not i & _CHECK_EVERY:
+            budget.check()
         for gid, lat, lon in _pairable_readings(key):
             cell = (int(math.floor(lat)), int(math.floor(lon)))
             grid.setdefault(cell, []).append((key, gid, lat, lon))
     limit = (_COHESION_NEAR_KM / 111.2) ** 2
     out: dict[tuple[str, int], float] = {}
     for (ci, cj), members in grid.items():
+        budget.check()
         for key, gid, lat, lon in members:
             if (key, gid) in out:
                 continue
@@ -1263,11 +1427,20 @@ def _compass_parts(cands: list[_Candidate], gaz: Gazetteer) -> None:
                 c.key, c.ids = rest, gaz.names[rest]
 
 
-def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
+def location_tables() -> tuple[Gazetteer, int]:
+    """The gazetteer and the name tables `location_mentions` uses, loaded on first use (about a second,
+    once per process): a caller that times each article loads them before the first."""
+    _lexicon()
+    _name_lengths()
+    return gazetteer(), _longest_name()
+
+
+def location_mentions(paragraphs: Sequence[str], budget: Budget = UNLIMITED) -> list[list[LocationMention]]:
     """Toponyms of one article, per paragraph (article-wide context drives disambiguation).
 
     Args:
         paragraphs: the article's cleaned paragraphs, in order.
+        budget: checked between paragraphs and every few dozen names; raises `OverBudget` once spent.
 
     Returns:
         One list per paragraph of LocationMention records, in text order; offsets index into
@@ -1277,10 +1450,12 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     lex = _lexicon()
     cands = []
     for pi, text in enumerate(paragraphs):
-        found = _candidates(pi, text, gaz, lex)
+        budget.check()
+        found = _candidates(pi, text, gaz, lex, budget)
         if "counties" in text or "parishes" in text:
             found = _county_lists(pi, text, found, gaz, lex)
         cands.extend(found)
+    budget.check()
     _share_hints(cands)
     _list_hints(cands, paragraphs)
     _compass_parts(cands, gaz)
@@ -1292,6 +1467,8 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
     plausible = []
     verdicts: dict[int, tuple[int, bool]] = {}  # candidate index -> (its best place then, verdict)
     for i, c in enumerate(cands):
+        if not i & _CHECK_EVERY:
+            budget.check()
         if c.facility:
             continue
         ranked = _ranked(c, no_context, gaz)
@@ -1301,10 +1478,14 @@ def location_mentions(paragraphs: Sequence[str]) -> list[list[LocationMention]]:
             verdicts[i] = (best.geonameid, verdict)
             if verdict:
                 plausible.append(c)
-    ctx = _evidence(plausible, _Context({}, {}, cohesion=_cohesion(plausible), locale=_locale(paragraphs, lex)), gaz)
-    ctx = _evidence(plausible, ctx, gaz)
+    budget.check()
+    first = _Context({}, {}, cohesion=_cohesion(plausible, budget), locale=_locale(paragraphs, lex))
+    ctx = _evidence(plausible, first, gaz, budget)
+    ctx = _evidence(plausible, ctx, gaz, budget)
     out: list[list[LocationMention]] = [[] for _ in paragraphs]
     for i, c in enumerate(cands):
+        if not i & _CHECK_EVERY:
+            budget.check()
         text = paragraphs[c.para]
         if c.facility:
             out[c.para].append(LocationMention(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from transforms._data import rules
+from transforms.budget import UNLIMITED, Budget
 
 __all__ = ["QuantityMention", "quantity_mentions", "rule_errors"]
 
@@ -121,7 +122,8 @@ def rule_errors(name: str, data: Any) -> list[str]:
             for entry in vague:
                 if not isinstance(entry, dict) or not isinstance(entry.get("phrase"), str):
                     errors.append(f"vague: bad entry {entry!r}")
-                elif not (_is_number(entry.get("low")) and _is_number(entry.get("high"))) or entry["low"] > entry["high"]:
+                elif not (_is_number(entry.get("low")) and _is_number(entry.get("high"))) \
+                        or entry["low"] > entry["high"]:
                     errors.append(f"vague {entry['phrase']!r}: needs numbers low <= high")
     elif name == "quantities_units":
         for key in ("currency_prefixes", "currency_suffixes", "currency_code_aliases", "million_codes"):
@@ -129,7 +131,8 @@ def rule_errors(name: str, data: Any) -> list[str]:
             if not isinstance(table, dict) or not table:
                 errors.append(f"{key}: expected a non-empty mapping")
                 continue
-            errors += [f"{key}: bad entry {k!r}" for k, v in table.items() if not isinstance(k, str) or not isinstance(v, str)]
+            errors += [f"{key}: bad entry {k!r}" for k, v in table.items()
+                       if not isinstance(k, str) or not isinstance(v, str)]
         codes = data.get("currency_codes")
         errors += _string_list_errors("currency_codes", codes)
         errors += [f"currency_codes: {c!r} is not three upper-case letters" for c in codes or []
@@ -156,12 +159,14 @@ def rule_errors(name: str, data: Any) -> list[str]:
         for key in ("noun_stops", "not_plural", "irregular_plurals", "pronoun_one_before", "identifier_heads",
                     "not_identifier_capitals", "duration_heads", "ambiguous_months", "year_before", "time_suffixes"):
             errors += _string_list_errors(key, data.get(key))
-            errors += [f"{key}: {v!r} is not lower-case" for v in data.get(key) or [] if isinstance(v, str) and v != v.lower()]
+            errors += [f"{key}: {v!r} is not lower-case" for v in data.get(key) or []
+                       if isinstance(v, str) and v != v.lower()]
         months = data.get("months")
         if not isinstance(months, dict) or not all(isinstance(v, int) and 1 <= v <= 12 for v in months.values()):
             errors.append("months: expected names mapped to 1..12")
         else:
-            errors += [f"ambiguous_months: {m!r} is not a month" for m in data.get("ambiguous_months") or [] if m not in months]
+            errors += [f"ambiguous_months: {m!r} is not a month" for m in data.get("ambiguous_months") or []
+                       if m not in months]
     else:
         errors.append(f"unknown rule file {name!r}")
     return errors
@@ -270,6 +275,7 @@ _NUMBER_START_WORDS = frozenset(
 )
 # A paragraph with no digit and none of these words cannot hold a quantity: skip it untokenized.
 _TRIGGER_WORDS = frozenset((_NUMBER_START_WORDS - {"a", "an"}) | set(_FRACTIONS) | {"dozen", "couple", "few"})
+_CHECK_EVERY = 0x3F  # look at the budget once per 64 numbers
 _DIGIT_RE = re.compile(r"\d")
 _LOWER_WORD_RE = re.compile(r"[a-z]+")
 # Runs of digits that are phone numbers, version strings, IP addresses or numeric dates.
@@ -358,7 +364,7 @@ def _month_at(t: _Tokens, i: int) -> bool:
     return t.low[i] not in _AMBIGUOUS_MONTHS or _is_capitalized(t.raw[i])
 
 
-def _mask_non_quantities(t: _Tokens, blocked: Sequence[tuple[int, int]]) -> None:
+def _mask_non_quantities(t: _Tokens, blocked: Sequence[tuple[int, int]], budget: Budget = UNLIMITED) -> None:
     """Mark digit tokens that are date parts, times, labels, phone numbers or list markers."""
     text = t.text
     spans: list[tuple[int, int]] = [(int(a), int(b)) for a, b in blocked]
@@ -371,7 +377,9 @@ def _mask_non_quantities(t: _Tokens, blocked: Sequence[tuple[int, int]]) -> None
                 break
             t.masked[i] = True
     low, raw, kind = t.low, t.raw, t.kind
-    for i in [k for k in range(t.n) if kind[k] == _KIND_DIGIT]:
+    for n, i in enumerate([k for k in range(t.n) if kind[k] == _KIND_DIGIT]):
+        if not n & _CHECK_EVERY:
+            budget.check()
         if t.masked[i]:
             continue
         is_int = raw[i].isdigit()
@@ -448,9 +456,11 @@ def _mask_non_quantities(t: _Tokens, blocked: Sequence[tuple[int, int]]) -> None
 def _glued_word_known(t: _Tokens, j: int) -> bool:
     """True when the word glued to a number is a unit, scale or currency ("5km", "3k", "USD115")."""
     w, r = t.low[j], t.raw[j]
-    if w in _ABBR_SCALES or r in _LETTER_SCALES or w in _MONEY_LETTER_SCALES or r in _CURRENCY_CODES or r in _MILLION_CODES:
+    if w in _ABBR_SCALES or r in _LETTER_SCALES or w in _MONEY_LETTER_SCALES or r in _CURRENCY_CODES \
+            or r in _MILLION_CODES:
         return True
-    return any(t.match_forward(tab, j) is not None for tab in (_MEASURES, _PERCENT, _CURRENCY_SUFFIX, _TIME_UNITS, _AGE_ABBR))
+    return any(t.match_forward(tab, j) is not None
+               for tab in (_MEASURES, _PERCENT, _CURRENCY_SUFFIX, _TIME_UNITS, _AGE_ABBR))
 
 
 def _sentence_start(t: _Tokens, i: int) -> bool:
@@ -546,7 +556,8 @@ def _number_at(t: _Tokens, i: int, money: bool) -> tuple[float, int, bool, bool]
             continue
         if k != _KIND_WORD:
             # "twenty-five", "fifty - two": a dash between tens and a unit word.
-            if w in _DASHES and last == "t" and j + 1 < n and low[j + 1] in _UNIT_WORDS and 0 < _UNIT_WORDS[low[j + 1]] < 10:
+            if w in _DASHES and last == "t" and j + 1 < n and low[j + 1] in _UNIT_WORDS \
+                    and 0 < _UNIT_WORDS[low[j + 1]] < 10:
                 j += 1
                 continue
             break
@@ -618,7 +629,8 @@ def _number_at(t: _Tokens, i: int, money: bool) -> tuple[float, int, bool, bool]
                 j += 1
                 continue
             break
-        if w == "point" and last in ("u", "t", "d", "h", "b") and j + 1 < n and (low[j + 1] in _UNIT_WORDS or low[j + 1] in _TENS_WORDS):
+        if w == "point" and last in ("u", "t", "d", "h", "b") and j + 1 < n and (low[j + 1] in _UNIT_WORDS
+                or low[j + 1] in _TENS_WORDS):
             digits = ""
             j += 1
             while j < n and (low[j] in _UNIT_WORDS or low[j] in _TENS_WORDS or low[j] in _DASHES):
@@ -627,7 +639,8 @@ def _number_at(t: _Tokens, i: int, money: bool) -> tuple[float, int, bool, bool]
                     continue
                 if low[j] in _TENS_WORDS:
                     tens = _TENS_WORDS[low[j]]
-                    if j + 2 < n and low[j + 1] in _DASHES and low[j + 2] in _UNIT_WORDS and _UNIT_WORDS[low[j + 2]] < 10:
+                    if j + 2 < n and low[j + 1] in _DASHES and low[j + 2] in _UNIT_WORDS \
+                            and _UNIT_WORDS[low[j + 2]] < 10:
                         digits += str(tens + _UNIT_WORDS[low[j + 2]])
                         j += 3
                         continue
@@ -769,9 +782,11 @@ def _cores(t: _Tokens) -> list[_Core]:
         if low[i] in ("a", "an") and j > i + 1 and low[i + 1] in _DOZENS:
             core.approximate = True  # "a dozen" is a round figure
         raw = t.raw[i]
-        core.year_like = j == i + 1 and kind[i] == _KIND_DIGIT and raw.isdigit() and len(raw) == 4 and 1000 <= value <= 2100
+        core.year_like = j == i + 1 and kind[i] == _KIND_DIGIT and raw.isdigit() and len(raw) == 4 \
+                and 1000 <= value <= 2100
         # A sign: "-9.5", "minus five", but not the hyphen of a range or a label ("T-72").
-        if i > 0 and low[i - 1] in ("-", "−") and t.glued(i) and (i == 1 or not t.glued(i - 1) or kind[i - 2] == _KIND_SYMBOL and low[i - 2] not in _DASHES):
+        if i > 0 and low[i - 1] in ("-", "−") and t.glued(i) and (i == 1 or not t.glued(i - 1)
+                or kind[i - 2] == _KIND_SYMBOL and low[i - 2] not in _DASHES):
             if not (i >= 2 and kind[i - 2] == _KIND_DIGIT):
                 core.low = core.high = -value
                 core.i, core.negated = i - 1, True
@@ -808,7 +823,8 @@ def _attach_units(t: _Tokens, core: _Core) -> bool:
             core.high *= 1e6
             core.unit, core.j = f"currency:{_MILLION_CODES[t.raw[j]]}", j + 1
             return True
-        if j < n and t.raw[j] in _CURRENCY_CODES and not (j + 1 < n and t.glued(j + 1) and t.kind[j + 1] == _KIND_DIGIT):
+        if j < n and t.raw[j] in _CURRENCY_CODES and not (j + 1 < n and t.glued(j + 1)
+                and t.kind[j + 1] == _KIND_DIGIT):
             core.unit, core.j = f"currency:{_CURRENCY_CODES[t.raw[j]]}", j + 1
             if core.j < n and low[core.j] in _SCALE_WORDS and not core.scaled:  # "75 USD million"
                 core.low *= _SCALE_WORDS[low[core.j]]
@@ -817,7 +833,8 @@ def _attach_units(t: _Tokens, core: _Core) -> bool:
                 core.scaled = True
             _attach_minor(t, core)
             return True
-        if j < n and t.kind[j] == _KIND_SYMBOL and (symbol := _CURRENCY_PREFIX.get(low[j])) and len(symbol[-1][0]) == 1 \
+        if j < n and t.kind[j] == _KIND_SYMBOL and (symbol := _CURRENCY_PREFIX.get(low[j])) \
+                and len(symbol[-1][0]) == 1 \
                 and not (j + 1 < n and (t.kind[j + 1] == _KIND_DIGIT or low[j + 1] in _NUMBER_START_WORDS)):
             core.unit, core.j = f"currency:{symbol[-1][1]}", j + 1  # "10 €", "100 ₡"
             return True
@@ -851,7 +868,8 @@ def _attach_units(t: _Tokens, core: _Core) -> bool:
             end, unit = hit
             spelled = low[k]
             glued = t.glued(k)
-            if not (spelled in _GLUED_ONLY and not glued) and not (end < n and t.glued(end) and t.kind[end] == _KIND_DIGIT):
+            if not (spelled in _GLUED_ONLY and not glued) and not (end < n and t.glued(end)
+                    and t.kind[end] == _KIND_DIGIT):
                 core.j, core.unit = end, unit
                 if unit == "ft":
                     _attach_inches(t, core)
@@ -983,7 +1001,8 @@ def _noun_after(t: _Tokens, core: _Core) -> tuple[str | None, int]:
     k = j
     if k < n and t.low[k] == "of":
         k += 1
-        if k < n and t.low[k] in ("the", "its", "his", "her", "their", "our", "these", "those", "my", "your", "them", "us"):
+        if k < n and t.low[k] in ("the", "its", "his", "her", "their", "our", "these", "those", "my", "your",
+                "them", "us"):
             if t.low[k] in ("them", "us"):
                 return None, j
             k += 1
@@ -1061,7 +1080,8 @@ def _apply_kind(d: _Draft, kind: str | None, value_low: float, value_high: float
 
 def _draft(t: _Tokens, core: _Core) -> _Draft:
     """A single-core mention with its qualifiers before and after."""
-    d = _Draft(core.i, core.j, core.low, core.high, True, True, core.approximate, core.vague, core.unit, None, core, core)
+    d = _Draft(core.i, core.j, core.low, core.high, True, True, core.approximate, core.vague, core.unit, None,
+               core, core)
     kind, phrase, start = _qualified(t, core)
     if kind is not None:
         if core.vague:
@@ -1080,7 +1100,8 @@ def _draft(t: _Tokens, core: _Core) -> _Draft:
     post = t.match_forward(_POSTFIX, core.j)
     if post is not None and not core.vague:
         end, pkind = post
-        if end < t.n and (t.low[end] in ("than", "to") or t.kind[end] == _KIND_DIGIT or t.low[end] in _NUMBER_START_WORDS
+        if end < t.n and (t.low[end] in ("than", "to") or t.kind[end] == _KIND_DIGIT
+                or t.low[end] in _NUMBER_START_WORDS
                           or t.match_forward(_CURRENCY_PREFIX, end) is not None):
             return d  # "equal to 5000 or less than 6000": the next phrase qualifies another number
         if pkind == "lower_inclusive" and d.high is not None:
@@ -1093,7 +1114,8 @@ def _draft(t: _Tokens, core: _Core) -> _Draft:
         d.qualifier = f"{d.qualifier} {phrase}" if d.qualifier else phrase
         d.j = end
     # "more than 5000 or equal to": the bound becomes inclusive.
-    if d.j + 3 <= t.n and t.low[d.j:d.j + 3] == ["or", "equal", "to"] and not (d.j + 3 < t.n and t.kind[d.j + 3] == _KIND_DIGIT):
+    if d.j + 3 <= t.n and t.low[d.j:d.j + 3] == ["or", "equal", "to"] and not (d.j + 3 < t.n
+            and t.kind[d.j + 3] == _KIND_DIGIT):
         if d.low is not None and d.high is None:
             d.low_inc = True
         elif d.high is not None and d.low is None:
@@ -1115,7 +1137,8 @@ def _range_between(t: _Tokens, a: _Draft, b: _Draft) -> _Draft | None:
     joiner = gap[0]
     if opener in ("between", "from") and a.qualifier is None and joiner in _JOINERS[opener]:
         pass
-    elif (a.qualifier is None or a.approximate and a.low == a.high) and b.qualifier is None and joiner in _JOINERS["bare"]:
+    elif (a.qualifier is None or a.approximate and a.low == a.high) and b.qualifier is None \
+            and joiner in _JOINERS["bare"]:
         if joiner in _DASHES and not (t.glued(a.j) and t.glued(b.i)) and t.kind[b.i] != _KIND_DIGIT:
             return None
         opener = ""
@@ -1141,7 +1164,8 @@ def _range_between(t: _Tokens, a: _Draft, b: _Draft) -> _Draft | None:
     qualifier = opener or a.qualifier
     if b.qualifier:
         qualifier = f"{qualifier or ''} ... {joiner} {b.qualifier}".strip()
-    return _Draft(a.i - (1 if opener and a.qualifier is None else 0), b.j, lo, hi, True, True, a.approximate or b.approximate, False, unit,
+    return _Draft(a.i - (1 if opener and a.qualifier is None else 0), b.j, lo, hi, True, True,
+                  a.approximate or b.approximate, False, unit,
                   qualifier, lo_core, hi_core)
 
 
@@ -1196,7 +1220,8 @@ def _keep_core(t: _Tokens, core: _Core) -> bool:
             return False  # "working as one." / "one, ..."
         ratio = low[nxt] in ("over", "out", "in") and nxt + 1 < n and (
             t.kind[nxt + 1] == _KIND_DIGIT or low[nxt + 1] in _NUMBER_START_WORDS or low[nxt + 1] == "of")
-        if low[nxt] != "of" and not ratio and (low[nxt] in _NOUN_STOPS or low[nxt].endswith("ed") or low[nxt] == "another"):
+        if low[nxt] != "of" and not ratio and (low[nxt] in _NOUN_STOPS or low[nxt].endswith("ed")
+                or low[nxt] == "another"):
             return False  # "One cannot", "one even though", "one said"
     if core.needs_noun:
         nxt = core.j
@@ -1212,24 +1237,31 @@ def _is_year(t: _Tokens, d: _Draft, noun: str | None) -> bool:
     return noun is None or not any(_is_plural(w.lower()) for w in noun.split() if w.islower())
 
 
-def quantity_mentions(text: str, blocked: Sequence[tuple[int, int]] = ()) -> list[QuantityMention]:
+def quantity_mentions(text: str, blocked: Sequence[tuple[int, int]] = (),
+                      budget: Budget = UNLIMITED) -> list[QuantityMention]:
     """Every number that counts or measures something in one paragraph.
 
     Args:
         text: the paragraph.
         blocked: character spans that hold no quantity (the date recognizer's mentions); a number
             inside one is never reported, and a counted noun stops before one.
+        budget: checked every few dozen numbers; raises `OverBudget` once spent.
 
     Returns:
         Mentions in text order, with offsets into `text` (`text[m.start:m.end] == m.text`).
     """
     if not text or (_DIGIT_RE.search(text) is None and _TRIGGER_WORDS.isdisjoint(_LOWER_WORD_RE.findall(text.lower()))):
         return []
+    budget.check()
     t = _Tokens(text)
-    _mask_non_quantities(t, blocked)
+    budget.check()
+    _mask_non_quantities(t, blocked, budget)
+    budget.check()
     drafts: list[_Draft] = []
     consumed = 0  # a core swallowed by the previous one ("3 dollars 50 cents") is not read again
-    for core in _cores(t):
+    for n, core in enumerate(_cores(t)):
+        if not n & _CHECK_EVERY:
+            budget.check()
         if core.i < consumed:
             continue
         if not _attach_units(t, core) or not _keep_core(t, core):
@@ -1241,13 +1273,16 @@ def quantity_mentions(text: str, blocked: Sequence[tuple[int, int]] = ()) -> lis
     joined: list[_Draft] = []
     for d in drafts:
         if joined:
-            merged = _range_between(t, joined[-1], d) or _bounds_joined(t, joined[-1], d) or _ratio_joined(t, joined[-1], d)
+            merged = _range_between(t, joined[-1], d) or _bounds_joined(t, joined[-1], d) \
+                or _ratio_joined(t, joined[-1], d)
             if merged is not None:
                 joined[-1] = merged
                 continue
         joined.append(d)
     out: list[QuantityMention] = []
-    for d in joined:
+    for n, d in enumerate(joined):
+        if not n & _CHECK_EVERY:
+            budget.check()
         noun, end = _noun_after(t, d.last) if d.j == d.last.j else (None, d.j)
         if noun is None:
             end = d.j

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from transforms.budget import UNLIMITED, Budget
 from transforms.clean import CleanArticle, clean_article
 from transforms.dates import DateMention, date_mentions, inferred_published_date, story_published_date
 from transforms.formats import RawArticle
-from transforms.language import article_language
-from transforms.locations import location_mentions
+from transforms.language import article_language, language_model
+from transforms.locations import location_mentions, location_tables
 from transforms.paragraphs import ParagraphSpan, article_text, paragraph_spans
 from transforms.quantities import quantity_mentions
 
@@ -36,6 +37,12 @@ class PreparedArticle:
     published: dt.date | None
     published_source: str
     language: str | None
+
+
+def loaded_models() -> tuple[Any, ...]:
+    """The language model, gazetteer and name tables the steps load on first use (a second or two, once
+    per process): a caller that budgets each article's time loads them before the first article."""
+    return language_model(), location_tables()
 
 
 def content_sha256(text: str) -> str:
@@ -58,7 +65,7 @@ def mention_id(parent: str, kind: str, index: int) -> str:
     return f"{parent}-{kind}{index:03d}"
 
 
-def _publication(raw: RawArticle, clean: CleanArticle) -> tuple[dt.date | None, str]:
+def _publication(raw: RawArticle, clean: CleanArticle, budget: Budget) -> tuple[dt.date | None, str]:
     """Publication date by precedence: metadata > html > dateline > inferred > warc > none.
 
     Story-level inference needs the other articles, so it happens in `with_story_dates`; here an article
@@ -68,7 +75,7 @@ def _publication(raw: RawArticle, clean: CleanArticle) -> tuple[dt.date | None, 
         return raw.published, raw.published_source
     if clean.dateline is not None:
         return clean.dateline, "dateline"
-    inferred = inferred_published_date(clean.paragraphs)
+    inferred = inferred_published_date(clean.paragraphs, budget)
     if inferred is not None:
         return inferred, "inferred"
     if raw.published is not None:
@@ -76,11 +83,11 @@ def _publication(raw: RawArticle, clean: CleanArticle) -> tuple[dt.date | None, 
     return None, "none"
 
 
-def prepared_article(raw: RawArticle) -> PreparedArticle:
-    """Clean one raw article and settle what is known of its date and language."""
-    clean = clean_article(raw.body, raw.title, title_in_body=raw.title_in_body)
+def prepared_article(raw: RawArticle, budget: Budget = UNLIMITED) -> PreparedArticle:
+    """Clean one raw article and settle what is known of its date and language (`budget` may stop it)."""
+    clean = clean_article(raw.body, raw.title, title_in_body=raw.title_in_body, budget=budget)
     text = article_text(clean.paragraphs)
-    published, source = _publication(raw, clean)
+    published, source = _publication(raw, clean, budget)
     language = (raw.language or "").strip().lower()[:2] or article_language(text)
     return PreparedArticle(raw, clean, text, published, source, language)
 
@@ -170,13 +177,13 @@ def _mention_base(paragraph: dict[str, Any], kind: str, index: int, start: int, 
     }
 
 
-def date_rows(paragraphs: Sequence[dict[str, Any]], anchor: dt.date | None, run_id: str
-              ) -> tuple[list[dict[str, Any]], list[list[DateMention]]]:
+def date_rows(paragraphs: Sequence[dict[str, Any]], anchor: dt.date | None, run_id: str,
+              budget: Budget = UNLIMITED) -> tuple[list[dict[str, Any]], list[list[DateMention]]]:
     """`date_mentions` rows of an article's paragraphs, and the mentions per paragraph (quantities skip them)."""
     rows: list[dict[str, Any]] = []
     found: list[list[DateMention]] = []
     for p in paragraphs:
-        mentions = date_mentions(p["text"], anchor)
+        mentions = date_mentions(p["text"], anchor, budget)
         found.append(mentions)
         for i, m in enumerate(mentions):
             rows.append({
@@ -187,13 +194,13 @@ def date_rows(paragraphs: Sequence[dict[str, Any]], anchor: dt.date | None, run_
     return rows, found
 
 
-def quantity_rows(paragraphs: Sequence[dict[str, Any]], dates: Sequence[Sequence[DateMention]], run_id: str
-                  ) -> list[dict[str, Any]]:
+def quantity_rows(paragraphs: Sequence[dict[str, Any]], dates: Sequence[Sequence[DateMention]], run_id: str,
+                  budget: Budget = UNLIMITED) -> list[dict[str, Any]]:
     """`quantity_mentions` rows of an article's paragraphs; numbers inside date mentions are never quantities."""
     rows: list[dict[str, Any]] = []
     for p, p_dates in zip(paragraphs, dates, strict=False):
         blocked = [(d.start, d.end) for d in p_dates]
-        for i, m in enumerate(quantity_mentions(p["text"], blocked)):
+        for i, m in enumerate(quantity_mentions(p["text"], blocked, budget)):
             rows.append({
                 **_mention_base(p, "q", i, m.start, m.end, m.text, run_id),
                 "low": m.low, "high": m.high, "low_inclusive": m.low_inclusive, "high_inclusive": m.high_inclusive,
@@ -203,10 +210,11 @@ def quantity_rows(paragraphs: Sequence[dict[str, Any]], dates: Sequence[Sequence
     return rows
 
 
-def location_rows(paragraphs: Sequence[dict[str, Any]], run_id: str) -> list[dict[str, Any]]:
+def location_rows(paragraphs: Sequence[dict[str, Any]], run_id: str,
+                  budget: Budget = UNLIMITED) -> list[dict[str, Any]]:
     """`location_mentions` rows of an article's paragraphs (the whole article is the disambiguation context)."""
     rows: list[dict[str, Any]] = []
-    per_paragraph = location_mentions([p["text"] for p in paragraphs])
+    per_paragraph = location_mentions([p["text"] for p in paragraphs], budget)
     for p, mentions in zip(paragraphs, per_paragraph, strict=False):
         for i, m in enumerate(mentions):
             rows.append({

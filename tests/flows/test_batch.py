@@ -52,3 +52,74 @@ def test_known_unchanged_content_is_not_reprocessed(small_corpus, tmp_path):
     known = {uri: rec.sha256 for uri, rec in first.staged.inputs.items()}
     again = process_batch(files, known, str(tmp_path / "w"), "run2", 0, NOW)
     assert set(again.unchanged) == set(known) and again.counts["articles"] == 0
+
+
+class _SteppedClock:
+    """A CPU clock for the budget that stands still until a test moves it past any deadline."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_article_past_its_budget_keeps_the_finished_steps(small_corpus, tmp_path, monkeypatch):
+    import flows.batch as batch
+
+    clock = _SteppedClock()
+    monkeypatch.setattr(batch, "_ARTICLE_CLOCK", clock)
+    real_location_rows = batch.location_rows
+
+    def slow_location_rows(*args, **kwargs):
+        clock.now += 10.0  # the locations step of every article runs far past its budget
+        return real_location_rows(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "location_rows", slow_location_rows)
+    files, _ = discovered_inputs(str(small_corpus))
+    out = process_batch(files, {}, str(tmp_path / "wh"), "run1", 0, NOW, article_budget_seconds=2.0)
+    assert out.counts["articles"] == 4  # published all the same
+    assert out.counts["date_mentions"] > 0 and out.counts["quantity_mentions"] > 0
+    assert out.counts["location_mentions"] == 0
+    slow = [r for r in out.rejects if r.reason == "too_slow"]
+    assert len(slow) == 4
+    assert {(r.stage, r.detail.split(":")[0]) for r in slow} == {("transform", "locations")}
+    rejects = pq.read_table(out.staged.paths["rejects"]).to_pylist()
+    assert sum(r["reason"] == "too_slow" for r in rejects) == 4
+
+
+def test_an_article_whose_cleaning_runs_over_is_only_a_reject(small_corpus, tmp_path, monkeypatch):
+    import flows.batch as batch
+
+    clock = _SteppedClock()
+    monkeypatch.setattr(batch, "_ARTICLE_CLOCK", clock)
+    real_prepared = batch.prepared_article
+
+    def slow_prepared(raw, budget):
+        clock.now += 10.0
+        return real_prepared(raw, budget)
+
+    monkeypatch.setattr(batch, "prepared_article", slow_prepared)
+    files, _ = discovered_inputs(str(small_corpus))
+    out = process_batch(files, {}, str(tmp_path / "wh"), "run1", 0, NOW)
+    assert out.counts["articles"] == 0
+    assert sorted(r.detail.split(":")[0] for r in out.rejects if r.reason == "too_slow") == ["clean"] * 4
+
+
+def test_a_real_budget_stops_a_pathological_article_in_time(tmp_path):
+    """A 40,000-town article needs seconds of location work; a 0.3 s budget stops it near 0.3 s of CPU."""
+    import time
+
+    from bench.pathological import distinct_towns
+    from flows.batch import extracted, prepared_within
+    from transforms.formats import RawArticle
+    from transforms.records import loaded_models
+
+    loaded_models()
+    raw = RawArticle("bench://towns", "txt", distinct_towns(40_000), language="en")
+    start = time.thread_time()
+    article, spent, _ = prepared_within(raw, 0.3)
+    stopped = "clean" if article is None else extracted(article, "run1", NOW, 0.3, spent).too_slow
+    used = time.thread_time() - start
+    assert stopped is not None
+    assert used < 0.3 + 1.0  # CPU seconds, with a generous margin: checks come every few milliseconds
