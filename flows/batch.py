@@ -66,6 +66,29 @@ def _read(f: InputFile, rejects: list[Reject]) -> tuple[bytes, bytes | None] | N
     return data, side
 
 
+def _parsed_input(f: InputFile, data: bytes, side: bytes | None) -> tuple[list[RawArticle], list[Reject]]:
+    """Articles and rejects of one input file and its sidecar."""
+    meta = None
+    rejects: list[Reject] = []
+    if side is not None and f.sidecar:
+        meta, bad = sidecar_meta(f.sidecar, side)
+        if bad:
+            rejects.append(bad)
+    articles, file_rejects = parsed_file(f.uri, data, meta)
+    return articles, rejects + file_rejects
+
+
+def _unstorable_text(row: dict[str, Any]) -> str | None:
+    """The first text column of a row that cannot be written as UTF-8 (one such value fails a whole part)."""
+    for name, value in row.items():
+        if isinstance(value, str) and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return name
+    return None
+
+
 def process_batch(
     files: list[InputFile],
     known: dict[str, str],
@@ -103,12 +126,10 @@ def process_batch(
         if known.get(f.uri) == sha:
             unchanged[f.uri] = ManifestEntry(f.uri, f.fingerprint, sha, [], run_id)
             continue
-        meta = None
-        if side is not None and f.sidecar:
-            meta, bad = sidecar_meta(f.sidecar, side)
-            if bad:
-                rejects.append(bad)
-        articles, file_rejects = parsed_file(f.uri, data, meta)
+        try:
+            articles, file_rejects = _parsed_input(f, data, side)
+        except Exception as exc:  # a reader bug costs this file, never the others of the batch
+            articles, file_rejects = [], [Reject(f.uri, "parse", "error", f"{type(exc).__name__}: {exc}"[:500])]
         rejects.extend(file_rejects)
         raws.extend((f.uri, a) for a in articles)
         fresh[f.uri] = ManifestEntry(f.uri, f.fingerprint, sha, [], run_id)
@@ -118,7 +139,7 @@ def process_batch(
     prepared = []
     for uri, raw in raws:
         try:
-            prepared.append((uri, prepared_article(raw)))
+            prepared.append((uri, prepared_article(raw, ingested_at)))
         except Exception as exc:  # one article's bug must not lose the batch
             rejects.append(Reject(raw.source_uri, "transform", "clean_error", f"{type(exc).__name__}: {exc}"[:500]))
     dated = with_story_dates([p for _, p in prepared])
@@ -134,6 +155,10 @@ def process_batch(
             continue
         try:
             tables = article_rows(article, run_id, ingested_at)
+            if (column := _unstorable_text(tables["articles"][0])) is not None:
+                rejects.append(Reject(article.raw.source_uri, "transform", "bad_text",
+                                      f"{column} is not valid Unicode"))
+                continue
             if extracts(article):
                 paragraphs = tables["paragraphs"]
                 s0, u0 = clock(), cpu()
