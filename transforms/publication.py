@@ -46,7 +46,7 @@ def publication_rule_errors(data: Any) -> list[str]:
     for key in ("lead_paragraphs", "lead_chars", "years_behind_text", "url_tolerance_days"):
         if not isinstance(inference.get(key), int) or inference[key] < 0:
             errors.append(f"inference.{key}: must be a non-negative integer")
-    for key in ("in_sentence", "governing", "filler", "clause", "after"):
+    for key in ("in_sentence", "governing", "revision", "filler", "clause", "after", "span_joiners"):
         words = inference.get(key)
         if not isinstance(words, list) or not words or not all(
             isinstance(w, str) and w == w.lower() and w.strip() == w and w for w in words
@@ -84,7 +84,11 @@ _GOVERNING = re.compile(
 )
 _IN_SENTENCE = re.compile(rf"\b(?:{_phrases(_INFERENCE['in_sentence'])})\W*$", re.IGNORECASE)
 _LABEL = re.compile(rf"\b(?:{_phrases(_INFERENCE['labels'])})\W*(?:on\W+)?$")
+_REVISION = re.compile(
+    rf"\b(?:{_phrases(_INFERENCE['revision'])})\W+(?:(?:{_phrases(_INFERENCE['filler'])})\W+){{0,2}}$", re.IGNORECASE
+)
 _CLAUSE = re.compile(rf"\b(?:{_phrases(_INFERENCE['clause'])})\b", re.IGNORECASE)
+_SPAN_JOINER = re.compile(rf"^[\s,]*(?:{_phrases(_INFERENCE['span_joiners'])})[\s,]*$", re.IGNORECASE)
 _AFTER = re.compile(rf"^\W*(?:\w+\W+){{0,2}}?(?:{_phrases(_INFERENCE['after'])})\b", re.IGNORECASE)
 
 
@@ -163,14 +167,36 @@ def _clause_before(paragraph: str, start: int) -> str:
     return window[ends[-1].end():] if ends else window
 
 
-def _event_context(paragraph: str, mention: DateMention) -> bool:
-    """Whether the words around a date make it part of a sentence, a bound, a life event, an anniversary or a plan."""
-    before = _clause_before(paragraph, mention.start)
-    if _IN_SENTENCE.search(before) and not _LABEL.search(before):
+def _placed_elsewhere(text: str, mention: DateMention, mentions: Sequence[DateMention], *, dateline: bool) -> bool:
+    """Whether the words around a date make it another event's: a bound, a life event, an anniversary, a plan,
+    one end of a span, or (outside a dateline) a date inside a sentence or a revision date."""
+    before = _clause_before(text, mention.start)
+    if not dateline and (_REVISION.search(before) or _IN_SENTENCE.search(before) and not _LABEL.search(before)):
         return True
-    return bool(
-        _GOVERNING.search(before) or _CLAUSE.search(before) or _AFTER.match(paragraph[mention.end:mention.end + 40])
+    if _GOVERNING.search(before) or _CLAUSE.search(before) or _AFTER.match(text[mention.end:mention.end + 40]):
+        return True
+    i = mentions.index(mention)
+    neighbours = (mentions[i - 1] if i > 0 else None, mentions[i + 1] if i + 1 < len(mentions) else None)
+    return any(
+        other is not None and other.granularity == "day" and other.start_date is not None
+        and _SPAN_JOINER.match(text[min(other.end, mention.end):max(other.start, mention.start)]) is not None
+        for other in neighbours
     )
+
+
+def dateline_problem(lines: Sequence[str], date: dt.date) -> str | None:
+    """`context` when the words of the dateline line place its date elsewhere ("Born March 17, 1884"), else None.
+
+    Args:
+        lines: the lines cleaning removed as datelines and bylines, in order; the first stating `date` counts.
+        date: the date cleaning read from them.
+    """
+    for line in lines:
+        mentions = date_mentions(line, None)
+        for m in mentions:
+            if m.start_date == date and m.granularity == "day":
+                return "context" if _placed_elsewhere(line, m, mentions, dateline=True) else None
+    return None
 
 
 def _latest_year(mentions: Sequence[Sequence[DateMention]]) -> int | None:
@@ -213,7 +239,7 @@ def inferred_publication(
                 break
             if m.granularity != "day" or m.start_date is None or m.is_relative:
                 continue
-            if _event_context(paragraph, m):
+            if _placed_elsewhere(paragraph, m, mentions, dateline=False):
                 in_context = True
             else:
                 candidates.add(m.start_date)

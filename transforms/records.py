@@ -19,7 +19,12 @@ from transforms.language import article_language
 from transforms.locations import location_mentions
 from transforms.metadata import guarded_language, guarded_text
 from transforms.paragraphs import ParagraphSpan, article_text, paragraph_spans
-from transforms.publication import article_date_problem, inferred_publication, stated_date_problem
+from transforms.publication import (
+    article_date_problem,
+    dateline_problem,
+    inferred_publication,
+    stated_date_problem,
+)
 from transforms.quantities import quantity_mentions
 
 # The extraction rules are written for English; other languages get articles and paragraphs only.
@@ -68,7 +73,8 @@ def _publication(raw: RawArticle, clean: CleanArticle, ingested_at: dt.datetime 
     """Publication date by precedence: metadata > html > dateline > inferred > warc > none, and the notes.
 
     A stated date outside the bounds (`transforms.publication`: before 1800, after the run's time, a clock's
-    zero value) is skipped with a note such as `published:future` or `dateline:too_old`. Story-level
+    zero value), or a dateline whose words place its date elsewhere ("Born March 17, 1884"), is skipped with
+    a note such as `published:future`, `dateline:too_old` or `dateline:context`. Story-level
     inference needs the other articles, so it happens in `with_story_dates`; here an article without a
     usable stated date may still infer one from a plausible full date in its lead.
     """
@@ -80,7 +86,8 @@ def _publication(raw: RawArticle, clean: CleanArticle, ingested_at: dt.datetime 
             return raw.published, stated_source, ()
         notes.append(f"{'published' if stated_source == 'metadata' else 'html_date'}:{problem}")
     if clean.dateline is not None:
-        problem = stated_date_problem(clean.dateline, ingested_at, machine=False)
+        problem = stated_date_problem(clean.dateline, ingested_at, machine=False) or dateline_problem(
+            [line.text for line in clean.removed if line.reason in ("dateline", "byline")], clean.dateline)
         if problem is None:
             return clean.dateline, "dateline", tuple(notes)
         notes.append(f"dateline:{problem}")
