@@ -68,11 +68,12 @@ def _too_slow(step: str, budget: Budget, budget_seconds: float) -> str:
     return f"{step}: stopped past the {budget_seconds:g} s budget ({budget_seconds - budget.remaining():.2f} s CPU)"
 
 
-def prepared_within(raw: RawArticle, budget_seconds: float) -> tuple[PreparedArticle | None, float, str]:
+def prepared_within(raw: RawArticle, ingested_at: dt.datetime, budget_seconds: float
+                    ) -> tuple[PreparedArticle | None, float, str]:
     """The cleaned article and the CPU seconds it took; None and a `too_slow` detail when cleaning ran over."""
     budget = Budget(_ARTICLE_CLOCK, budget_seconds)
     try:
-        return prepared_article(raw, budget), budget.used(), ""
+        return prepared_article(raw, ingested_at, budget), budget.used(), ""
     except OverBudget:
         return None, budget.used(), _too_slow("clean", budget, budget_seconds)
 
@@ -139,6 +140,29 @@ def _read(f: InputFile, rejects: list[Reject]) -> tuple[bytes, bytes | None] | N
     return data, side
 
 
+def _parsed_input(f: InputFile, data: bytes, side: bytes | None) -> tuple[list[RawArticle], list[Reject]]:
+    """Articles and rejects of one input file and its sidecar."""
+    meta = None
+    rejects: list[Reject] = []
+    if side is not None and f.sidecar:
+        meta, bad = sidecar_meta(f.sidecar, side)
+        if bad:
+            rejects.append(bad)
+    articles, file_rejects = parsed_file(f.uri, data, meta)
+    return articles, rejects + file_rejects
+
+
+def _unstorable_text(row: dict[str, Any]) -> str | None:
+    """The first text column of a row that cannot be written as UTF-8 (one such value fails a whole part)."""
+    for name, value in row.items():
+        if isinstance(value, str) and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return name
+    return None
+
+
 def process_batch(
     files: list[InputFile],
     known: dict[str, str],
@@ -181,12 +205,10 @@ def process_batch(
         if known.get(f.uri) == sha:
             unchanged[f.uri] = ManifestEntry(f.uri, f.fingerprint, sha, [], run_id)
             continue
-        meta = None
-        if side is not None and f.sidecar:
-            meta, bad = sidecar_meta(f.sidecar, side)
-            if bad:
-                rejects.append(bad)
-        articles, file_rejects = parsed_file(f.uri, data, meta)
+        try:
+            articles, file_rejects = _parsed_input(f, data, side)
+        except Exception as exc:  # a reader bug costs this file, never the others of the batch
+            articles, file_rejects = [], [Reject(f.uri, "parse", "error", f"{type(exc).__name__}: {exc}"[:500])]
         rejects.extend(file_rejects)
         raws.extend((f.uri, a) for a in articles)
         fresh[f.uri] = ManifestEntry(f.uri, f.fingerprint, sha, [], run_id)
@@ -198,7 +220,7 @@ def process_batch(
     prepared: list[tuple[str, PreparedArticle, float]] = []
     for uri, raw in raws:
         try:
-            article, spent, too_slow = prepared_within(raw, article_budget_seconds)
+            article, spent, too_slow = prepared_within(raw, ingested_at, article_budget_seconds)
         except Exception as exc:  # one article's bug must not lose the batch
             rejects.append(Reject(raw.source_uri, "transform", "clean_error", f"{type(exc).__name__}: {exc}"[:500]))
             continue
@@ -229,6 +251,9 @@ def process_batch(
         if result.too_slow:
             rejects.append(Reject(article.raw.source_uri, "transform", "too_slow", result.detail))
         tables = result.tables
+        if (column := _unstorable_text(tables["articles"][0])) is not None:
+            rejects.append(Reject(article.raw.source_uri, "transform", "bad_text", f"{column} is not valid Unicode"))
+            continue
         for table, table_rows in tables.items():
             rows[table].extend(table_rows)
         ids_by_input[uri].append(tables["articles"][0]["article_id"])

@@ -23,7 +23,6 @@ from transforms.budget import UNLIMITED, Budget
 __all__ = [
     "DateMention",
     "date_mentions",
-    "inferred_published_date",
     "story_published_date",
     "validate_rules",
 ]
@@ -2195,28 +2194,6 @@ def date_mentions(text: str, anchor_date: datetime.date | None, budget: Budget =
             )
         )
     return mentions
-
-
-_LEAD_PARAGRAPHS = 3
-
-
-def inferred_published_date(paragraphs: Sequence[str], budget: Budget = UNLIMITED) -> datetime.date | None:
-    """An unambiguous full calendar date (day, month and year) in the first paragraphs, else None.
-
-    Args:
-        paragraphs: the article's paragraphs in order.
-        budget: passed to `date_mentions`.
-
-    Returns:
-        The single distinct fully specified date (e.g. "February 14, 2018", "2018-02-14") found in the
-        first three paragraphs, or None when there is none or more than one distinct date.
-    """
-    found: set[datetime.date] = set()
-    for paragraph in paragraphs[:_LEAD_PARAGRAPHS]:
-        for mention in date_mentions(paragraph, None, budget):
-            if mention.granularity == "day" and mention.start_date is not None and not mention.is_relative:
-                found.add(mention.start_date)
-    return found.pop() if len(found) == 1 else None
 
 
 def story_published_date(dates: Sequence[datetime.date | None]) -> datetime.date | None:

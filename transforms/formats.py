@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from transforms.encoding import UndecodableError, decoded_text, looks_binary, repaired_text
+from transforms.metadata import guarded_language, guarded_text, valid_unicode
 
 # Bounds that keep one hostile file from taking a worker down.
 MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024
@@ -118,30 +119,60 @@ def iso_date(value: Any) -> dt.date | None:
         return None
 
 
-def _text_field(meta: Mapping[str, Any], key: str) -> str | None:
-    value = meta.get(key)
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
+def _published(value: Any) -> tuple[dt.date | None, tuple[str, ...]]:
+    """A metadata `published` value as a date, with a note when one was given but cannot be read."""
+    if value is None or value == "":
+        return None, ()
+    if not isinstance(value, str | dt.date):
+        return None, ("published:not_string",)
+    date = iso_date(value)
+    return date, () if date is not None else ("published:malformed",)
+
+
+# Metadata keys and the RawArticle fields they fill.
+_META_FIELDS = (("url", "url"), ("source", "source_name"), ("story_id", "story_id"), ("title", "title"),
+                ("author", "author"))
 
 
 def _with_meta(article: RawArticle, meta: Mapping[str, Any] | None) -> RawArticle:
-    """Apply sidecar/record metadata; metadata wins over what the content itself says."""
+    """Apply sidecar/record metadata; metadata wins over what the content itself says.
+
+    Every field is guarded (`transforms.metadata`): a value of the wrong type is dropped, text is made
+    valid Unicode, stripped of directional controls and capped; each repair is recorded on the article.
+    """
     if not meta:
         return article
-    published = iso_date(meta.get("published"))
-    return replace(
-        article,
-        url=_text_field(meta, "url") or article.url,
-        published=published or article.published,
-        published_source="metadata" if published else article.published_source,
-        source_name=_text_field(meta, "source") or article.source_name,
-        language=_text_field(meta, "language") or article.language,
-        story_id=_text_field(meta, "story_id") or article.story_id,
-        title=_text_field(meta, "title") or article.title,
-        author=_text_field(meta, "author") or article.author,
-    )
+    repairs: list[str] = list(article.repairs)
+    changes: dict[str, Any] = {}
+    for key, attr in _META_FIELDS:
+        value, notes = guarded_text(key, meta.get(key))
+        repairs += notes
+        if value is not None:
+            changes[attr] = value
+    language, notes = guarded_language(meta.get("language"))
+    repairs += notes
+    if language is not None:
+        changes["language"] = language
+    published, notes = _published(meta.get("published"))
+    repairs += notes
+    if published is not None:
+        changes["published"], changes["published_source"] = published, "metadata"
+    return replace(article, **changes, repairs=tuple(dict.fromkeys(repairs)))
+
+
+def _guarded_fields(article: RawArticle) -> RawArticle:
+    """An article whose metadata came from the content itself (HTML, WARC headers), with the same guards."""
+    repairs: list[str] = list(article.repairs)
+    changes: dict[str, Any] = {}
+    for key, attr in (*_META_FIELDS, ("language", "language")):
+        current = getattr(article, attr)
+        value, notes = guarded_language(current) if key == "language" else guarded_text(key, current)
+        repairs += notes
+        if value != current:
+            changes[attr] = value
+    if not changes and len(repairs) == len(article.repairs):
+        return article
+    return replace(article, **changes, repairs=tuple(dict.fromkeys(repairs)))
 
 
 class _TextTooLarge(ValueError):
@@ -199,9 +230,9 @@ def article_from_html(uri: str, html: str, input_fmt: str = "html") -> RawArticl
         return Reject(uri, "parse", "no_content", "no main text found in the page")
     body, repairs = repaired_text(text.replace("\n", "\n\n"))
     published = iso_date(meta.get("date"))
-    return RawArticle(
+    return _guarded_fields(RawArticle(
         uri, input_fmt, body,
-        title=(meta.get("title") or "").strip() or None,
+        title=meta.get("title") or None,
         url=meta.get("url") or None,
         published=published,
         published_source="html" if published else None,
@@ -209,7 +240,7 @@ def article_from_html(uri: str, html: str, input_fmt: str = "html") -> RawArticl
         author=meta.get("author") or None,
         language=meta.get("language") or None,
         repairs=repairs,
-    )
+    ))
 
 
 def articles_from_html(uri: str, data: bytes, meta: Mapping[str, Any] | None = None) -> Parsed:
@@ -223,6 +254,18 @@ def articles_from_html(uri: str, data: bytes, meta: Mapping[str, Any] | None = N
     return [_with_meta(result, meta)], []
 
 
+def _json_value(text: str) -> tuple[Any, str | None]:
+    """A JSON document's value, or None and why it cannot be read (never raises on bad input)."""
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as exc:
+        return None, exc.msg
+    except RecursionError:  # deeply nested arrays or objects
+        return None, "nested too deeply"
+    except ValueError as exc:  # an integer of more than 4300 digits (Python's int conversion limit)
+        return None, str(exc)[:200]
+
+
 def articles_from_jsonl(uri: str, data: bytes, meta: Mapping[str, Any] | None = None) -> Parsed:
     """One article per JSON line (`text` or `html` plus optional metadata); a bad line is a reject, not a failure."""
     if looks_binary(data):
@@ -233,33 +276,32 @@ def articles_from_jsonl(uri: str, data: bytes, meta: Mapping[str, Any] | None = 
     for line_no, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            rejects.append(Reject(f"{uri}#{line_no}", "parse", "bad_json", f"line {line_no}: {exc.msg}"))
+        record, problem = _json_value(line)
+        if problem is None and not isinstance(record, dict):
+            problem = "not an object"
+        if problem is not None:
+            rejects.append(Reject(f"{uri}#{line_no}", "parse", "bad_json", f"line {line_no}: {problem}"))
             continue
-        except RecursionError:  # deeply nested arrays: one line, not the whole file
-            rejects.append(Reject(f"{uri}#{line_no}", "parse", "bad_json", f"line {line_no}: nested too deeply"))
-            continue
-        if not isinstance(record, dict):
-            rejects.append(Reject(f"{uri}#{line_no}", "parse", "bad_json", f"line {line_no}: not an object"))
-            continue
-        record_id = _text_field(record, "id") or str(line_no)
-        rec_uri = f"{uri}#{record_id}"
+        record_id, id_repairs = guarded_text("id", record.get("id"))
+        rec_uri = f"{uri}#{record_id or line_no}"
         body = record.get("text")
         html = record.get("html")
         if isinstance(body, str) and body.strip():
             if reject := _too_large(rec_uri, body):
                 rejects.append(reject)
                 continue
+            body, had_surrogates = valid_unicode(body)
             fixed, repairs = repaired_text(body)
-            article = RawArticle(rec_uri, "jsonl", fixed, repairs=repairs)
+            repairs = ("surrogates", *repairs) if had_surrogates else repairs
+            article = RawArticle(rec_uri, "jsonl", fixed, repairs=id_repairs + repairs)
         elif isinstance(html, str) and html.strip():
+            html, had_surrogates = valid_unicode(html)
             result = article_from_html(rec_uri, html, "jsonl")
             if isinstance(result, Reject):
                 rejects.append(result)
                 continue
-            article = result
+            repairs = ("surrogates", *result.repairs) if had_surrogates else result.repairs
+            article = replace(result, repairs=id_repairs + repairs)
         else:
             rejects.append(Reject(rec_uri, "parse", "no_text", "record has neither `text` nor `html`"))
             continue
@@ -331,9 +373,9 @@ def articles_from_warc(uri: str, stream: io.BufferedIOBase | io.BytesIO) -> Pars
             if isinstance(result, Reject):
                 rejects.append(result)
                 continue
-            target = record.rec_headers.get_header("WARC-Target-URI")
+            target, target_repairs = guarded_text("url", record.rec_headers.get_header("WARC-Target-URI"))
             warc_date = iso_date(record.rec_headers.get_header("WARC-Date"))
-            article = replace(result, url=result.url or target)
+            article = result if result.url else replace(result, url=target, repairs=result.repairs + target_repairs)
             if article.published is None and warc_date is not None:
                 article = replace(article, published=warc_date, published_source="warc")
             articles.append(article)
@@ -377,9 +419,12 @@ def parsed_file(uri: str, data: bytes, meta: Mapping[str, Any] | None = None) ->
 def sidecar_meta(uri: str, data: bytes) -> tuple[dict[str, Any] | None, Reject | None]:
     """Parsed `NAME.meta.json`, or a reject explaining why it was ignored."""
     try:
-        meta = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         return None, Reject(uri, "parse", "bad_sidecar", str(exc)[:500])
+    meta, problem = _json_value(text)
+    if problem is not None:
+        return None, Reject(uri, "parse", "bad_sidecar", problem)
     if not isinstance(meta, dict):
         return None, Reject(uri, "parse", "bad_sidecar", "sidecar is not a JSON object")
     return meta, None

@@ -14,11 +14,18 @@ from typing import Any
 
 from transforms.budget import UNLIMITED, Budget
 from transforms.clean import CleanArticle, clean_article
-from transforms.dates import DateMention, date_mentions, inferred_published_date, story_published_date
+from transforms.dates import DateMention, date_mentions, story_published_date
 from transforms.formats import RawArticle
 from transforms.language import article_language, language_model
 from transforms.locations import location_mentions, location_tables
+from transforms.metadata import guarded_language, guarded_text
 from transforms.paragraphs import ParagraphSpan, article_text, paragraph_spans
+from transforms.publication import (
+    article_date_problem,
+    dateline_problem,
+    inferred_publication,
+    stated_date_problem,
+)
 from transforms.quantities import quantity_mentions
 
 # The extraction rules are written for English; other languages get articles and paragraphs only.
@@ -37,6 +44,9 @@ class PreparedArticle:
     published: dt.date | None
     published_source: str
     language: str | None
+    title: str | None
+    author: str | None
+    repairs: tuple[str, ...]  # the raw article's, then those made here (refused dates, a capped title, ...)
 
 
 def loaded_models() -> tuple[Any, ...]:
@@ -65,38 +75,78 @@ def mention_id(parent: str, kind: str, index: int) -> str:
     return f"{parent}-{kind}{index:03d}"
 
 
-def _publication(raw: RawArticle, clean: CleanArticle, budget: Budget) -> tuple[dt.date | None, str]:
-    """Publication date by precedence: metadata > html > dateline > inferred > warc > none.
+def _publication(raw: RawArticle, clean: CleanArticle, ingested_at: dt.datetime | None, budget: Budget
+                 ) -> tuple[dt.date | None, str, tuple[str, ...]]:
+    """Publication date by precedence: metadata > html > dateline > inferred > warc > none, and the notes.
 
-    Story-level inference needs the other articles, so it happens in `with_story_dates`; here an article
-    without a stated date may still infer one from an unambiguous full date in its first paragraphs.
+    A stated date outside the bounds (`transforms.publication`: before 1800, after the run's time, a clock's
+    zero value), or a dateline whose words place its date elsewhere ("Born March 17, 1884"), is skipped with
+    a note such as `published:future`, `dateline:too_old` or `dateline:context`. Story-level
+    inference needs the other articles, so it happens in `with_story_dates`; here an article without a
+    usable stated date may still infer one from a plausible full date in its lead.
     """
-    if raw.published is not None and raw.published_source in ("metadata", "html"):
-        return raw.published, raw.published_source
+    notes: list[str] = []
+    stated_source = raw.published_source or "metadata"
+    if raw.published is not None and stated_source in ("metadata", "html"):
+        problem = stated_date_problem(raw.published, ingested_at)
+        if problem is None:
+            return raw.published, stated_source, ()
+        notes.append(f"{'published' if stated_source == 'metadata' else 'html_date'}:{problem}")
     if clean.dateline is not None:
-        return clean.dateline, "dateline"
-    inferred = inferred_published_date(clean.paragraphs, budget)
-    if inferred is not None:
-        return inferred, "inferred"
-    if raw.published is not None:
-        return raw.published, raw.published_source or "metadata"
-    return None, "none"
+        problem = stated_date_problem(clean.dateline, ingested_at, machine=False) or dateline_problem(
+            [line.text for line in clean.removed if line.reason in ("dateline", "byline")], clean.dateline)
+        if problem is None:
+            return clean.dateline, "dateline", tuple(notes)
+        notes.append(f"dateline:{problem}")
+    crawled = None
+    if raw.published is not None and stated_source == "warc":
+        problem = stated_date_problem(raw.published, ingested_at)
+        if problem is None:
+            crawled = raw.published
+        else:
+            notes.append(f"warc_date:{problem}")
+    inferred = inferred_publication(clean.paragraphs, url=raw.url, crawled=crawled, ingested_at=ingested_at,
+                                    budget=budget)
+    if inferred.date is not None:
+        return inferred.date, "inferred", tuple(notes)
+    if crawled is not None:
+        return crawled, "warc", tuple(notes)
+    return None, "none", tuple(notes)
 
 
-def prepared_article(raw: RawArticle, budget: Budget = UNLIMITED) -> PreparedArticle:
-    """Clean one raw article and settle what is known of its date and language (`budget` may stop it)."""
+def prepared_article(raw: RawArticle, ingested_at: dt.datetime | None = None, budget: Budget = UNLIMITED
+                     ) -> PreparedArticle:
+    """Clean one raw article and settle what is known of its date, language, title and author.
+
+    Args:
+        raw: the article as read.
+        ingested_at: the run's time: no publication date after it (beyond a small tolerance) is used.
+            None leaves the future unbounded (tools and tests without a run).
+        budget: the article's time budget (cleaning and date inference check it; `OverBudget` stops them).
+
+    Returns:
+        The prepared article; its `repairs` add to the raw article's those made here.
+    """
     clean = clean_article(raw.body, raw.title, title_in_body=raw.title_in_body, budget=budget)
     text = article_text(clean.paragraphs)
-    published, source = _publication(raw, clean, budget)
-    language = (raw.language or "").strip().lower()[:2] or article_language(text)
-    return PreparedArticle(raw, clean, text, published, source, language)
+    published, source, notes = _publication(raw, clean, ingested_at, budget)
+    # A title or byline taken from the body gets the same guards as metadata (caps, no bidi controls).
+    title, title_repairs = guarded_text("title", clean.title)
+    author, author_repairs = guarded_text("author", raw.author or clean.author)
+    language, language_repairs = guarded_language(raw.language) if raw.language else (None, ())
+    language = language or article_language(text)
+    repairs = tuple(dict.fromkeys((*raw.repairs, *notes, *title_repairs, *author_repairs, *language_repairs)))
+    return PreparedArticle(raw, clean, text, published, source, language, title, author, repairs)
 
 
 _STATED = frozenset({"metadata", "html", "dateline"})
 
 
 def with_story_dates(articles: Sequence[PreparedArticle]) -> list[PreparedArticle]:
-    """Articles without a stated date take their story's date from its dated articles (source `inferred`)."""
+    """Articles without a stated date take their story's date from its dated articles (source `inferred`).
+
+    The story's date is taken only when it fits the article's own URL date and crawl date.
+    """
     story_dates: dict[str, list[dt.date | None]] = defaultdict(list)
     for a in articles:
         if a.raw.story_id and a.published_source in _STATED:
@@ -105,7 +155,11 @@ def with_story_dates(articles: Sequence[PreparedArticle]) -> list[PreparedArticl
     for a in articles:
         if a.published_source not in _STATED and a.raw.story_id in story_dates:
             story_date = story_published_date(story_dates[a.raw.story_id])
-            if story_date is not None:
+            crawled = a.raw.published if a.raw.published_source == "warc" else None
+            # The story's date must still fit this article's own URL date and crawl.
+            if story_date is not None and article_date_problem(
+                story_date, url=a.raw.url, crawled=crawled, ingested_at=None
+            ) is None:
                 a = replace(a, published=story_date, published_source="inferred")
         out.append(a)
     return out
@@ -127,8 +181,8 @@ def article_rows(a: PreparedArticle, run_id: str, ingested_at: dt.datetime) -> R
             "source_uri": a.raw.source_uri,
             "url": a.raw.url,
             "source_name": a.raw.source_name,
-            "title": a.clean.title,
-            "author": a.raw.author or a.clean.author,
+            "title": a.title,
+            "author": a.author,
             "published_date": a.published,
             "published_date_source": a.published_source,
             "language": a.language,
@@ -139,7 +193,7 @@ def article_rows(a: PreparedArticle, run_id: str, ingested_at: dt.datetime) -> R
             "n_paragraphs": len(spans),
             "n_chars": len(a.text),
             "content_sha256": sha,
-            "repairs": ",".join(a.raw.repairs) or None,
+            "repairs": ",".join(a.repairs) or None,
             "run_id": run_id,
             "ingested_at": ingested_at,
         }],

@@ -95,9 +95,9 @@ def test_an_article_whose_cleaning_runs_over_is_only_a_reject(small_corpus, tmp_
     monkeypatch.setattr(batch, "_ARTICLE_CLOCK", clock)
     real_prepared = batch.prepared_article
 
-    def slow_prepared(raw, budget):
+    def slow_prepared(raw, ingested_at, budget):
         clock.now += 10.0
-        return real_prepared(raw, budget)
+        return real_prepared(raw, ingested_at, budget)
 
     monkeypatch.setattr(batch, "prepared_article", slow_prepared)
     files, _ = discovered_inputs(str(small_corpus))
@@ -118,7 +118,7 @@ def test_a_real_budget_stops_a_pathological_article_in_time(tmp_path):
     loaded_models()
     raw = RawArticle("bench://towns", "txt", distinct_towns(40_000), language="en")
     start = time.thread_time()
-    article, spent, _ = prepared_within(raw, 0.3)
+    article, spent, _ = prepared_within(raw, NOW, 0.3)
     stopped = "clean" if article is None else extracted(article, "run1", NOW, 0.3, spent).too_slow
     used = time.thread_time() - start
     assert stopped is not None

@@ -12,7 +12,7 @@ from tests.helpers import warehouse_rows
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 
 
-def _inverted_quantities(paragraphs, dates, run_id):
+def _inverted_quantities(paragraphs, dates, run_id, budget=None):
     """A broken transform: every paragraph gets a figure whose low is above its high."""
     return [{
         "mention_id": f"{p['paragraph_id']}-q000", "article_id": p["article_id"], "paragraph_id": p["paragraph_id"],
@@ -52,10 +52,10 @@ def test_only_the_failing_batch_is_quarantined(small_corpus, tmp_path, monkeypat
     wh = tmp_path / "wh"
     real = flows.batch.quantity_rows
 
-    def broken_for_york(paragraphs, dates, run_id):
+    def broken_for_york(paragraphs, dates, run_id, budget):
         if any("York" in p["text"] or "Ouse" in p["text"] for p in paragraphs):
             return _inverted_quantities(paragraphs, dates, run_id)
-        return real(paragraphs, dates, run_id)
+        return real(paragraphs, dates, run_id, budget)
 
     monkeypatch.setattr(flows.batch, "quantity_rows", broken_for_york)
     result = CliRunner().invoke(app, ["run", "--input", str(small_corpus), "--warehouse", str(wh),

@@ -265,6 +265,27 @@ def build_hostile_corpus(root: pathlib.Path, huge: bool = True) -> list[Case]:
     _write(root, "meta/story.txt", GOOD_TEXT.replace("Whitby", "Hull").encode())
     _write(root, "meta/story.meta.json", b"{not json")
     cases.append(Case("meta/story.txt", "article", note="bad sidecar: a bad_sidecar reject, the text is kept"))
+    # Metadata that used to fail the whole run, or was stored unbounded or mistyped (issue 16).
+    _write(root, "meta/huge-int.txt", GOOD_TEXT.replace("Whitby", "Grimsby").encode())
+    _write(root, "meta/huge-int.meta.json", b'{"published": "2020-01-01", "views": ' + b"9" * 5000 + b"}")
+    cases.append(Case("meta/huge-int.txt", "article", note="sidecar with a 5,000-digit integer: bad_sidecar"))
+    _write(root, "meta/deep.txt", GOOD_TEXT.replace("Whitby", "Bridlington").encode())
+    _write(root, "meta/deep.meta.json", b"[" * 200_000 + b"]" * 200_000)
+    cases.append(Case("meta/deep.txt", "article", note="sidecar nested 200,000 arrays deep: bad_sidecar"))
+    body = "The ferry resumed sailings on Monday after the storm, the operator said."
+    fields = [
+        json.dumps({"id": "f1", "title": "Ferry resumes", "text": body}),
+        '{"id": "f2", "text": "x", "views": ' + "9" * 5000 + "}",
+        "[" * 200_000 + "]" * 200_000,
+        '{"id": "f3", "title": "Bad \\udfff title", "text": "' + body + '"}',
+        json.dumps({"id": "f4", "text": body, "url": [1, 2], "title": "T" * 2_000_000, "language": "1x",
+                    "published": "2999-01-01", "source": "Example \u202eNews"}),
+    ]
+    _write(root, "fields/hostile.jsonl", "\n".join(fields).encode())
+    cases.append(Case("fields/hostile.jsonl", "article",
+                      note="a 5,000-digit number and 200,000-deep nesting are bad_json lines; a lone surrogate in "
+                           "a title, a list URL, a 2,000,000-character title, an RLO, language 1x and a date in "
+                           "2999 are repaired articles"))
     _write(root, "multinews/separators-only.src", b"||||| ||||| |||||\n\n|||||NEWLINE_CHAR|||||\n")
     cases.append(Case("multinews/separators-only.src", "reject", "parse", "empty", "separators and nothing else"))
     _write(root, "unsupported/report.pdf", b"%PDF-1.4\n")

@@ -16,7 +16,6 @@ from transforms._data import rules
 from transforms.dates import (
     DateMention,
     date_mentions,
-    inferred_published_date,
     story_published_date,
     validate_rules,
 )
@@ -124,19 +123,6 @@ def test_records_are_frozen() -> None:
     assert isinstance(mention, DateMention)
     with pytest.raises(AttributeError):
         mention.value = "2018"  # type: ignore[misc]
-
-
-def test_inferred_published_date_takes_a_single_full_date() -> None:
-    paragraphs = ["By Jane Doe", "February 14, 2018", "Rebels attacked on Tuesday, officials said."]
-    assert inferred_published_date(paragraphs) == datetime.date(2018, 2, 14)
-
-
-def test_inferred_published_date_rejects_ambiguity_and_partial_dates() -> None:
-    assert inferred_published_date(["Talks ran from March 3, 2017 to March 9, 2017."]) is None
-    assert inferred_published_date(["The clash on February 7 killed dozens."]) is None
-    assert inferred_published_date([]) is None
-    late = ["Intro.", "More.", "Still more.", "Filed on February 14, 2018."]
-    assert inferred_published_date(late) is None  # only the first paragraphs count
 
 
 def test_story_published_date_is_the_most_common_then_earliest() -> None:
