@@ -6,9 +6,12 @@ import contextlib
 import os
 import pathlib
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from warehouse.lake import Lake
 
 PROJECT_ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEMO_INPUT = PROJECT_ROOT / "data" / "demo"
@@ -407,6 +410,16 @@ def _writable(warehouse: str, catalog: str | None, wait: float = 0.0):
     return lake
 
 
+def _refresh_copy(lake: Lake) -> None:
+    """Bring `broadsheet.duckdb` (the plain DuckDB copy) to the snapshot just committed; warn when it cannot."""
+    from warehouse.mirror import refresh
+
+    done = refresh(lake)
+    if done.mode == "failed":
+        _console().print(f"[yellow]broadsheet.duckdb not refreshed ({done.reason}); the next run or command "
+                         "that writes refreshes it[/yellow]")
+
+
 @app.command()
 def rollback(
     to: Annotated[str, typer.Option("--to", help="The run whose result the warehouse returns to (see `history`).")],
@@ -425,6 +438,7 @@ def rollback(
     try:
         with writer_lock(lake, wait):
             changed = rollback_to(lake, to)
+            _refresh_copy(lake)
     except (RollbackRefused, WarehouseBusy) as exc:
         raise _fail(str(exc)) from None
     _console().print(f"rolled back to run {to}: " + ", ".join(f"{t} {n:+,}" for t, n in changed.items() if n))
@@ -445,6 +459,7 @@ def maintain(
     try:
         with writer_lock(lake, wait):
             done = run_maintenance(lake, retention_days)
+            _refresh_copy(lake)
     except WarehouseBusy as exc:
         raise _fail(str(exc)) from None
     _console().print("maintenance: " + ", ".join(f"{k} {v}" for k, v in done.items()))
@@ -465,6 +480,7 @@ def rebuild(
     try:
         with writer_lock(lake, wait):
             counts = rebuild_derived(lake, place_row)
+            _refresh_copy(lake)
     except WarehouseBusy as exc:
         raise _fail(str(exc)) from None
     _console().print("rebuilt: " + ", ".join(f"{t} {n:,} rows" for t, n in counts.items()))
@@ -486,6 +502,7 @@ def repair(
     try:
         with writer_lock(lake, wait):
             outcome = drop_broken_files(lake)
+            _refresh_copy(lake)
     except WarehouseBusy as exc:
         raise _fail(str(exc)) from None
     console = _console()

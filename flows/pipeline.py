@@ -26,6 +26,7 @@ from transforms.gazetteer import place
 from warehouse.catalog import ensure_schema
 from warehouse.lake import Lake, Location
 from warehouse.manifest import ManifestEntry, read_manifest
+from warehouse.mirror import Refresh, refresh
 from warehouse.publish import PublishPlan, StagedBatch, publish, writer_lock
 from warehouse.schemas import ARTICLE_TABLES, TABLES, table_from_rows
 from warehouse.staging import STALE_SECONDS, quarantine, read_part, remove_run, remove_stale, staged_path, write_part
@@ -96,6 +97,12 @@ def maintain_if_due(lake: Lake, every_hours: float) -> dict[str, int] | None:
     if every_hours <= 0 or not due_for_maintenance(lake, every_hours):
         return None
     return run_maintenance(lake)
+
+
+@task(name="refresh-copy", cache_policy=NO_CACHE)
+def refresh_copy(lake: Lake) -> Refresh:
+    """Bring the plain DuckDB copy of the public tables (`broadsheet.duckdb`) up to the new snapshot."""
+    return refresh(lake)
 
 
 @task(name="publish", cache_policy=NO_CACHE)  # retried inside on a concurrent writer's commit; all or nothing
@@ -330,6 +337,11 @@ def broadsheet_run(
             if maintained is not None:
                 seconds["maintain"] = time.perf_counter() - t1
                 log.info("maintenance: %s", json.dumps(maintained))
+            t1 = time.perf_counter()
+            copied = refresh_copy(lake)
+            seconds["copy"] = time.perf_counter() - t1
+            if copied.mode == "failed":
+                log.warning("broadsheet.duckdb not refreshed: %s", copied.reason)
         finally:
             remove_run(loc, run_id)
     summary = RunSummary(
