@@ -23,7 +23,8 @@ for _key, _value in {
 }.items():
     os.environ.setdefault(_key, _value)
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Broadsheet: raw news in, queryable warehouse out.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Broadsheet: raw news in, queryable warehouse out.",
+                  context_settings={"help_option_names": ["-h", "--help"]})
 
 
 def _console():
@@ -85,13 +86,16 @@ def catalog_arg(catalog: str | None) -> str | None:
 
 
 @contextlib.contextmanager
-def open_warehouse(warehouse: str, catalog: str | None = None):
-    """A read-only connection to a warehouse's lake (tables and views of `main` by their plain names)."""
+def open_warehouse(warehouse: str, catalog: str | None = None, sandbox: bool = False):
+    """A read-only connection to a warehouse's lake (tables and views of `main` by their plain names).
+
+    With `sandbox`, the connection is the locked-down one for SQL typed by users (`Lake.query_reader`).
+    """
     from warehouse.lake import CatalogUnusable, Lake, NotAWarehouse
 
     try:
         lake = Lake(warehouse, catalog_arg(catalog))
-        cm = lake.reader()
+        cm = lake.query_reader() if sandbox else lake.reader()
         con = cm.__enter__()
     except (NotAWarehouse, CatalogUnusable) as exc:
         raise _fail(str(exc)) from None
@@ -314,19 +318,83 @@ def _data_docs(report, warehouse: str) -> str:
 
 @app.command()
 def query(
-    sql: Annotated[str, typer.Argument(help="SQL to run against the warehouse's tables and views.")],
+    sql: Annotated[str, typer.Argument(help="SQL to run against the warehouse's tables and views; several "
+                                            "statements may be separated by ';'.")],
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
     catalog: CatalogOpt = None,
-    max_rows: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
+    max_rows: Annotated[int, typer.Option(help="Rows to print at most per statement (1 or more).")] = 50,
+    output_format: Annotated[str, typer.Option(
+        "--format", help="table (for reading), csv (a header line, then rows) or json (an array of objects).")
+    ] = "table",
 ) -> None:
-    """Run read-only ad-hoc SQL against the warehouse and print the result."""
+    """Run read-only SQL against the warehouse and print the result.
+
+    Only queries run: SELECT (with WITH, VALUES, FROM-first, TABLE), DESCRIBE, SHOW, SUMMARIZE and EXPLAIN. Any
+    other statement (COPY, EXPORT, ATTACH, INSTALL, LOAD, SET, CALL, INSERT, ...) and DuckLake's maintenance
+    functions are refused, and the query can read no file outside the warehouse. Several statements all run
+    and every result is printed, headed by the statement's number and first words (json: an array of
+    {statement, sql, rows} objects). A cut-off result says so on stderr.
+    """
     import duckdb
 
-    with open_warehouse(warehouse, catalog) as con:
-        try:
-            _print_table(con, sql, max_rows)
-        except duckdb.Error as exc:
-            raise _fail(str(exc), 1) from None
+    from flows.query_output import FORMATS
+    from warehouse.user_sql import StatementRefused, query_statements
+
+    if not sql.strip():
+        raise _fail('no SQL given: pass a query, e.g. broadsheet query "SELECT count(*) FROM articles"')
+    if max_rows < 1:
+        raise _fail(f"--max-rows must be 1 or more, not {max_rows}")
+    if output_format not in FORMATS:
+        raise _fail(f"unknown --format {output_format!r}: use {', '.join(FORMATS)}")
+    try:
+        statements = query_statements(sql)
+    except StatementRefused as exc:
+        raise _fail(str(exc)) from None
+    results = []
+    with open_warehouse(warehouse, catalog, sandbox=True) as con:
+        for statement in statements:
+            try:
+                cur = con.execute(statement.sql)
+                results.append((statement, cur.description, cur.fetchmany(max_rows + 1)))
+            except duckdb.Error as exc:
+                _print_results(results, output_format, max_rows, len(statements) > 1)
+                where = f"statement {statement.number} ({statement.head}): " if len(statements) > 1 else ""
+                if isinstance(exc, duckdb.PermissionException):  # the sandbox said no: one line, and why
+                    raise _fail(f"{where}{str(exc).splitlines()[0]}; `broadsheet query` reads only the "
+                                "warehouse's tables and views", 1) from None
+                raise _fail(where + str(exc), 1) from None
+    _print_results(results, output_format, max_rows, len(statements) > 1)
+
+
+def _print_results(results: list, output_format: str, max_rows: int, headed: bool) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from flows.query_output import column_names, csv_text, json_records, json_text
+
+    documents = []
+    for statement, description, rows in results:
+        names, shown = column_names(description), rows[:max_rows]
+        if output_format == "json":
+            records = json_records(names, shown)
+            documents.append({"statement": statement.number, "sql": statement.head, "rows": records}
+                             if headed else records)
+        elif output_format == "csv":
+            if headed:
+                typer.echo(f"# statement {statement.number}: {statement.head}")
+            typer.echo(csv_text(names, shown), nl=False)
+        else:
+            if headed:
+                _console().print(escape(f"statement {statement.number}: {statement.head}"), soft_wrap=True)
+            table = Table(*(escape(n) for n in names))
+            for row in shown:
+                table.add_row(*(escape("" if v is None else str(v)) for v in row))
+            _console().print(table)
+        if len(rows) > max_rows:
+            where = f" of statement {statement.number}" if headed else ""
+            typer.echo(f"(first {max_rows} rows{where} shown; --max-rows shows more)", err=output_format != "table")
+    if output_format == "json" and results:
+        typer.echo(json_text(documents if headed else documents[0]), nl=False)
 
 
 @app.command()
