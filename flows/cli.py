@@ -85,6 +85,45 @@ def catalog_arg(catalog: str | None) -> str | None:
     return spec.public()
 
 
+def _check_at_least(option: str, value: float, minimum: float) -> None:
+    """Refuse an option below its minimum (or NaN) before anything is opened or created."""
+    if not value >= minimum:
+        raise _fail(f"{option} must be {minimum:g} or more, not {value:g}")
+
+
+def _check_above(option: str, value: float, bound: float) -> None:
+    if not value > bound:
+        raise _fail(f"{option} must be more than {bound:g}, not {value:g}")
+
+
+def _check_input(input: str) -> None:
+    """Refuse a local input that does not exist (object-store inputs are checked when the run lists them)."""
+    from flows.remote import is_remote
+
+    if not is_remote(input) and not os.path.exists(input):
+        raise _fail(f"input not found: {input} does not exist; give --input an existing folder or file")
+
+
+def _check_warehouse_for_run(warehouse: str, catalog: str | None) -> None:
+    """Refuse, before a server starts or a folder or lock is created, a warehouse a run would refuse."""
+    from warehouse.lake import CatalogUnusable, Lake, NotAWarehouse
+
+    try:
+        Lake(warehouse, catalog_arg(catalog)).check_preparable()
+    except (NotAWarehouse, CatalogUnusable) as exc:
+        raise _fail(str(exc)) from None
+
+
+def _check_run_options(input: str, warehouse: str, catalog: str | None, batch_files: int, wait: float,
+                       maintain_every: float) -> None:
+    """The options `run` and `serve` share, checked in the order a user reads them."""
+    _check_input(input)
+    _check_at_least("--batch-files", batch_files, 1)
+    _check_at_least("--wait", wait, 0)
+    _check_at_least("--maintain-every", maintain_every, 0)
+    _check_warehouse_for_run(warehouse, catalog)
+
+
 @contextlib.contextmanager
 def open_warehouse(warehouse: str, catalog: str | None = None, sandbox: bool = False):
     """A read-only connection to a warehouse's lake (tables and views of `main` by their plain names).
@@ -127,10 +166,18 @@ def run(
              "the finished steps produced and a too_slow reject.")] = 2.0,
 ) -> None:
     """Process new and changed inputs into the warehouse (default: the demo corpus into ./broadsheet-warehouse)."""
-    from flows.runners import WorkersMisconfigured, run_flow
+    from flows.runners import RUNNERS, WorkersMisconfigured, run_flow
     from warehouse.lake import CatalogUnusable, NotAWarehouse
     from warehouse.publish import WarehouseBusy
 
+    if runner not in RUNNERS:
+        raise _fail(f"unknown --runner {runner!r}: use {' or '.join(RUNNERS)}")
+    if dask_address is not None and runner != "dask":
+        raise _fail("--dask-address needs --runner dask")
+    if dask_address is not None and "://" not in dask_address:
+        raise _fail(f"--dask-address {dask_address!r} is not an address: give tcp://HOST:PORT")
+    _check_above("--article-budget", article_budget, 0)
+    _check_run_options(input, warehouse, catalog, batch_files, wait, maintain_every)
     try:
         summary = run_flow(input, warehouse, runner=runner, dask_address=dask_address, batch_files=batch_files,
                            prune=prune, lock_wait_seconds=wait, catalog=catalog_arg(catalog),
@@ -179,6 +226,11 @@ def serve(
 ) -> None:
     """Run the flow on a cron schedule until stopped (with a local Prefect server unless PREFECT_API_URL is set)."""
     from flows.remote import display_uri, is_remote
+
+    _check_cron(cron)
+    if server_port is not None and not 1 <= server_port <= 65535:
+        raise _fail(f"--server-port must be between 1 and 65535, not {server_port}")
+    _check_run_options(input, warehouse, catalog, batch_files, wait, maintain_every)
     from flows.serve import prefect_api, scheduled_deployment, serve_schedule, sigterm_as_interrupt
 
     if not is_remote(input):
@@ -197,6 +249,15 @@ def serve(
         except KeyboardInterrupt:
             pass
     console.print("stopped")
+
+
+def _check_cron(cron: str) -> None:
+    from prefect.client.schemas.schedules import CronSchedule
+
+    try:
+        CronSchedule(cron=cron)
+    except ValueError:
+        raise _fail(f'--cron {cron!r} is not a cron schedule: give five fields, e.g. "*/15 * * * *"') from None
 
 
 def _print_summary(summary: dict, quiet: bool) -> None:
@@ -406,9 +467,20 @@ def report(
     """Write one self-contained HTML report: map of places, event timeline, figures per story, data quality."""
     from flows.report import write_report
 
+    _check_out(out)
     with open_warehouse(warehouse, catalog) as con:
         path = write_report(con, warehouse, out)
     _console().print(f"report written to {path}")
+
+
+def _check_out(out: str) -> None:
+    """Refuse an --out the report could not be written to, before the warehouse is opened."""
+    path = pathlib.Path(out)
+    if path.is_dir():
+        raise _fail(f"--out {out} is a folder: give the path of the HTML file to write, e.g. {path / 'report.html'}")
+    parent = path.parent if str(path.parent) else pathlib.Path(".")
+    if not parent.is_dir():
+        raise _fail(f"--out {out}: the folder {parent} does not exist; create it or choose another path")
 
 
 @app.command()
@@ -420,6 +492,7 @@ def history(
     """List the runs, newest first, with the DuckLake snapshot each one committed (for time travel and rollback)."""
     from warehouse.maintenance import run_history
 
+    _check_at_least("--limit", limit, 1)
     with open_warehouse(warehouse, catalog) as con:
         rows = run_history(con, limit)
     _print_rows(rows, "Runs (newest first)")
@@ -489,6 +562,9 @@ def rollback(
     from warehouse.maintenance import RollbackRefused, rollback_to
     from warehouse.publish import WarehouseBusy, writer_lock
 
+    if not to.strip():
+        raise _fail("--to needs a run id: `broadsheet history` lists them")
+    _check_at_least("--wait", wait, 0)
     lake = _writable(warehouse, catalog)
     try:
         with writer_lock(lake, wait):
@@ -509,6 +585,8 @@ def maintain(
     from warehouse.maintenance import run_maintenance
     from warehouse.publish import WarehouseBusy, writer_lock
 
+    _check_at_least("--retention-days", retention_days, 0)
+    _check_at_least("--wait", wait, 0)
     lake = _writable(warehouse, catalog)
     try:
         with writer_lock(lake, wait):
@@ -529,6 +607,7 @@ def rebuild(
     from warehouse.maintenance import rebuild_derived
     from warehouse.publish import WarehouseBusy, writer_lock
 
+    _check_at_least("--wait", wait, 0)
     lake = _writable(warehouse, catalog)
     try:
         with writer_lock(lake, wait):
@@ -550,6 +629,7 @@ def repair(
     from warehouse.maintenance import drop_broken_files
     from warehouse.publish import WarehouseBusy, writer_lock
 
+    _check_at_least("--wait", wait, 0)
     lake = _writable(warehouse, catalog)
     try:
         with writer_lock(lake, wait):
@@ -587,7 +667,9 @@ def evaluate(
     from evaluation import EVALUATIONS
 
     if name not in EVALUATIONS:
-        raise typer.BadParameter(f"unknown evaluation {name!r}; choose from {', '.join(sorted(EVALUATIONS))}")
+        raise _fail(f"unknown evaluation {name!r}: choose from {', '.join(sorted(EVALUATIONS))}")
+    if shared is not None and not os.path.isdir(shared):
+        raise _fail(f"--shared {shared} is not a folder: give the shared gold data directory")
     module = importlib.import_module(f"evaluation.{EVALUATIONS[name]}")
     argv = ["--shared", shared] if shared else []
     raise typer.Exit(module.main(argv))
