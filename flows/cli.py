@@ -9,6 +9,7 @@ import sys
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 PROJECT_ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEMO_INPUT = PROJECT_ROOT / "data" / "demo"
@@ -23,7 +24,33 @@ for _key, _value in {
 }.items():
     os.environ.setdefault(_key, _value)
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Broadsheet: raw news in, queryable warehouse out.",
+
+
+class _OneLineUsageErrors(TyperGroup):
+    """Typer's own usage errors (a value of the wrong type, an unknown option, a missing argument) on one line."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.Abort:
+            _fail("aborted", 1)
+            sys.exit(1)
+        except Exception as exc:
+            # Click's exceptions (Typer vendors its own copy of Click, so matched by what they offer, not by class).
+            if not (hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int)):
+                raise
+            if type(exc).__name__ != "NoArgsIsHelpError":  # that one has printed the help already
+                ctx = getattr(exc, "ctx", None)
+                hint = f"; see `{ctx.command_path} -h`" if ctx is not None else ""
+                _fail(exc.format_message().replace("\n", " ").rstrip(".") + hint, exc.exit_code)
+            sys.exit(exc.exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(cls=_OneLineUsageErrors, add_completion=False, no_args_is_help=True,
+                  help="Broadsheet: raw news in, queryable warehouse out.",
                   context_settings={"help_option_names": ["-h", "--help"]})
 
 
