@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.core import TyperGroup
 
 if TYPE_CHECKING:
     from warehouse.lake import Lake
@@ -26,7 +27,34 @@ for _key, _value in {
 }.items():
     os.environ.setdefault(_key, _value)
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Broadsheet: raw news in, queryable warehouse out.")
+
+
+class _OneLineUsageErrors(TyperGroup):
+    """Typer's own usage errors (a value of the wrong type, an unknown option, a missing argument) on one line."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.Abort:
+            _fail("aborted", 1)
+            sys.exit(1)
+        except Exception as exc:
+            # Click's exceptions (Typer vendors its own copy of Click, so matched by what they offer, not by class).
+            if not (hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int)):
+                raise
+            if type(exc).__name__ != "NoArgsIsHelpError":  # that one has printed the help already
+                ctx = getattr(exc, "ctx", None)
+                hint = f"; see `{ctx.command_path} -h`" if ctx is not None else ""
+                _fail(exc.format_message().replace("\n", " ").rstrip(".") + hint, exc.exit_code)
+            sys.exit(exc.exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(cls=_OneLineUsageErrors, add_completion=False, no_args_is_help=True,
+                  help="Broadsheet: raw news in, queryable warehouse out.",
+                  context_settings={"help_option_names": ["-h", "--help"]})
 
 
 def _console():
@@ -87,14 +115,56 @@ def catalog_arg(catalog: str | None) -> str | None:
     return spec.public()
 
 
+def _check_at_least(option: str, value: float, minimum: float) -> None:
+    """Refuse an option below its minimum (or NaN) before anything is opened or created."""
+    if not value >= minimum:
+        raise _fail(f"{option} must be {minimum:g} or more, not {value:g}")
+
+
+def _check_above(option: str, value: float, bound: float) -> None:
+    if not value > bound:
+        raise _fail(f"{option} must be more than {bound:g}, not {value:g}")
+
+
+def _check_input(input: str) -> None:
+    """Refuse a local input that does not exist (object-store inputs are checked when the run lists them)."""
+    from flows.remote import is_remote
+
+    if not is_remote(input) and not os.path.exists(input):
+        raise _fail(f"input not found: {input} does not exist; give --input an existing folder or file")
+
+
+def _check_warehouse_for_run(warehouse: str, catalog: str | None) -> None:
+    """Refuse, before a server starts or a folder or lock is created, a warehouse a run would refuse."""
+    from warehouse.lake import CatalogUnusable, Lake, NotAWarehouse
+
+    try:
+        Lake(warehouse, catalog_arg(catalog)).check_preparable()
+    except (NotAWarehouse, CatalogUnusable) as exc:
+        raise _fail(str(exc)) from None
+
+
+def _check_run_options(input: str, warehouse: str, catalog: str | None, batch_files: int, wait: float,
+                       maintain_every: float) -> None:
+    """The options `run` and `serve` share, checked in the order a user reads them."""
+    _check_input(input)
+    _check_at_least("--batch-files", batch_files, 1)
+    _check_at_least("--wait", wait, 0)
+    _check_at_least("--maintain-every", maintain_every, 0)
+    _check_warehouse_for_run(warehouse, catalog)
+
+
 @contextlib.contextmanager
-def open_warehouse(warehouse: str, catalog: str | None = None):
-    """A read-only connection to a warehouse's lake (tables and views of `main` by their plain names)."""
+def open_warehouse(warehouse: str, catalog: str | None = None, sandbox: bool = False):
+    """A read-only connection to a warehouse's lake (tables and views of `main` by their plain names).
+
+    With `sandbox`, the connection is the locked-down one for SQL typed by users (`Lake.query_reader`).
+    """
     from warehouse.lake import CatalogUnusable, Lake, NotAWarehouse
 
     try:
         lake = Lake(warehouse, catalog_arg(catalog))
-        cm = lake.reader()
+        cm = lake.query_reader() if sandbox else lake.reader()
         con = cm.__enter__()
     except (NotAWarehouse, CatalogUnusable) as exc:
         raise _fail(str(exc)) from None
@@ -126,10 +196,18 @@ def run(
              "the finished steps produced and a too_slow reject.")] = 2.0,
 ) -> None:
     """Process new and changed inputs into the warehouse (default: the demo corpus into ./broadsheet-warehouse)."""
-    from flows.runners import WorkersMisconfigured, run_flow
+    from flows.runners import RUNNERS, WorkersMisconfigured, run_flow
     from warehouse.lake import CatalogUnusable, NotAWarehouse
     from warehouse.publish import WarehouseBusy
 
+    if runner not in RUNNERS:
+        raise _fail(f"unknown --runner {runner!r}: use {' or '.join(RUNNERS)}")
+    if dask_address is not None and runner != "dask":
+        raise _fail("--dask-address needs --runner dask")
+    if dask_address is not None and "://" not in dask_address:
+        raise _fail(f"--dask-address {dask_address!r} is not an address: give tcp://HOST:PORT")
+    _check_above("--article-budget", article_budget, 0)
+    _check_run_options(input, warehouse, catalog, batch_files, wait, maintain_every)
     try:
         summary = run_flow(input, warehouse, runner=runner, dask_address=dask_address, batch_files=batch_files,
                            prune=prune, lock_wait_seconds=wait, catalog=catalog_arg(catalog),
@@ -178,6 +256,11 @@ def serve(
 ) -> None:
     """Run the flow on a cron schedule until stopped (with a local Prefect server unless PREFECT_API_URL is set)."""
     from flows.remote import display_uri, is_remote
+
+    _check_cron(cron)
+    if server_port is not None and not 1 <= server_port <= 65535:
+        raise _fail(f"--server-port must be between 1 and 65535, not {server_port}")
+    _check_run_options(input, warehouse, catalog, batch_files, wait, maintain_every)
     from flows.serve import prefect_api, scheduled_deployment, serve_schedule, sigterm_as_interrupt
 
     if not is_remote(input):
@@ -196,6 +279,15 @@ def serve(
         except KeyboardInterrupt:
             pass
     console.print("stopped")
+
+
+def _check_cron(cron: str) -> None:
+    from prefect.client.schemas.schedules import CronSchedule
+
+    try:
+        CronSchedule(cron=cron)
+    except ValueError:
+        raise _fail(f'--cron {cron!r} is not a cron schedule: give five fields, e.g. "*/15 * * * *"') from None
 
 
 def _print_summary(summary: dict, quiet: bool) -> None:
@@ -317,19 +409,83 @@ def _data_docs(report, warehouse: str) -> str:
 
 @app.command()
 def query(
-    sql: Annotated[str, typer.Argument(help="SQL to run against the warehouse's tables and views.")],
+    sql: Annotated[str, typer.Argument(help="SQL to run against the warehouse's tables and views; several "
+                                            "statements may be separated by ';'.")],
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
     catalog: CatalogOpt = None,
-    max_rows: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
+    max_rows: Annotated[int, typer.Option(help="Rows to print at most per statement (1 or more).")] = 50,
+    output_format: Annotated[str, typer.Option(
+        "--format", help="table (for reading), csv (a header line, then rows) or json (an array of objects).")
+    ] = "table",
 ) -> None:
-    """Run read-only ad-hoc SQL against the warehouse and print the result."""
+    """Run read-only SQL against the warehouse and print the result.
+
+    Only queries run: SELECT (with WITH, VALUES, FROM-first, TABLE), DESCRIBE, SHOW, SUMMARIZE and EXPLAIN. Any
+    other statement (COPY, EXPORT, ATTACH, INSTALL, LOAD, SET, CALL, INSERT, ...) and DuckLake's maintenance
+    functions are refused, and the query can read no file outside the warehouse. Several statements all run
+    and every result is printed, headed by the statement's number and first words (json: an array of
+    {statement, sql, rows} objects). A cut-off result says so on stderr.
+    """
     import duckdb
 
-    with open_warehouse(warehouse, catalog) as con:
-        try:
-            _print_table(con, sql, max_rows)
-        except duckdb.Error as exc:
-            raise _fail(str(exc), 1) from None
+    from flows.query_output import FORMATS
+    from warehouse.user_sql import StatementRefused, query_statements
+
+    if not sql.strip():
+        raise _fail('no SQL given: pass a query, e.g. broadsheet query "SELECT count(*) FROM articles"')
+    if max_rows < 1:
+        raise _fail(f"--max-rows must be 1 or more, not {max_rows}")
+    if output_format not in FORMATS:
+        raise _fail(f"unknown --format {output_format!r}: use {', '.join(FORMATS)}")
+    try:
+        statements = query_statements(sql)
+    except StatementRefused as exc:
+        raise _fail(str(exc)) from None
+    results = []
+    with open_warehouse(warehouse, catalog, sandbox=True) as con:
+        for statement in statements:
+            try:
+                cur = con.execute(statement.sql)
+                results.append((statement, cur.description, cur.fetchmany(max_rows + 1)))
+            except duckdb.Error as exc:
+                _print_results(results, output_format, max_rows, len(statements) > 1)
+                where = f"statement {statement.number} ({statement.head}): " if len(statements) > 1 else ""
+                if isinstance(exc, duckdb.PermissionException):  # the sandbox said no: one line, and why
+                    raise _fail(f"{where}{str(exc).splitlines()[0]}; `broadsheet query` reads only the "
+                                "warehouse's tables and views", 1) from None
+                raise _fail(where + str(exc), 1) from None
+    _print_results(results, output_format, max_rows, len(statements) > 1)
+
+
+def _print_results(results: list, output_format: str, max_rows: int, headed: bool) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from flows.query_output import column_names, csv_text, json_records, json_text
+
+    documents = []
+    for statement, description, rows in results:
+        names, shown = column_names(description), rows[:max_rows]
+        if output_format == "json":
+            records = json_records(names, shown)
+            documents.append({"statement": statement.number, "sql": statement.head, "rows": records}
+                             if headed else records)
+        elif output_format == "csv":
+            if headed:
+                typer.echo(f"# statement {statement.number}: {statement.head}")
+            typer.echo(csv_text(names, shown), nl=False)
+        else:
+            if headed:
+                _console().print(escape(f"statement {statement.number}: {statement.head}"), soft_wrap=True)
+            table = Table(*(escape(n) for n in names))
+            for row in shown:
+                table.add_row(*(escape("" if v is None else str(v)) for v in row))
+            _console().print(table)
+        if len(rows) > max_rows:
+            where = f" of statement {statement.number}" if headed else ""
+            typer.echo(f"(first {max_rows} rows{where} shown; --max-rows shows more)", err=output_format != "table")
+    if output_format == "json" and results:
+        typer.echo(json_text(documents if headed else documents[0]), nl=False)
 
 
 @app.command()
@@ -341,9 +497,20 @@ def report(
     """Write one self-contained HTML report: map of places, event timeline, figures per story, data quality."""
     from flows.report import write_report
 
+    _check_out(out)
     with open_warehouse(warehouse, catalog) as con:
         path = write_report(con, warehouse, out)
     _console().print(f"report written to {path}")
+
+
+def _check_out(out: str) -> None:
+    """Refuse an --out the report could not be written to, before the warehouse is opened."""
+    path = pathlib.Path(out)
+    if path.is_dir():
+        raise _fail(f"--out {out} is a folder: give the path of the HTML file to write, e.g. {path / 'report.html'}")
+    parent = path.parent if str(path.parent) else pathlib.Path(".")
+    if not parent.is_dir():
+        raise _fail(f"--out {out}: the folder {parent} does not exist; create it or choose another path")
 
 
 @app.command()
@@ -355,6 +522,7 @@ def history(
     """List the runs, newest first, with the DuckLake snapshot each one committed (for time travel and rollback)."""
     from warehouse.maintenance import run_history
 
+    _check_at_least("--limit", limit, 1)
     with open_warehouse(warehouse, catalog) as con:
         rows = run_history(con, limit)
     _print_rows(rows, "Runs (newest first)")
@@ -434,6 +602,9 @@ def rollback(
     from warehouse.maintenance import RollbackRefused, rollback_to
     from warehouse.publish import WarehouseBusy, writer_lock
 
+    if not to.strip():
+        raise _fail("--to needs a run id: `broadsheet history` lists them")
+    _check_at_least("--wait", wait, 0)
     lake = _writable(warehouse, catalog)
     try:
         with writer_lock(lake, wait):
@@ -455,6 +626,8 @@ def maintain(
     from warehouse.maintenance import run_maintenance
     from warehouse.publish import WarehouseBusy, writer_lock
 
+    _check_at_least("--retention-days", retention_days, 0)
+    _check_at_least("--wait", wait, 0)
     lake = _writable(warehouse, catalog)
     try:
         with writer_lock(lake, wait):
@@ -476,6 +649,7 @@ def rebuild(
     from warehouse.maintenance import rebuild_derived
     from warehouse.publish import WarehouseBusy, writer_lock
 
+    _check_at_least("--wait", wait, 0)
     lake = _writable(warehouse, catalog)
     try:
         with writer_lock(lake, wait):
@@ -498,6 +672,7 @@ def repair(
     from warehouse.maintenance import drop_broken_files
     from warehouse.publish import WarehouseBusy, writer_lock
 
+    _check_at_least("--wait", wait, 0)
     lake = _writable(warehouse, catalog)
     try:
         with writer_lock(lake, wait):
@@ -536,7 +711,9 @@ def evaluate(
     from evaluation import EVALUATIONS
 
     if name not in EVALUATIONS:
-        raise typer.BadParameter(f"unknown evaluation {name!r}; choose from {', '.join(sorted(EVALUATIONS))}")
+        raise _fail(f"unknown evaluation {name!r}: choose from {', '.join(sorted(EVALUATIONS))}")
+    if shared is not None and not os.path.isdir(shared):
+        raise _fail(f"--shared {shared} is not a folder: give the shared gold data directory")
     module = importlib.import_module(f"evaluation.{EVALUATIONS[name]}")
     argv = ["--shared", shared] if shared else []
     raise typer.Exit(module.main(argv))

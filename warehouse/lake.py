@@ -288,6 +288,28 @@ class Lake:
             self._marker = replace(marker, ready=True)
             self._write_marker(self._marker)
 
+    def check_preparable(self) -> None:
+        """Raise NotAWarehouse where `prepare` would refuse the folder, without creating or opening anything.
+
+        Catches what can be told from the folder alone (a file, a foreign folder, another catalog, a path under a
+        file), so a command can refuse before it starts a server or takes a lock; `prepare` still checks the rest.
+        """
+        loc = self.location
+        if loc.is_local:
+            parent = loc.root
+            while not os.path.lexists(parent) and posixpath.dirname(parent) != parent:
+                parent = posixpath.dirname(parent)
+            if parent != loc.root and not os.path.isdir(parent):
+                raise NotAWarehouse(f"{self.display} cannot be created: {parent} is a file, not a folder; "
+                                    "choose another path")
+        names = self._listing()
+        if not names:
+            return
+        marker = self.read_marker()
+        if marker is None:
+            self._refuse_foreign(names)
+        self.catalog()
+
     def _write_marker(self, marker: Marker) -> None:
         loc = self.location
         final = loc.path(MARKER)
@@ -342,6 +364,10 @@ class Lake:
 
     def _new_connection(self) -> duckdb.DuckDBPyConnection:
         con = cursor()
+        self._register_filesystem(con)
+        return con
+
+    def _register_filesystem(self, con: duckdb.DuckDBPyConnection) -> None:
         if not self.location.is_local:
             # DuckLake reads and writes the data files through the same fsspec filesystem as everything else
             # (credentials from the environment only).
@@ -350,7 +376,6 @@ class Lake:
             registered = set(con.list_filesystems())
             if not protocols & registered:
                 con.register_filesystem(self.location.fs)
-        return con
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -373,27 +398,59 @@ class Lake:
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection with the lake attached read-only as the default database."""
         self.check_readable()
+        with self._connection() as con, self._attached_read_only(con):
+            yield con
+
+    @contextlib.contextmanager
+    def query_reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for SQL typed by users: the lake attached read-only, in a DuckDB of its own, locked down.
+
+        Once the lake is attached, the connection may open no file but the lake's data files (DuckLake reads them
+        through it) and its catalog, may not spill to disk, install or load extensions, or change any setting.
+        That cannot be undone in a DuckDB database, so this one is private to the block and closed after it; the
+        process's shared database (`cursor()`) is untouched. Writes *into* the data folder stay possible at this
+        level (DuckLake needs the folder), so callers still admit only query statements (`warehouse.user_sql`).
+        """
+        self.check_readable()
         spec = self.catalog()
-        with self._connection() as con:
-            if spec.kind == "postgres":
-                self._attach(con, "postgres:" + spec.uri, read_only=True)
+        con = connect()
+        try:
+            for name in ("ducklake", "sqlite_scanner", "postgres_scanner" if spec.kind == "postgres" else ""):
+                if name:
+                    con.execute(f"LOAD {name}")
+            self._register_filesystem(con)
+            with self._attached_read_only(con):
+                data = self.location.url(DATA_DIR) + "/"
+                con.execute(f"SET allowed_directories = [{_quote(data)}]")
+                con.execute("SET temp_directory = ''")
+                con.execute("SET enable_external_access = false")
+                con.execute("SET lock_configuration = true")
                 yield con
-            elif self.location.is_local:
-                path = self.location.path(SQLITE_CATALOG)
-                if not os.path.exists(path):
-                    raise CatalogUnusable(f"the catalog of {self.display} is missing ({SQLITE_CATALOG}): restore it "
-                                          "from a backup of this folder, or run into a new folder")
-                _check_sqlite_catalog(con, path, self.display)
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def _attached_read_only(self, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+        spec = self.catalog()
+        if spec.kind == "postgres":
+            self._attach(con, "postgres:" + spec.uri, read_only=True)
+            yield
+        elif self.location.is_local:
+            path = self.location.path(SQLITE_CATALOG)
+            if not os.path.exists(path):
+                raise CatalogUnusable(f"the catalog of {self.display} is missing ({SQLITE_CATALOG}): restore it "
+                                      "from a backup of this folder, or run into a new folder")
+            _check_sqlite_catalog(con, path, self.display)
+            self._attach(con, "sqlite:" + path, read_only=True)
+            yield
+        else:
+            with self._remote_catalog_copy(con) as path:
                 self._attach(con, "sqlite:" + path, read_only=True)
-                yield con
-            else:
-                with self._remote_catalog_copy(con) as path:
-                    self._attach(con, "sqlite:" + path, read_only=True)
-                    try:
-                        yield con
-                    finally:  # before the private copy is deleted: a lake left attached to it breaks later queries
-                        con.execute("USE memory")
-                        con.execute(f"DETACH {LAKE}")
+                try:
+                    yield
+                finally:  # before the private copy is deleted: a lake left attached to it breaks later queries
+                    con.execute("USE memory")
+                    con.execute(f"DETACH {LAKE}")
 
     @contextlib.contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
