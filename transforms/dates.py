@@ -723,7 +723,8 @@ def _resolve_month(month: int, ctx: _Context, rel: str) -> str:
         year = year if month > anchor.month else year + 1
     elif rel != "this" and month != anchor.month:
         # compare mid-months so that the anchor's own month never moves
-        candidates = {y: datetime.date(y, month, 15) for y in (year - 1, year, year + 1)}
+        candidates = {y: datetime.date(y, month, 15) for y in (year - 1, year, year + 1)
+                      if datetime.MINYEAR <= y <= datetime.MAXYEAR}  # an anchor in year 1 or 9999
         year = _nearest_year(candidates, ctx)
     return f"{year:04d}-{month:02d}"
 

@@ -166,3 +166,6 @@ def test_relative_dates_outside_the_calendar_do_not_raise() -> None:
         assert all(text[d.start:d.end] == d.text for d in date_mentions(text, anchor))
     assert date_mentions("tomorrow", datetime.date.max) == []
     assert date_mentions("yesterday", datetime.date.min) == []
+    # a bare month compared with the years around an anchor in year 1 or 9999 built year 0 or 10000
+    assert [m.value for m in date_mentions("of Feb. 29", datetime.date(9999, 12, 31))] == ["9999-02"]
+    assert [m.value for m in date_mentions("of Feb. 29", datetime.date.min)] == ["0001-02"]
