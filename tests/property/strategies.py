@@ -37,6 +37,7 @@ _NEWS_PIECES = [
     "February 14, 2018", "14 February 2018", "Feb. 29, 2019", "2018-02-14", "2/30/2020", "9999", "0000", "0",
     "December 31, 9999", "January 1, 0001", "the 1990s", "Q4", "fiscal 2019", "1800", "31/12/1799",
     "March", "Sept.", "mid-", "early", "late", "summer", "dawn", "noon", "3pm", "23:59", "24:00",
+    "2,019", "800,000", "24,228", "days ago", "weeks ago", "months ago", "years ago", "decades ago", "centuries ago",
     "more than", "at least", "up to", "nearly", "about", "between", "and", "to", "-", "–", "or",
     "12", "1,200", "3.5", "1.2.3", "10^400", "1e308", "1e999", "9" * 40, "0.000001", "-7", "½", "²",
     "million", "billion", "trillion", "dozen", "hundreds", "thousands of", "per cent", "%", "$", "£", "€",
