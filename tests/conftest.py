@@ -19,7 +19,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 # per-example deadline, since CI machines vary; `BROADSHEET_HYPOTHESIS=thorough` searches ten times
 # wider with fresh examples each run and keeps failures in the local `.hypothesis` database.
 settings.register_profile(
-    "ci", max_examples=60, deadline=None, derandomize=True, database=None, print_blob=True,
+    "ci", max_examples=100, deadline=None, derandomize=True, database=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
