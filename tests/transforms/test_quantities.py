@@ -66,7 +66,8 @@ def test_empty_and_numberless_text() -> None:
     assert quantity_mentions("Nothing to count here.") == []
 
 
-@pytest.mark.parametrize("text", ["12 hundreds", "About 12 hundreds of homes were lost.", "3 millions", "five hundreds"])
+@pytest.mark.parametrize("text", ["12 hundreds", "About 12 hundreds of homes were lost.", "3 millions",
+                                  "five hundreds"])
 def test_a_counted_noun_never_swallows_the_next_quantity(text: str) -> None:
     """Regression (property suite): in "12 hundreds" the noun of "12" was "hundreds", itself a quantity,
     so the two mentions overlapped (0-11 and 3-11)."""
