@@ -723,7 +723,8 @@ def _resolve_month(month: int, ctx: _Context, rel: str) -> str:
         year = year if month > anchor.month else year + 1
     elif rel != "this" and month != anchor.month:
         # compare mid-months so that the anchor's own month never moves
-        candidates = {y: datetime.date(y, month, 15) for y in (year - 1, year, year + 1)}
+        candidates = {y: datetime.date(y, month, 15) for y in (year - 1, year, year + 1)
+                      if datetime.MINYEAR <= y <= datetime.MAXYEAR}  # an anchor in year 1 or 9999
         year = _nearest_year(candidates, ctx)
     return f"{year:04d}-{month:02d}"
 
@@ -1786,6 +1787,13 @@ _UNKNOWN_SHAPES = tuple(
 @functools.lru_cache(maxsize=4096)
 def _value_span(value: str) -> tuple[datetime.date | None, datetime.date | None, str | None]:
     """First day, last day and granularity of a DATE/TIME value (None where not a calendar span)."""
+    try:
+        return _calendar_span(value)
+    except (ValueError, OverflowError):  # year 0 ("2,019 years ago" in 2019) or past 9999: no date holds it
+        return None, None, None
+
+
+def _calendar_span(value: str) -> tuple[datetime.date | None, datetime.date | None, str | None]:
     m = _DAY_VALUE.match(value)
     if m:
         day = datetime.date(int(m[1]), int(m[2]), int(m[3]))
@@ -2166,7 +2174,10 @@ def date_mentions(text: str, anchor_date: datetime.date | None, budget: Budget =
         if not n & _CHECK_EVERY:
             budget.check()
         if covered.find(1, start, end) < 0:
-            timex = _HANDLERS[order](m, _Context(paragraph, anchor_date, start, end))
+            try:
+                timex = _HANDLERS[order](m, _Context(paragraph, anchor_date, start, end))
+            except OverflowError:  # date arithmetic past year 9999 or before year 1 ("800,000 days ago")
+                timex = None
             if timex is not None:
                 taken.append((start, end, timex))
                 covered[start:end] = _SET * (end - start)

@@ -87,12 +87,15 @@ def guarded_text(field: str, value: Any) -> tuple[str | None, tuple[str, ...]]:
     Returns:
         The stripped text, or None when the value is absent, empty or not a string (an integer for `id`
         and `story_id`); repairs: `<field>:not_string`, `:surrogates`, `:bidi_controls`,
-        `:control_chars`, `:truncated`.
+        `:control_chars`, `:truncated`, `:too_large` (an integer too long to print).
     """
     if value is None:
         return None, ()
     if isinstance(value, int) and not isinstance(value, bool) and field in _INTEGER_IDS:
-        value = str(value)
+        try:
+            value = str(value)
+        except ValueError:  # past Python's 4,300-digit conversion limit: far over any cap, and unprintable
+            return None, (f"{field}:too_large",)
     if not isinstance(value, str):
         return None, (f"{field}:not_string",)
     repairs: list[str] = []

@@ -1284,6 +1284,8 @@ def quantity_mentions(text: str, blocked: Sequence[tuple[int, int]] = (),
         if not n & _CHECK_EVERY:
             budget.check()
         noun, end = _noun_after(t, d.last) if d.j == d.last.j else (None, d.j)
+        if noun is not None and n + 1 < len(joined) and end > joined[n + 1].i:
+            noun = None  # the "noun" is the next quantity ("12 hundreds"): mentions never overlap
         if noun is None:
             end = d.j
         if _is_year(t, d, noun):

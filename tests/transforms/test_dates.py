@@ -151,3 +151,21 @@ def test_recognizers_text_suite_pass_rate(shared_dir: pathlib.Path) -> None:
 
 # Measured pass rate at the time of writing, minus a small margin: a drop means a regression.
 RT_MIN_RATE = 0.30
+
+
+def test_relative_dates_outside_the_calendar_do_not_raise() -> None:
+    """Regression (property suite): date arithmetic past year 1 or 9999 raised out of `date_mentions`.
+
+    "2,019 years ago" in 2019 is year 0 (ValueError); "800,000 days ago" and "tomorrow" from 9999-12-31
+    leave `datetime.date`'s range (OverflowError).
+    """
+    anchor = datetime.date(2019, 6, 1)
+    [m] = date_mentions("It began 2,019 years ago.", anchor)
+    assert (m.text, m.value, m.start_date, m.end_date) == ("2,019 years ago", "0000", None, None)
+    for text in ("800,000 days ago", "150,000 weeks ago", "24,228 months ago", "8,076 quarters ago"):
+        assert all(text[d.start:d.end] == d.text for d in date_mentions(text, anchor))
+    assert date_mentions("tomorrow", datetime.date.max) == []
+    assert date_mentions("yesterday", datetime.date.min) == []
+    # a bare month compared with the years around an anchor in year 1 or 9999 built year 0 or 10000
+    assert [m.value for m in date_mentions("of Feb. 29", datetime.date(9999, 12, 31))] == ["9999-02"]
+    assert [m.value for m in date_mentions("of Feb. 29", datetime.date.min)] == ["0001-02"]

@@ -77,6 +77,13 @@ def test_ids_may_be_integers_but_nothing_else_is_printed() -> None:
     assert guarded_text("url", 12345) == (None, ("url:not_string",))
 
 
+def test_an_integer_id_too_long_to_print_is_dropped_not_raised() -> None:
+    """Regression (property suite): `str()` of an integer past 4,300 digits raised ValueError out of the guard."""
+    assert guarded_text("id", 10**5000) == (None, ("id:too_large",))
+    assert guarded_text("story_id", -(10**5000)) == (None, ("story_id:too_large",))
+    assert guarded_text("id", 10**250) == ("1" + "0" * 199, ("id:truncated",))
+
+
 @pytest.mark.parametrize("value,expected", [
     ("en", ("en", ())),
     ("EN", ("en", ())),

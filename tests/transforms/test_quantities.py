@@ -64,3 +64,13 @@ def test_offsets_hold_on_unicode_text() -> None:
 def test_empty_and_numberless_text() -> None:
     assert quantity_mentions("") == []
     assert quantity_mentions("Nothing to count here.") == []
+
+
+@pytest.mark.parametrize("text", ["12 hundreds", "About 12 hundreds of homes were lost.", "3 millions",
+                                  "five hundreds"])
+def test_a_counted_noun_never_swallows_the_next_quantity(text: str) -> None:
+    """Regression (property suite): in "12 hundreds" the noun of "12" was "hundreds", itself a quantity,
+    so the two mentions overlapped (0-11 and 3-11)."""
+    mentions = quantity_mentions(text)
+    assert all(a.end <= b.start for a, b in zip(mentions, mentions[1:], strict=False)), mentions
+    assert all(text[m.start:m.end] == m.text for m in mentions)
