@@ -11,7 +11,7 @@ in-memory index; then K churn batches (default 8) each remove N random articles 
 ids. After every batch the incremental groups must equal `paragraph_dup_groups` over the current paragraphs
 (the run stops otherwise). Times are CPU seconds of this process (the machine may be shared). Rows read are
 the rows the index's batch reads returned; rows written are the keys deleted plus the rows inserted, over
-the four tables. A JSON summary goes to bench/out/paragraph_groups.json.
+the four tables. A JSON summary goes to out/bench/paragraph_groups.json.
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=1, help="copies of every article (syndication)")
     parser.add_argument("--churn", type=int, default=8, help="remove-and-re-add batches after the adds")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--out", type=pathlib.Path, default=_ROOT / "bench" / "out" / "paragraph_groups.json")
+    parser.add_argument("--out", type=pathlib.Path, default=_ROOT / "out" / "bench" / "paragraph_groups.json")
     args = parser.parse_args()
 
     rng = random.Random(args.seed)

@@ -30,7 +30,7 @@ import time
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-OUT = pathlib.Path(__file__).resolve().parent / "out" / "runs"
+OUT = pathlib.Path(__file__).resolve().parent.parent / "out" / "bench" / "runs"  # program output: never in bench/
 _PROJECT = pathlib.Path(__file__).resolve().parent.parent
 _SOURCES = ("lgl", "geowebnews", "trnews", "geovirus", "tempeval3")
 

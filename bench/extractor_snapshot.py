@@ -1,6 +1,6 @@
 """Snapshot the outputs of clean, paragraphs, dates, quantities and locations, and compare against it.
 
-Usage: python -m bench.extractor_snapshot write     # writes bench/out/extractor_snapshot.jsonl.gz
+Usage: python -m bench.extractor_snapshot write     # writes out/bench/extractor_snapshot.jsonl.gz
        python -m bench.extractor_snapshot check     # recomputes, exits 1 on the first difference
 
 The texts are every gold set in `../shared/eval/data` (the lgl, geowebnews, trnews, geovirus and
@@ -36,7 +36,7 @@ from transforms.quantities import quantity_mentions
 
 _ROOT = pathlib.Path(__file__).resolve().parent.parent
 _SHARED = _ROOT.parent / "shared"
-_OUT = _ROOT / "bench" / "out" / "extractor_snapshot.jsonl.gz"
+_OUT = _ROOT / "out" / "bench" / "extractor_snapshot.jsonl.gz"
 _ANCHOR = dt.date(2018, 2, 14)
 _BLANK = re.compile(r"\n\s*\n")
 

@@ -24,7 +24,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from bench.corpus import write_corpus  # noqa: E402
 
-OUT = pathlib.Path(__file__).resolve().parent / "out"
+OUT = pathlib.Path(__file__).resolve().parent.parent / "out" / "bench"  # program output: never in bench/
 
 
 def _peak_rss_mb() -> float:
