@@ -57,7 +57,8 @@ def _run(input_dir: pathlib.Path, wh: pathlib.Path, *options: str):
 def test_one_bad_article_is_rejected_and_never_retried(tmp_path, monkeypatch):
     inputs, wh = _newsroom(tmp_path / "in", 20, broken=1), tmp_path / "wh"
     monkeypatch.setattr(flows.batch, "quantity_rows", _broken_for(BROKEN))
-    result = _run(inputs, wh)
+    # One file per batch: the group is validated at once, and the bad article's batch is left with no rows.
+    result = _run(inputs, wh, "--batch-files", "1")
     assert result.exit_code == 0, result.output
     assert warehouse_rows(wh, "select count(*) from articles") == [(19,)]
     assert warehouse_rows(wh, f"select count(*) from articles where text like '%{BROKEN}%'") == [(0,)]
