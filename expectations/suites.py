@@ -6,6 +6,10 @@ if the schema no longer has them. Cross-table rules (a paragraph's article exist
 paragraph, ...) are derived boolean columns computed by `expectations.validate` and declared here as `Check`s,
 so GX reports them like any other expectation. The enumerated value sets below are the one place the values
 documented in `spec/EXTRACTION.md`, `docs/dates.md`, `docs/quantities.md` and `docs/cleaning.md` are listed.
+
+Most expectations judge one row, and a run sets aside just the article of a failing row. The ones that guard the
+warehouse as a whole (the column set, unique keys, a child row's parent exists) carry `meta={"guards": "warehouse"}`
+(`guards_warehouse`): their failure quarantines the whole batch.
 """
 
 from __future__ import annotations
@@ -65,6 +69,10 @@ PUBLISHED_DATE_MIN = datetime.date(1900, 1, 1)
 TIMEZONE_SLACK = datetime.timedelta(days=1)
 
 
+# `meta` of an expectation that guards the warehouse as a whole rather than one row.
+WAREHOUSE_GUARD = {"guards": "warehouse"}
+
+
 @dataclass(frozen=True)
 class Check:
     """A derived boolean column computed by `expectations.validate`; null means "not applicable"."""
@@ -73,6 +81,7 @@ class Check:
     column: str
     description: str
     evidence: tuple[str, ...]  # schema columns shown next to a failing row
+    guards_warehouse: bool = False  # referential integrity (a parent row exists), not a rule of one row
 
 
 def _column(spec: TableSpec, name: str) -> str:
@@ -86,6 +95,21 @@ def _check(spec: TableSpec, column: str, description: str, *evidence: str) -> Ch
     return Check(spec.name, column, description, tuple(_column(spec, e) for e in evidence))
 
 
+def _parent_check(spec: TableSpec, column: str, description: str, *evidence: str) -> Check:
+    """A check that a row's parent exists: it guards the warehouse (an orphan is a bug, not a bad article)."""
+    return Check(spec.name, column, description, tuple(_column(spec, e) for e in evidence), guards_warehouse=True)
+
+
+def guards_warehouse(config: dict) -> bool:
+    """Whether an expectation (its JSON config) guards the warehouse as a whole rather than one row."""
+    return (config.get("meta") or {}).get("guards") == WAREHOUSE_GUARD["guards"]
+
+
+def _guard(expectation: gxe.Expectation) -> gxe.Expectation:
+    expectation.meta = dict(WAREHOUSE_GUARD)
+    return expectation
+
+
 _MENTION_SPECS = (DATE_MENTIONS, QUANTITY_MENTIONS, LOCATION_MENTIONS)
 
 ARTICLE_HAS_PARAGRAPH = _check(ARTICLES, "check_has_paragraph", "the article has at least one paragraph",
@@ -96,16 +120,16 @@ ARTICLE_N_CHARS = _check(ARTICLES, "check_n_chars", "n_chars equals the length o
 ARTICLE_NOT_AFTER_INGESTION = _check(ARTICLES, "check_published_not_after_ingestion",
                                      "published_date is not after ingested_at (one day of slack)",
                                      "published_date", "ingested_at")
-PARAGRAPH_ARTICLE_EXISTS = _check(PARAGRAPHS, "check_article_exists", "the paragraph's article exists",
+PARAGRAPH_ARTICLE_EXISTS = _parent_check(PARAGRAPHS, "check_article_exists", "the paragraph's article exists",
                                   "article_id")
 PARAGRAPH_TEXT_MATCHES = _check(PARAGRAPHS, "check_text_matches_article",
                                 "text == article.text[char_start:char_end]", "article_id", "char_start", "char_end",
                                 "text")
-REMOVED_LINE_ARTICLE_EXISTS = _check(REMOVED_LINES, "check_article_exists", "the removed line's article exists",
+REMOVED_LINE_ARTICLE_EXISTS = _parent_check(REMOVED_LINES, "check_article_exists", "the removed line's article exists",
                                      "article_id")
 MENTION_CHECKS: dict[str, tuple[Check, ...]] = {
     spec.name: (
-        _check(spec, "check_paragraph_exists", "the mention's paragraph exists", "paragraph_id"),
+        _parent_check(spec, "check_paragraph_exists", "the mention's paragraph exists", "paragraph_id"),
         _check(spec, "check_same_article", "article_id equals its paragraph's article_id",
                "article_id", "paragraph_id"),
         _check(spec, "check_span_inside_paragraph", "0 <= char_start < char_end <= len(paragraph.text)",
@@ -115,7 +139,7 @@ MENTION_CHECKS: dict[str, tuple[Check, ...]] = {
     )
     for spec in _MENTION_SPECS
 }
-LOCATION_PLACE_EXISTS = _check(LOCATION_MENTIONS, "check_place_exists", "the resolved geonameid is in places",
+LOCATION_PLACE_EXISTS = _parent_check(LOCATION_MENTIONS, "check_place_exists", "the resolved geonameid is in places",
                                "geonameid")
 
 CHECKS: dict[str, tuple[Check, ...]] = {
@@ -143,21 +167,26 @@ def _described(expectation: gxe.Expectation, text: str) -> gxe.Expectation:
 def _suite(spec: TableSpec, extra: list[gxe.Expectation], checks: tuple[Check, ...] = ()) -> gx.ExpectationSuite:
     """The generic expectations every table gets from its spec, then `extra`, then one per derived check."""
     suite = gx.ExpectationSuite(name=spec.name)
-    suite.add_expectation(gxe.ExpectTableColumnsToMatchSet(
-        column_set=[*spec.columns, *(c.column for c in checks)], exact_match=True))
+    suite.add_expectation(_guard(gxe.ExpectTableColumnsToMatchSet(
+        column_set=[*spec.columns, *(c.column for c in checks)], exact_match=True)))
     for field in spec.schema:
         if not field.nullable:
             suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=field.name))
-    if len(spec.key) == 1:
-        suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(column=spec.key[0]))
-    else:
-        suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(spec.key)))
+    suite.add_expectation(_unique(list(spec.key)))
     for expectation in extra:
         suite.add_expectation(expectation)
     for check in checks:
-        suite.add_expectation(_described(gxe.ExpectColumnValuesToBeInSet(column=check.column, value_set=[True]),
-                                         check.description))
+        expectation = _described(gxe.ExpectColumnValuesToBeInSet(column=check.column, value_set=[True]),
+                                 check.description)
+        suite.add_expectation(_guard(expectation) if check.guards_warehouse else expectation)
     return suite
+
+
+def _unique(columns: list[str]) -> gxe.Expectation:
+    """The columns are unique together: a key, which guards the warehouse."""
+    if len(columns) == 1:
+        return _guard(gxe.ExpectColumnValuesToBeUnique(column=columns[0]))
+    return _guard(gxe.ExpectCompoundColumnsToBeUnique(column_list=columns))
 
 
 def _in_set(spec: TableSpec, name: str, values: tuple[str, ...]) -> gxe.Expectation:
@@ -204,8 +233,7 @@ def articles(now: datetime.datetime | None = None) -> gx.ExpectationSuite:
 def paragraphs(now: datetime.datetime | None = None) -> gx.ExpectationSuite:
     """Suite for `paragraphs`."""
     return _suite(PARAGRAPHS, [
-        gxe.ExpectCompoundColumnsToBeUnique(
-            column_list=[_column(PARAGRAPHS, "article_id"), _column(PARAGRAPHS, "ordinal")]),
+        _unique([_column(PARAGRAPHS, "article_id"), _column(PARAGRAPHS, "ordinal")]),
         _between(PARAGRAPHS, "ordinal", 0, None),
         _between(PARAGRAPHS, "char_start", 0, None),
         _not_below(PARAGRAPHS, "char_end", "char_start"),

@@ -3,10 +3,15 @@
 The GX context is ephemeral and created once per process. Each table is validated as a pandas frame: its
 schema columns plus the derived check columns declared in `expectations.suites.CHECKS`, computed here from
 the batch and, for rows the batch refers to but does not contain, from `context_tables`.
+
+GX names the failing rows of a failed expectation (result format COMPLETE with the table's key and `article_id`
+as `unexpected_index_column_names`), so a failure of a row-level rule comes back as the articles it concerns
+(`ArticleFault`); `validate_articles` sets those articles aside and validates what is left.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import html
@@ -21,8 +26,10 @@ from typing import Any, TypeAlias
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from warehouse.schemas import (
+    ARTICLE_TABLES,
     ARTICLES,
     DATE_MENTIONS,
     LOCATION_MENTIONS,
@@ -34,16 +41,39 @@ from warehouse.schemas import (
 )
 
 MAX_EXAMPLES = 5
+PARTIAL_ROWS = 20  # failing rows kept in the stored GX results (the full list can be every row of a table)
+ARTICLE_ID = "article_id"
 
 
 @dataclass(frozen=True)
 class FailedExpectation:
-    """One expectation that failed on one table, with up to `MAX_EXAMPLES` failing rows."""
+    """One expectation that failed on one table, with up to `MAX_EXAMPLES` failing rows.
+
+    `by_article` is True when the expectation judges single rows (not a key, the column set or a parent row)
+    and GX named the article of every failing row: those articles can be set aside and the rest kept.
+    """
 
     table: str
     expectation: str
     unexpected_count: int
     examples: list[dict]
+    reason: str = ""
+    by_article: bool = False
+
+
+@dataclass(frozen=True)
+class ArticleFault:
+    """An article's first failing row under one row-level expectation."""
+
+    article_id: str
+    table: str
+    reason: str  # short stable code: the expectation type, or the derived check's column (`check_...`)
+    expectation: str  # readable: `expect_x(column) min=... max=...`
+    value: str  # the failing row's columns as JSON, cut short
+
+    def detail(self) -> str:
+        """One line for a `rejects.detail`."""
+        return f"{self.table}: {self.expectation}: {self.value}"
 
 
 @dataclass(frozen=True)
@@ -54,6 +84,19 @@ class ValidationReport:
     failures: list[FailedExpectation]
     results: dict
     n_expectations: int
+    faults: list[ArticleFault] = dataclasses.field(default_factory=list)  # failing rows of by-article failures
+
+    @property
+    def only_article_failures(self) -> bool:
+        """Every failure can be settled by setting articles aside (no key, schema or parent check failed)."""
+        return all(f.by_article for f in self.failures)
+
+    def failed_articles(self) -> dict[str, list[ArticleFault]]:
+        """article_id -> its faults, in the order found."""
+        out: dict[str, list[ArticleFault]] = {}
+        for fault in self.faults:
+            out.setdefault(fault.article_id, []).append(fault)
+        return out
 
     def message(self) -> str:
         """A readable account of the failures, for the CLI and logs."""
@@ -263,20 +306,84 @@ def _json_text(row: dict) -> str:
     return json.dumps(row, ensure_ascii=False, default=str)[:400]
 
 
-def _examples(df: pd.DataFrame, name: str, result: dict, config: dict, evidence: dict[str, tuple[str, ...]]) -> list[dict]:
-    """Up to MAX_EXAMPLES failing rows: key columns, the expectation's columns and the check's evidence."""
+def _domain(config: dict) -> list[str]:
+    """The columns an expectation judges."""
     kwargs = config.get("kwargs", {})
-    column = kwargs.get("column")
-    cols = [*TABLES[name].key]
-    for c in [*(kwargs.get("column_list") or []), column, kwargs.get("column_A"), kwargs.get("column_B"),
-              *evidence.get(column or "", ())]:
-        if c and c in df.columns and c not in cols:
+    return [c for c in (*(kwargs.get("column_list") or []), kwargs.get("column"), kwargs.get("column_A"),
+                        kwargs.get("column_B")) if c]
+
+
+def _index_columns(name: str, df: pd.DataFrame) -> list[str]:
+    """Columns GX returns for each failing row: the key, the article and what derived checks show as evidence."""
+    from expectations import suites as s
+
+    cols: list[str] = []
+    for c in (*TABLES[name].key, ARTICLE_ID, *(e for check in s.CHECKS.get(name, ()) for e in check.evidence)):
+        if c in df.columns and c not in cols:
             cols.append(c)
-    index = [i for i in result.get("partial_unexpected_index_list") or [] if isinstance(i, int)]
-    rows = []
-    for i in index[:MAX_EXAMPLES]:
-        rows.append({c: _truncated(_json_value(df.at[i, c])) for c in cols})
-    return rows
+    return cols
+
+
+def _failing_rows(result: dict) -> list[dict]:
+    """GX's failing rows (dicts of the index and domain columns); empty when GX gave none."""
+    return [r for r in result.get("unexpected_index_list") or result.get("partial_unexpected_index_list") or []
+            if isinstance(r, dict)]
+
+
+def _examples(name: str, rows: list[dict], config: dict, evidence: dict[str, tuple[str, ...]]) -> list[dict]:
+    """Up to MAX_EXAMPLES failing rows: key columns, the expectation's columns and the check's evidence."""
+    column = config.get("kwargs", {}).get("column")
+    cols = [*TABLES[name].key]
+    for c in [*_domain(config), *evidence.get(column or "", ())]:
+        if c not in cols:
+            cols.append(c)
+    return [{c: _truncated(_json_value(row[c])) for c in cols if c in row} for row in rows[:MAX_EXAMPLES]]
+
+
+def _reason(config: dict) -> str:
+    """A short stable code for an expectation: its type, or for a derived check the check's column."""
+    column = config.get("kwargs", {}).get("column") or ""
+    return column if column.startswith("check_") else config["type"]
+
+
+def _rule(config: dict) -> str:
+    """The expectation with its bounds, set or pattern, for a reject's detail."""
+    kwargs = config.get("kwargs", {})
+    parts = [_readable(config)]
+    for key in ("min_value", "max_value", "regex"):
+        if kwargs.get(key) is not None:
+            parts.append(f"{key.split('_')[0]}={_json_value(kwargs[key])}")
+    if "value_set" in kwargs and not (kwargs.get("column") or "").startswith("check_"):
+        parts.append(f"set={_truncated(json.dumps(_json_value(kwargs['value_set'])), 80)}")
+    if config.get("description"):
+        parts.append(f"({config['description']})")
+    return " ".join(parts)
+
+
+def _faults(name: str, rows: list[dict], unexpected: int, config: dict, evidence: dict[str, tuple[str, ...]]
+            ) -> list[ArticleFault] | None:
+    """One fault per article among the failing rows; None when the failure cannot be settled by article.
+
+    That is an expectation guarding the warehouse (key, column set, parent row), a table without articles, or
+    failing rows GX did not list or that name no article.
+    """
+    from expectations import suites as s
+
+    if name not in ARTICLE_TABLES or s.guards_warehouse(config) or len(rows) < unexpected or unexpected == 0:
+        return None
+    column = config.get("kwargs", {}).get("column") or ""
+    shown = [c for c in (*_domain(config), *evidence.get(column, ())) if not c.startswith("check_") and c != ARTICLE_ID]
+    reason, rule = _reason(config), _rule(config)
+    faults: dict[str, ArticleFault] = {}
+    for row in rows:
+        article = row.get(ARTICLE_ID)
+        if not isinstance(article, str) or not article:
+            return None
+        if article not in faults:
+            value = json.dumps({c: _truncated(_json_value(row.get(c)), 120) for c in shown}, ensure_ascii=False,
+                               default=str)
+            faults[article] = ArticleFault(article, name, reason, rule, _truncated(value, 300))
+    return list(faults.values())
 
 
 def _truncated(value: Any, limit: int = 200) -> Any:
@@ -284,11 +391,12 @@ def _truncated(value: Any, limit: int = 200) -> Any:
     return value[:limit] + "..." if isinstance(value, str) and len(value) > limit else value
 
 
-def _validated(batch: Any, suite: Any) -> dict:
-    """GX results as JSON: a cheap pass/fail run of the whole suite, then counts and failing rows for failures.
+def _validated(batch: Any, suite: Any, index_columns: list[str]) -> dict:
+    """GX results as JSON: a cheap pass/fail run of the whole suite, then every failing row of the failures.
 
     Most of GX's time goes into per-expectation bookkeeping, which BOOLEAN_ONLY keeps small; a batch that
-    passes (the usual case) never pays for the detailed run.
+    passes (the usual case) never pays for the detailed run. The detailed run (COMPLETE) lists each failing
+    row by `index_columns` (key and article) plus the columns the expectation judges.
     """
     import great_expectations as gx
 
@@ -300,7 +408,9 @@ def _validated(batch: Any, suite: Any) -> dict:
     for expectation in suite.expectations:
         if _identity(expectation.configuration.to_json_dict()) in failed:
             detail_suite.add_expectation(expectation)
-    detail = batch.validate(detail_suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20})
+    detail = batch.validate(detail_suite, result_format={
+        "result_format": "COMPLETE", "partial_unexpected_count": PARTIAL_ROWS,
+        "unexpected_index_column_names": index_columns, "return_unexpected_index_query": False})
     for r in detail.to_json_dict()["results"]:
         quick["results"][failed[_identity(r["expectation_config"])]] = r
     return quick
@@ -335,6 +445,7 @@ def validate_tables(tables: dict[str, Frame], *, context_tables: dict[str, Frame
     parents = {name: _combined(name, frames, context) for name in _PARENTS}
     definitions = _batch_definitions()
     failures: list[FailedExpectation] = []
+    faults: list[ArticleFault] = []
     results: dict[str, Any] = {}
     n_expectations = 0
     for name in TABLES:
@@ -344,7 +455,7 @@ def validate_tables(tables: dict[str, Frame], *, context_tables: dict[str, Frame
         suite = s.SUITES[name](now)
         evidence = {c.column: c.evidence for c in s.CHECKS.get(name, ())}
         batch = definitions[name].get_batch(batch_parameters={"dataframe": df})
-        as_json = _validated(batch, suite)
+        as_json = _validated(batch, suite, _index_columns(name, df))
         n_expectations += len(as_json["results"])
         for r in as_json["results"]:
             if r["success"]:
@@ -355,12 +466,75 @@ def validate_tables(tables: dict[str, Frame], *, context_tables: dict[str, Frame
                 label += f": {config['description']}"
             if r.get("exception_info", {}).get("raised_exception"):
                 label += f" (error: {r['exception_info'].get('exception_message')})"
-            examples = _examples(df, name, result, config, evidence)
-            result["unexpected_keys"] = [{k: row[k] for k in TABLES[name].key} for row in examples]
-            failures.append(FailedExpectation(name, label, int(result.get("unexpected_count") or 0), examples))
+            rows = _failing_rows(result)
+            unexpected = int(result.get("unexpected_count") or 0)
+            examples = _examples(name, rows, config, evidence)
+            found = _faults(name, rows, unexpected, config, evidence)
+            faults.extend(found or [])
+            # The stored results keep a sample of the failing rows: the full lists can hold every row of a table.
+            for key in ("unexpected_list", "unexpected_index_list"):
+                if key in result:
+                    result[key] = result[key][:PARTIAL_ROWS]
+            result["unexpected_keys"] = [{k: row[k] for k in TABLES[name].key if k in row} for row in examples]
+            failures.append(FailedExpectation(name, label, unexpected, examples, _reason(config), found is not None))
         as_json["row_count"] = len(df)  # BOOLEAN_ONLY results carry no element counts
         results[name] = json.loads(json.dumps(_json_value(as_json)))
-    return ValidationReport(not failures, failures, results, n_expectations)
+    return ValidationReport(not failures, failures, results, n_expectations, faults)
+
+
+@dataclass(frozen=True)
+class ArticleVerdict:
+    """A batch validated article by article: what failed, the articles set aside, and what is left.
+
+    `rejected` holds the articles whose rows failed a row-level expectation; `remainder` is the validation of
+    the batch without them (None when none were set aside). A batch whose failures are not all row-level (a
+    key, the column set, a parent row) sets nothing aside and is not publishable.
+    """
+
+    report: ValidationReport
+    rejected: dict[str, list[ArticleFault]]
+    remainder: ValidationReport | None = None
+
+    @property
+    def publishable(self) -> bool:
+        """Whether the batch, without the rejected articles, passes every expectation."""
+        return self.report.success or (self.remainder is not None and self.remainder.success)
+
+
+def without_articles(tables: dict[str, Frame], article_ids: Iterable[str]) -> dict[str, Frame]:
+    """`tables` without the rows of some articles (tables without an `article_id` column are kept whole)."""
+    ids = sorted(set(article_ids))
+    out: dict[str, Frame] = {}
+    for name, rows in tables.items():
+        if isinstance(rows, pa.Table) and ARTICLE_ID in rows.column_names:
+            keep = pc.invert(pc.is_in(rows[ARTICLE_ID], value_set=pa.array(ids, pa.string())))
+            out[name] = rows.filter(pc.fill_null(keep, True))
+        elif isinstance(rows, pd.DataFrame) and ARTICLE_ID in rows.columns:
+            out[name] = rows[~rows[ARTICLE_ID].isin(ids)]
+        else:
+            out[name] = rows
+    return out
+
+
+def validate_articles(tables: dict[str, Frame], *, context_tables: dict[str, Frame] | None = None,
+                      now: datetime.datetime | None = None) -> ArticleVerdict:
+    """Validate a batch, set aside the articles whose rows fail a row-level expectation, validate the rest.
+
+    Args:
+        tables: table name -> the batch's rows, as for `validate_tables`.
+        context_tables: rows the batch refers to but does not contain.
+        now: the ingestion time.
+
+    Returns:
+        An ArticleVerdict. The second validation runs the whole suites again on what is left, so keys and
+        parent rows are checked on exactly what would be published.
+    """
+    report = validate_tables(tables, context_tables=context_tables, now=now)
+    if report.success or not report.only_article_failures:
+        return ArticleVerdict(report, {})
+    rejected = report.failed_articles()
+    remainder = validate_tables(without_articles(tables, rejected), context_tables=context_tables, now=now)
+    return ArticleVerdict(report, rejected, remainder)
 
 
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0}

@@ -194,6 +194,10 @@ def run(
         "--article-budget", metavar="SECONDS",
         help="CPU seconds one article's transform steps may take; past them it is published with what "
              "the finished steps produced and a too_slow reject.")] = 2.0,
+    max_reject_rate: Annotated[float, typer.Option(
+        "--max-reject-rate", min=0.0, max=1.0, metavar="SHARE",
+        help="Share of the run's articles (0..1) that may fail validation, each a rejects row; above it the "
+             "run publishes no article and exits 1.")] = 0.10,
 ) -> None:
     """Process new and changed inputs into the warehouse (default: the demo corpus into ./broadsheet-warehouse)."""
     from flows.runners import RUNNERS, WorkersMisconfigured, run_flow
@@ -212,7 +216,7 @@ def run(
         summary = run_flow(input, warehouse, runner=runner, dask_address=dask_address, batch_files=batch_files,
                            prune=prune, lock_wait_seconds=wait, catalog=catalog_arg(catalog),
                            maintain_every_hours=maintain_every, article_budget_seconds=article_budget,
-                           on_server=None if quiet else _say_server)
+                           max_reject_rate=max_reject_rate, on_server=None if quiet else _say_server)
     except (NotAWarehouse, CatalogUnusable) as exc:
         raise _fail(str(exc)) from None
     except WorkersMisconfigured as exc:
@@ -225,6 +229,8 @@ def run(
         _console().print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     _print_summary(summary, quiet)
+    if summary.get("note"):
+        _console().print(f"[red]{summary['note']}[/red]")
     if summary["status"] != "completed":
         raise typer.Exit(1)
 

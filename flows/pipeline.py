@@ -17,7 +17,14 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
-from expectations.validate import ValidationReport, build_data_docs, validate_tables
+from expectations.validate import (
+    ArticleFault,
+    ArticleVerdict,
+    ValidationReport,
+    build_data_docs,
+    validate_articles,
+    without_articles,
+)
 from flows.batch import DEFAULT_ARTICLE_BUDGET_SECONDS, BatchOutcome, process_batch, reject_row
 from flows.inputs import InputFile, discovered_inputs
 from flows.progress import RunProgress
@@ -33,6 +40,10 @@ from warehouse.staging import STALE_SECONDS, quarantine, read_part, remove_run, 
 
 DEFAULT_BATCH_FILES = 250
 VALIDATION_GROUP = 20  # batches validated in one pass (about 5,000 articles)
+# Share of a run's articles that may fail validation (each one a `rejects` row) before the run fails and
+# publishes none of its articles: beyond it a transform is broken, not a few inputs odd.
+DEFAULT_MAX_REJECT_RATE = 0.10
+REJECT_DETAIL_CHARS = 1000
 
 
 @dataclass
@@ -47,7 +58,8 @@ class RunSummary:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     rejects: list[dict[str, Any]] = field(default_factory=list)
-    failed_expectations: list[dict[str, Any]] = field(default_factory=list)
+    failed_expectations: list[dict[str, Any]] = field(default_factory=list)  # of the quarantined batches
+    note: str = ""  # why the run failed validation, when too many articles did
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form."""
@@ -119,37 +131,84 @@ def place_row(geonameid: int) -> dict[str, Any]:
             "population": p.population}
 
 
-@task(name="validate-batches")
-def validate_batches(warehouse_uri: str, batches: list[StagedBatch], ingested_at: dt.datetime
-                     ) -> list[ValidationReport]:
-    """Validate a group of staged batches; returns one report per batch.
+@dataclass
+class ValidatedBatch:
+    """A staged batch after validation: without its rejected articles, or not publishable at all."""
 
-    GX's cost is per expectation rather than per row, so the group is validated in one pass; only when that
-    fails is each batch validated on its own, to quarantine just the batches at fault.
+    staged: StagedBatch  # parts and manifest entries without the rejected articles' rows
+    report: ValidationReport
+    publishable: bool  # False: quarantined whole (a key, the column set or a parent row failed)
+    rejects: list[Reject] = field(default_factory=list)  # one `validate` reject per rejected article
+
+
+def article_reject(source_uri: str, faults: list[ArticleFault]) -> Reject:
+    """The `rejects` row of an article set aside by validation: its first failure's code, every failure's detail."""
+    detail = "; ".join(f.detail() for f in faults)
+    return Reject(source_uri, "validate", faults[0].reason, detail[:REJECT_DETAIL_CHARS])
+
+
+def _without_rejected(loc: Location, run_id: str, batch: StagedBatch, tables: dict[str, pa.Table],
+                      verdict: ArticleVerdict) -> ValidatedBatch:
+    """The batch with the rejected articles among its own rows removed: parts rewritten, manifest ids dropped."""
+    if not verdict.publishable:
+        return ValidatedBatch(batch, verdict.report, False)
+    articles = tables.get("articles")
+    sources: dict[str, str] = {}
+    if articles is not None:
+        sources = dict(zip(articles["article_id"].to_pylist(), articles["source_uri"].to_pylist(), strict=True))
+    dropped = {aid: faults for aid, faults in verdict.rejected.items() if aid in sources}
+    if not dropped:
+        return ValidatedBatch(batch, verdict.report, True)
+    kept = without_articles(tables, dropped)
+    paths = dict(batch.paths)
+    counts = dict(batch.counts)
+    for table, rows in kept.items():
+        paths[table] = staged_path(loc, run_id, table, f"{batch.part}-validated")
+        write_part(loc, paths[table], rows)
+        counts[table] = rows.num_rows
+    inputs = {uri: dataclasses.replace(e, article_ids=[a for a in e.article_ids if a not in dropped])
+              for uri, e in batch.inputs.items()}
+    rejects = [article_reject(sources[aid], faults) for aid, faults in dropped.items()]
+    return ValidatedBatch(StagedBatch(batch.part, paths, inputs, counts), verdict.report, True, rejects)
+
+
+@task(name="validate-batches")
+def validate_batches(warehouse_uri: str, run_id: str, batches: list[StagedBatch], ingested_at: dt.datetime
+                     ) -> list[ValidatedBatch]:
+    """Validate a group of staged batches article by article; returns one outcome per batch.
+
+    GX's cost is per expectation rather than per row, so the group is validated in one pass; the articles
+    whose rows fail a row-level expectation are set aside and the rest validated again. Only when a key, the
+    column set or a parent row fails is each batch validated on its own, to quarantine just the batches at
+    fault.
     """
     loc = Location.of(warehouse_uri)
     per_batch = [{t: read_part(loc, p) for t, p in b.paths.items() if t != "rejects"} for b in batches]
     names = sorted({t for tables in per_batch for t in tables})
     combined = {t: pa.concat_tables([tables[t] for tables in per_batch if t in tables]) for t in names}
-    report = validate_tables(combined, now=ingested_at)
-    if report.success or len(batches) == 1:
-        return [report] * len(batches)
-    return [validate_tables(tables, now=ingested_at) for tables in per_batch]
+    verdict = validate_articles(combined, now=ingested_at)
+    if verdict.publishable or len(batches) == 1:
+        verdicts = [verdict] * len(batches)
+    else:
+        verdicts = [validate_articles(tables, now=ingested_at) for tables in per_batch]
+    return [_without_rejected(loc, run_id, b, t, v) for b, t, v in zip(batches, per_batch, verdicts, strict=True)]
 
 
-def settle_validation(loc: Location, run_id: str, staged: list[StagedBatch], reports: list[ValidationReport]
-                      ) -> tuple[list[StagedBatch], list[Reject], dict[str, list[str]]]:
-    """Quarantine the batches that failed validation.
+def settle_validation(loc: Location, run_id: str, validated: list[ValidatedBatch]
+                      ) -> tuple[list[StagedBatch], list[Reject], list[Reject], dict[str, list[str]]]:
+    """Quarantine the batches that are not publishable.
 
     Returns:
-        (batches to publish, one `validate` reject per input of a quarantined batch, run-level parts to publish:
-        a quarantined batch's own parse rejects are still published).
+        (batches to publish, one `validate` reject per input of a quarantined batch, one `validate` reject per
+        rejected article, run-level parts to publish: a quarantined batch's own parse rejects are still
+        published).
     """
     passed: list[StagedBatch] = []
-    rejects: list[Reject] = []
+    quarantined: list[Reject] = []
     extra: dict[str, list[str]] = {}
-    for batch, report in zip(staged, reports, strict=False):
-        if report.success:
+    for v in validated:
+        batch, report = v.staged, v.report
+        if v.publishable:
             passed.append(batch)
             continue
         paths = dict(batch.paths)
@@ -160,8 +219,16 @@ def settle_validation(loc: Location, run_id: str, staged: list[StagedBatch], rep
             {"failures": [dataclasses.asdict(f) for f in report.failures], "results": report.results},
             default=str, indent=1))
         for uri in batch.inputs:
-            rejects.append(Reject(uri, "validate", "quarantined", f"{qdir}: {detail}"[:2000]))
-    return passed, rejects, extra
+            quarantined.append(Reject(uri, "validate", "quarantined", f"{qdir}: {detail}"[:2000]))
+    return passed, quarantined, [r for v in validated for r in v.rejects], extra
+
+
+def too_many_rejected(n_rejected: int, n_validated: int, max_reject_rate: float) -> str:
+    """Why the run fails for its rejected articles ("" when it does not): their share is above the threshold."""
+    if n_validated == 0 or n_rejected / n_validated <= max_reject_rate:
+        return ""
+    return (f"{n_rejected} of {n_validated} articles ({n_rejected / n_validated:.1%}) failed validation, more than "
+            f"--max-reject-rate {max_reject_rate:g}: no article of this run was published")
 
 
 def combined_report(reports: list[ValidationReport]) -> ValidationReport:
@@ -227,6 +294,7 @@ def broadsheet_run(
     catalog: str | None = None,
     maintain_every_hours: float = 24.0,
     article_budget_seconds: float = DEFAULT_ARTICLE_BUDGET_SECONDS,
+    max_reject_rate: float = DEFAULT_MAX_REJECT_RATE,
 ) -> dict[str, Any]:
     """Process every new or changed input file under `input_uri` into the warehouse at `warehouse_uri`.
 
@@ -242,10 +310,14 @@ def broadsheet_run(
             (0: never; scheduled runs keep the file count bounded this way).
         article_budget_seconds: CPU seconds one article's transform steps may take together; past them
             it is published with what the finished steps produced, plus a transform/too_slow reject.
+        max_reject_rate: share of the run's articles (0..1) that may fail validation; each is a `rejects` row
+            and the rest is published. Above it the run publishes no article and ends `failed_validation`.
 
     Returns:
         The run summary as a dict.
     """
+    if not 0.0 <= max_reject_rate <= 1.0:
+        raise ValueError(f"max_reject_rate must be between 0 and 1, not {max_reject_rate}")
     log = get_run_logger()
     started = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     run_id = new_run_id(started)
@@ -290,29 +362,40 @@ def broadsheet_run(
             t1 = time.perf_counter()
             staged = [o.staged for o in outcomes if o.staged is not None]
             groups = [staged[i:i + VALIDATION_GROUP] for i in range(0, len(staged), VALIDATION_GROUP)]
-            checks = [validate_batches.submit(loc.uri, g, started) for g in groups]
-            reports = [r for c in checks for r in c.result()]
+            checks = [validate_batches.submit(loc.uri, run_id, g, started) for g in groups]
+            validated = [v for c in checks for v in c.result()]
+            reports = [v.report for v in validated]
             seconds["validate"] = time.perf_counter() - t1
-            passed, quarantine_rejects, extra = settle_validation(loc, run_id, staged, reports)
+            passed, quarantine_rejects, article_rejects, extra = settle_validation(loc, run_id, validated)
             for part in {q.source_uri for q in quarantine_rejects}:
                 log.error("quarantined input %s (failed validation)", part)
+            for r in article_rejects:
+                log.warning("rejected article %s: %s", r.source_uri, r.detail[:300])
+            note = too_many_rejected(len(article_rejects), sum(b.counts.get("articles", 0) for b in staged),
+                                     max_reject_rate)
+            if note:
+                # Publish none of the run's articles; the batches' own rejects are still recorded, and their
+                # inputs stay out of the manifest so the next run retries them.
+                log.error(note)
+                extra.setdefault("rejects", []).extend(b.paths["rejects"] for b in passed if "rejects" in b.paths)
+                passed = []
             updates = manifest_changes(manifest, outcomes, discover_rejects, files, found_rejects, prune, run_id)
-            all_rejects = list(discover_rejects) + [r for o in outcomes for r in o.rejects] + quarantine_rejects
-            if discover_rejects or quarantine_rejects:
+            validate_rejects = quarantine_rejects + article_rejects
+            all_rejects = list(discover_rejects) + [r for o in outcomes for r in o.rejects] + validate_rejects
+            if discover_rejects or validate_rejects:
                 path = staged_path(loc, run_id, "rejects", f"{run_id}-run")
-                rows = [reject_row(r, run_id) for r in discover_rejects + quarantine_rejects]
+                rows = [reject_row(r, run_id) for r in discover_rejects + validate_rejects]
                 write_part(loc, path, table_from_rows(TABLES["rejects"], rows))
                 extra.setdefault("rejects", []).append(path)
             run_report = combined_report(reports)
-            failures = [f for r in reports if r is not None for f in r.failures]
+            failures = combined_report([v.report for v in validated if not v.publishable]).failures
             t1 = time.perf_counter()
-            published = {b.part for b in passed}
-            counts = {t: sum(o.counts.get(t, 0) for o in outcomes if o.staged and o.staged.part in published)
-                      for t in ARTICLE_TABLES}
+            counts = {t: sum(b.counts.get(t, 0) for b in passed) for t in ARTICLE_TABLES}
             counts["rejects"] = len(all_rejects)
-            counts["quarantined_batches"] = len(staged) - len(passed)
+            counts["rejected_articles"] = len(article_rejects)
+            counts["quarantined_batches"] = sum(not v.publishable for v in validated)
             n_new = sum(len(b) for b in batches) - sum(len(o.unchanged) for o in outcomes)
-            status = "completed" if run_report.success else "failed_validation"
+            status = "failed_validation" if note or counts["quarantined_batches"] else "completed"
             run_row = {
                 "run_id": run_id,
                 "flow_run_id": str(flow_run.get_id() or "") or None,
@@ -327,6 +410,7 @@ def broadsheet_run(
                 "code_version": code_version(),
                 "input_uri": input_uri,
                 "stage_seconds": json.dumps({k: round(v, 3) for k, v in seconds.items()}),
+                "note": note or None,
             }
             publish_run(lake, PublishPlan(run_id, passed, updates, run_row, extra))
             if staged:
@@ -346,7 +430,7 @@ def broadsheet_run(
             remove_run(loc, run_id)
     summary = RunSummary(
         run_id, lake.display, status, len(files), n_new, counts, seconds,
-        [reject_row(r, run_id) for r in all_rejects], [dataclasses.asdict(f) for f in failures],
+        [reject_row(r, run_id) for r in all_rejects], [dataclasses.asdict(f) for f in failures], note,
     )
     log.info("run %s: %s", run_id, json.dumps(summary.counts))
     return summary.to_dict()

@@ -25,3 +25,13 @@ def seed_inputs(shared_dir: pathlib.Path, dest: pathlib.Path) -> pathlib.Path:
         if not src.name.startswith("003_"):
             (dest / f"{src.stem}.meta.json").write_text(json.dumps({"published": SEED_PUBLISHED}))
     return dest
+
+
+def inverted_quantities(paragraphs: list[dict], dates: object, run_id: str, budget: object = None) -> list[dict]:
+    """A broken quantities step: every paragraph gets a figure whose low is above its high (a row-level failure)."""
+    return [{
+        "mention_id": f"{p['paragraph_id']}-q000", "article_id": p["article_id"], "paragraph_id": p["paragraph_id"],
+        "char_start": 0, "char_end": 1, "text": p["text"][:1], "run_id": run_id, "low": 10.0, "high": 1.0,
+        "low_inclusive": True, "high_inclusive": True, "approximate": False, "vague": False, "unit": "count",
+        "noun": None, "qualifier": None,
+    } for p in paragraphs]

@@ -6,7 +6,7 @@ A warehouse folder (a local directory or an object-store prefix) holds:
     catalog.sqlite       the DuckLake catalog (the default; a PostgreSQL catalog lives in its server)
     data/                Parquet data files; the catalog stores their paths relative to this folder
     _state/              the writer lock and runs' staging areas (transient)
-    quarantine/<run_id>/ batches that failed validation
+    quarantine/<run_id>/ batches that broke a warehouse guard (key, columns, parent row)
     docs/                Data Docs of the last validation
 
 Every connection attaches the lake with this folder's *current* `data/` as its data path, so a copied,
