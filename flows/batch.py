@@ -18,7 +18,9 @@ from transforms.formats import RawArticle, Reject, input_format, parsed_file, si
 from transforms.records import (
     PreparedArticle,
     Rows,
+    article_id,
     article_rows,
+    content_sha256,
     date_rows,
     extracts,
     loaded_models,
@@ -235,10 +237,18 @@ def process_batch(
     # work, which wall time overstates when batches share the cores)
     phase = {"clean": clock() - t1, "dates": 0.0, "quantities": 0.0, "locations": 0.0}
     phase_cpu = {"clean_cpu": cpu() - c1, "dates_cpu": 0.0, "quantities_cpu": 0.0, "locations_cpu": 0.0}
+    seen: set[str] = set()
     for (uri, _, spent), article in zip(prepared, dated, strict=False):
         if not article.text:
             rejects.append(Reject(article.raw.source_uri, "transform", "no_content", "nothing left after cleaning"))
             continue
+        # The same record twice in one file (a repeated JSONL line, the same `id` and text): one article.
+        key = article_id(article.raw.source_uri, content_sha256(article.text))
+        if key in seen:
+            rejects.append(Reject(article.raw.source_uri, "transform", "duplicate_record",
+                                  "the same record, with the same text, appears earlier in this file"))
+            continue
+        seen.add(key)
         try:
             result = extracted(article, run_id, ingested_at, article_budget_seconds, spent)
         except Exception as exc:  # an extractor bug costs this article, not the batch

@@ -35,6 +35,25 @@ def test_batch_stages_every_article_table(small_corpus, tmp_path):
     assert feed["title"] == "Wind farm approved" and feed["n_paragraphs"] == 2
 
 
+def test_a_repeated_record_is_one_article_and_a_reject(tmp_path):
+    import json
+
+    lines = [{"id": "w7", "title": "Harbour wall mended", "published": "2023-11-02",
+              "text": "Masons in Ullapool finished mending the harbour wall on Thursday after storm damage."},
+             {"id": "w8", "title": "Ferry timetable", "published": "2023-11-03",
+              "text": "The Stornoway ferry will sail twice a day from Monday, the operator said."}]
+    feed = tmp_path / "in" / "feed.jsonl"
+    feed.parent.mkdir()
+    # the first record twice (same id and text), then the same id with other text: only the exact repeat goes
+    changed = {**lines[0], "text": lines[0]["text"] + " The quay reopens next week."}
+    feed.write_text("\n".join(json.dumps(r) for r in (lines[0], lines[0], changed, lines[1])) + "\n")
+    files, _ = discovered_inputs(str(tmp_path / "in"))
+    out = process_batch(files, {}, str(tmp_path / "wh"), "run1", 0, NOW)
+    articles = pq.read_table(out.staged.paths["articles"]).to_pylist()
+    assert len(articles) == 3 and len({a["article_id"] for a in articles}) == 3
+    assert [(r.reason, r.source_uri.rsplit("#", 1)[-1]) for r in out.rejects] == [("duplicate_record", "w7")]
+
+
 def test_batch_ids_are_deterministic(small_corpus, tmp_path):
     files, _ = discovered_inputs(str(small_corpus))
     a = process_batch(files, {}, str(tmp_path / "w1"), "run1", 0, NOW)
