@@ -255,7 +255,8 @@ RUNS = TableSpec(
         _col("n_files_new", _I64, "Input files new or changed since the last run.", False),
         _col("n_articles", _I64, "Articles published by this run.", False),
         _col("n_rejected", _I64, "Rejects recorded by this run.", False),
-        _col("validation_success", _BOOL, "Whether every batch passed validation; null if not validated."),
+        _col("validation_success", _BOOL, "Whether every article passed validation (false when any article was "
+             "rejected by an expectation or a batch was quarantined); null when nothing was validated."),
         _col("code_version", _STR, "Broadsheet version (and git commit, when known) that ran.", False),
         _col("input_uri", _STR, "The --input of the run."),
         _col("stage_seconds", _STR, "JSON object: seconds spent per stage, summed over batches (wall time; "
