@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import pathlib
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -22,3 +23,12 @@ def rules(name: str) -> Any:
     """Parsed contents of `data/rules/<name>.yaml`, read once per process."""
     with (RULES_DIR / f"{name}.yaml").open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+def checked_rules(name: str, problems: Callable[[Any], list[str]]) -> Any:
+    """`rules(name)`, refused with every problem `problems` finds in it (a broken rule file fails at import)."""
+    data = rules(name)
+    errors = problems(data)
+    if errors:
+        raise ValueError(f"data/rules/{name}.yaml is invalid: " + "; ".join(errors))
+    return data

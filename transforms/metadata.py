@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from transforms._data import rules
+from transforms._data import checked_rules
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
@@ -55,11 +55,7 @@ def metadata_rule_errors(data: Any) -> list[str]:
 
 
 def _checked() -> Mapping[str, Any]:
-    data = rules("metadata")
-    errors = metadata_rule_errors(data)
-    if errors:
-        raise ValueError("data/rules/metadata.yaml is invalid: " + "; ".join(errors))
-    return data
+    return checked_rules("metadata", metadata_rule_errors)
 
 
 _RULES = _checked()

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from transforms._data import rules
+from transforms._data import checked_rules
 from transforms.budget import UNLIMITED, Budget
 from transforms.dates import DateMention, date_mentions
 
@@ -60,11 +60,7 @@ def publication_rule_errors(data: Any) -> list[str]:
 
 
 def _checked() -> Mapping[str, Any]:
-    data = rules("publication")
-    errors = publication_rule_errors(data)
-    if errors:
-        raise ValueError("data/rules/publication.yaml is invalid: " + "; ".join(errors))
-    return data
+    return checked_rules("publication", publication_rule_errors)
 
 
 def _phrases(words: Sequence[str]) -> str:
