@@ -65,3 +65,21 @@ def rows(lake: Lake, sql: str) -> list[tuple]:
     """Rows of a query through a read-only attach."""
     with lake.reader() as con:
         return con.execute(sql).fetchall()
+
+
+FERRY = ("The island ferry to Lewis was cancelled for a third day on Tuesday after gusts of 70 mph closed the "
+         "harbour at Ullapool, leaving about 40 lorries queued on the pier.")
+FERRY_2 = ("Hauliers at Ullapool said on Tuesday that the cancelled Lewis ferry had stranded some 40 lorries, as "
+           "the harbour stayed shut in winds that reached 70 mph.")
+BRIDGE = ("Engineers in Porto closed the lower deck of the Luiz I bridge to trams for two weeks so that 120 "
+          "corroded rivets could be replaced before the summer.")
+ORCHARD = ("A cider maker near Hereford said a late frost in April had cut this year's apple harvest by more than "
+           "a third, the worst since 2017.")
+
+
+def three_articles(folder: pathlib.Path) -> pathlib.Path:
+    """An input folder of two reports of one ferry story and an unrelated bridge story."""
+    write_article(folder, "ferry", "Lewis ferry cancelled again", FERRY, "2024-01-16")
+    write_article(folder, "ferry-wire", "Lorries stranded at Ullapool", FERRY_2, "2024-01-16")
+    write_article(folder, "bridge", "Porto bridge closes to trams", BRIDGE, "2024-03-02")
+    return folder

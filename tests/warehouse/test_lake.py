@@ -16,25 +16,12 @@ from warehouse.lake import CatalogUnusable, Lake, NotAWarehouse
 from warehouse.maintenance import RollbackRefused, drop_broken_files, rollback_to, run_history, run_maintenance
 from warehouse.schemas import TABLES
 
-from .lakes import publish_dir, rows, write_article
-
-FERRY = ("The island ferry to Lewis was cancelled for a third day on Tuesday after gusts of 70 mph closed the "
-         "harbour at Ullapool, leaving about 40 lorries queued on the pier.")
-FERRY_2 = ("Hauliers at Ullapool said on Tuesday that the cancelled Lewis ferry had stranded some 40 lorries, as "
-           "the harbour stayed shut in winds that reached 70 mph.")
-BRIDGE = ("Engineers in Porto closed the lower deck of the Luiz I bridge to trams for two weeks so that 120 "
-          "corroded rivets could be replaced before the summer.")
-ORCHARD = ("A cider maker near Hereford said a late frost in April had cut this year's apple harvest by more than "
-           "a third, the worst since 2017.")
+from .lakes import BRIDGE, ORCHARD, publish_dir, rows, three_articles, write_article
 
 
 @pytest.fixture
 def inputs(tmp_path: pathlib.Path) -> pathlib.Path:
-    folder = tmp_path / "in"
-    write_article(folder, "ferry", "Lewis ferry cancelled again", FERRY, "2024-01-16")
-    write_article(folder, "ferry-wire", "Lorries stranded at Ullapool", FERRY_2, "2024-01-16")
-    write_article(folder, "bridge", "Porto bridge closes to trams", BRIDGE, "2024-03-02")
-    return folder
+    return three_articles(tmp_path / "in")
 
 
 def _listing(folder: pathlib.Path) -> dict[str, tuple[int, int]]:

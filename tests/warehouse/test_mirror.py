@@ -15,8 +15,7 @@ from warehouse.lake import Lake
 from warehouse.maintenance import rollback_to, run_history, run_maintenance
 from warehouse.mirror import MIRROR_FILE, refresh
 
-from .lakes import publish_dir, write_article
-from .test_lake import BRIDGE, FERRY, FERRY_2, ORCHARD
+from .lakes import BRIDGE, ORCHARD, publish_dir, three_articles, write_article
 
 RELATIONS = ("articles", "paragraphs", "removed_lines", "date_mentions", "quantity_mentions", "location_mentions",
              "places", "article_stories", "paragraph_groups", "runs", "rejects", "inputs", "dictionary",
@@ -25,11 +24,7 @@ RELATIONS = ("articles", "paragraphs", "removed_lines", "date_mentions", "quanti
 
 @pytest.fixture
 def inputs(tmp_path: pathlib.Path) -> pathlib.Path:
-    folder = tmp_path / "in"
-    write_article(folder, "ferry", "Lewis ferry cancelled again", FERRY, "2024-01-16")
-    write_article(folder, "ferry-wire", "Lorries stranded at Ullapool", FERRY_2, "2024-01-16")
-    write_article(folder, "bridge", "Porto bridge closes to trams", BRIDGE, "2024-03-02")
-    return folder
+    return three_articles(tmp_path / "in")
 
 
 def _content(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple]:
