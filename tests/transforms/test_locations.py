@@ -1,4 +1,4 @@
-"""Tests for transforms/locations.py: lexicon validation, golden articles and the offset contract."""
+"""Tests for transforms/locations/: lexicon validation, golden articles and the offset contract."""
 
 from __future__ import annotations
 

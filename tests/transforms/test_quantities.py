@@ -1,4 +1,4 @@
-"""Tests for transforms/quantities.py: rule data, golden cases and the blocked-span contract."""
+"""Tests for transforms/quantities/: rule data, golden cases and the blocked-span contract."""
 
 from __future__ import annotations
 

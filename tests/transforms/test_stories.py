@@ -1,4 +1,4 @@
-"""Tests for transforms/stories.py: rule data and story grouping."""
+"""Tests for transforms/stories/: rule data and story grouping."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for the incremental story update in transforms/stories.py: it must equal a full recompute."""
+"""Tests for the incremental story update in transforms/stories/: it must equal a full recompute."""
 
 from __future__ import annotations
 
