@@ -185,7 +185,7 @@ def article_steps(body: str, budget_seconds: float = math.inf) -> tuple[str | No
 
     # stated English, as a feed's metadata may say: detection would skip the extractors on some cases
     raw = RawArticle("bench://pathological", "txt", body, language="en")
-    article, spent, _ = prepared_within(raw, budget_seconds)
+    article, spent, _ = prepared_within(raw, _NOW, budget_seconds)
     seconds = {"clean": spent}
     if article is None:
         return "clean", seconds

@@ -221,3 +221,13 @@ def test_each_step_stops_once_its_budget_is_spent(step: str) -> None:
 def test_unlimited_never_stops() -> None:
     text = pathological_article("date_phrases", 0.05)
     assert date_mentions(text, ANCHOR, UNLIMITED) == date_mentions(text, ANCHOR)
+
+
+def test_the_bench_runs_an_article_through_every_step_as_a_batch_does() -> None:
+    """`make bench` times the steps through `article_steps`: it must run, and name a step when over budget."""
+    from bench.pathological import article_steps
+
+    stopped, seconds = article_steps(pathological_article("range_phrases", 0.01))
+    assert stopped is None and set(seconds) == {"clean", "dates", "quantities", "locations"}
+    stopped, _ = article_steps(pathological_article("range_phrases", 0.01), budget_seconds=0.0)
+    assert stopped == "clean"
