@@ -147,10 +147,11 @@ def _lock(path: pathlib.Path, exclusive: bool, wait_seconds: float) -> IO[bytes]
             time.sleep(0.1)
 
 
-def _stop_group(pid: int, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
-    """TERM the process group led by `pid`, wait for its leader to go, then KILL whatever is left."""
+def stop_group(pid: int, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+    """TERM the process group led by `pid` (a watchdog and its server), wait for the leader, KILL what is left."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
+        os.killpg(pid, signal.SIGCONT)  # a stopped process acts on the TERM only once it runs again
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and _alive(pid):
         time.sleep(0.1)
@@ -193,7 +194,7 @@ def _start(directory: pathlib.Path, idle_seconds: float, startup_timeout: float,
             raise RuntimeError(f"the local Prefect server exited with code {proc.returncode}:\n"
                                f"{log_tail(str(log_path))}")
         if time.monotonic() > deadline:
-            _stop_group(proc.pid)
+            stop_group(proc.pid)
             raise RuntimeError(f"the local Prefect server did not answer within {startup_timeout:.0f} s:\n"
                                f"{log_tail(str(log_path))}")
         time.sleep(0.2)
@@ -224,7 +225,7 @@ def shared_server(prefect_home: str | os.PathLike[str] | None = None, idle_secon
         state = read_state(directory)
         if state is None or not is_usable(state):
             if state is not None and is_ours(state):  # alive but not answering: replace it
-                _stop_group(state.pid)
+                stop_group(state.pid)
             state = _start(directory, idle_seconds, startup_timeout, server_command)
             started = True
         # Taken before the start lock is released: the watchdog takes that lock before it looks at this one.
@@ -246,7 +247,7 @@ def stop(prefect_home: str | os.PathLike[str] | None = None) -> ServerState | No
         return None
     ours = is_ours(state)
     if ours:
-        _stop_group(state.pid)
+        stop_group(state.pid)
     _forget_state(directory, state.token)
     return state if ours else None
 
