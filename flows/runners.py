@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -87,10 +88,20 @@ def _prefect_for(runner: str, dask_address: str | None,
     elif runner == "dask" and (configured or dask_address or temporary):
         with prefect_api(on_start=on_server) as server:
             yield server.api_url
-    elif temporary:
+    elif temporary or os.name != "posix":  # the shared server needs POSIX file locks and process groups
         yield None
     else:
-        with shared_server() as (server, started), using_api(server.api_url):
+        with contextlib.ExitStack() as stack:
+            try:
+                server, started = stack.enter_context(shared_server())
+            except (OSError, RuntimeError) as exc:  # a run never fails for want of the shared server
+                logging.getLogger(__name__).warning(
+                    "could not start or reach the shared local Prefect server, using a temporary one: %s", exc)
+                if runner == "dask":
+                    raise
+                yield None
+                return
+            stack.enter_context(using_api(server.api_url))
             if on_server is not None and (started or runner == "dask"):
                 on_server(server)
             yield server.api_url

@@ -161,6 +161,18 @@ def test_opt_out_and_a_configured_server_start_nothing(home, monkeypatch):
     assert not state_dir(home).exists()
 
 
+def test_a_run_falls_back_to_the_temporary_server_when_the_shared_one_cannot_start(tmp_path, monkeypatch):
+    from flows.runners import _prefect_for
+
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    monkeypatch.setenv("PREFECT_HOME", str(not_a_folder))  # no state folder can be made under it
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("BROADSHEET_PREFECT_SERVER", raising=False)
+    with _prefect_for("local", None, None) as api_url:
+        assert api_url is None
+
+
 def test_no_new_input_run_reuses_the_server_and_never_imports_great_expectations(small_corpus, tmp_path):
     """Real runs through a real local Prefect server (the session's PREFECT_HOME; conftest stops it)."""
     warehouse = tmp_path / "wh"
