@@ -222,7 +222,7 @@ def shared_server(prefect_home: str | os.PathLike[str] | None = None, idle_secon
     directory.mkdir(parents=True, exist_ok=True)
     started = False
     with _lock(directory / "start.lock", exclusive=True, wait_seconds=LOCK_WAIT_SECONDS) as start_lock:
-        state = read_state(directory)
+        state = read_state(directory)  # written only once its server answered
         if state is None or not is_usable(state):
             if state is not None and is_ours(state):  # alive but not answering: replace it
                 stop_group(state.pid)
@@ -242,13 +242,16 @@ def shared_server(prefect_home: str | os.PathLike[str] | None = None, idle_secon
 def stop(prefect_home: str | os.PathLike[str] | None = None) -> ServerState | None:
     """Stop the local server if ours runs; returns the state of the server stopped."""
     directory = state_dir(prefect_home)
-    state = read_state(directory)
-    if state is None:
+    if read_state(directory) is None:
         return None
-    ours = is_ours(state)
-    if ours:
-        stop_group(state.pid)
-    _forget_state(directory, state.token)
+    with _lock(directory / "start.lock", exclusive=True, wait_seconds=LOCK_WAIT_SECONDS):  # not while one starts
+        state = read_state(directory)
+        if state is None:
+            return None
+        ours = is_ours(state)
+        if ours:
+            stop_group(state.pid)
+        _forget_state(directory, state.token)
     return state if ours else None
 
 

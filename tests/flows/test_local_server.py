@@ -146,7 +146,17 @@ def test_an_idle_server_stops_itself_but_never_during_a_run(home, fake_server):
     assert read_state(state_dir(home)) is None and not server_healthy(server.api_url)
 
 
-def test_opt_out_and_a_configured_server_start_nothing(home, monkeypatch):
+@pytest.fixture
+def no_api_url(monkeypatch):
+    """No PREFECT_API_URL anywhere: not in the environment, nor in settings (`prefect_server` may have set it)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        yield
+
+
+def test_opt_out_and_a_configured_server_start_nothing(home, monkeypatch, no_api_url):
     from flows.runners import _prefect_for
 
     monkeypatch.setenv("PREFECT_HOME", str(home))
@@ -161,7 +171,8 @@ def test_opt_out_and_a_configured_server_start_nothing(home, monkeypatch):
     assert not state_dir(home).exists()
 
 
-def test_a_run_falls_back_to_the_temporary_server_when_the_shared_one_cannot_start(tmp_path, monkeypatch):
+def test_a_run_falls_back_to_the_temporary_server_when_the_shared_one_cannot_start(tmp_path, monkeypatch,
+                                                                                   no_api_url):
     from flows.runners import _prefect_for
 
     not_a_folder = tmp_path / "file"
