@@ -5,6 +5,8 @@ no-new-input `broadsheet run` commands in fresh processes: the first one starts 
 (flows/local_server.py) and is reported on its own, the later ones reuse it. With `--temporary-runs N` it also
 times N runs on Prefect's per-run temporary server (`BROADSHEET_PREFECT_SERVER=temporary`), the old behaviour.
 Prefect's home is out/bench/prefect-home, so the bench neither uses nor stops the user's own server.
+CPU seconds are those of the command and the processes it waits for: a temporary server's count, the shared
+server's (a detached process) do not. Wall times on a shared machine follow its load, printed alongside.
 Usage: python -m bench.idle_run [--articles 2000] [--runs 5] [--temporary-runs 1] [--rebuild]
 """
 
