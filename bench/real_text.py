@@ -10,6 +10,11 @@ user does, in a subprocess with its own .venv:
 2. a full run of the real articles into a new warehouse;
 3. the same run again, with no new input: the run's fixed overhead.
 
+Every run gets its own PREFECT_HOME under out/bench/real/ (the bench neither uses nor stops a user's server);
+a tree that shares one long-lived local Prefect server between runs starts it in the warm-up and has it stopped
+at the end. Its CPU is then outside the runs' process trees, as it is for a user's scheduled runs; a tree that
+starts a temporary server per run pays that server's CPU inside every run.
+
 Printed per tree: articles/s end to end and excluding the fixed overhead (articles / (full - idle)), CPU ms
 per article per transform step (from the run's `stage_seconds`), cores used (CPU seconds of the run's
 process tree / wall seconds, for the whole run and, where the run records it, for the batch stage), peak RSS
@@ -123,16 +128,24 @@ def run_tree(label: str, tree: pathlib.Path, corpus: pathlib.Path, n_articles: i
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONPATH"))}
-    env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", GX_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
+    env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", GX_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1",
+               PREFECT_HOME=str(work / "prefect-home"))
+    env.pop("PREFECT_API_URL", None)
     cli = str(tree / ".venv" / "bin" / "broadsheet")
     log = work / "runs.log"
     empty = work / "empty-input"
     empty.mkdir()
-    measured([cli, "run", "--input", str(empty), "--warehouse", str(work / "scratch"), "--quiet"], env, log, tree)
     warehouse = work / "warehouse"
     run = [cli, "run", "--input", str(corpus), "--warehouse", str(warehouse), "--quiet"]
-    full = measured(run, env, log, tree)
-    idle = measured(run, env, log, tree)
+    try:
+        measured([cli, "run", "--input", str(empty), "--warehouse", str(work / "scratch"), "--quiet"], env, log,
+                 tree)
+        full = measured(run, env, log, tree)
+        idle = measured(run, env, log, tree)
+    finally:
+        if (tree / "flows" / "local_server.py").exists():  # the shared server the warm-up started
+            subprocess.run([str(tree / ".venv" / "bin" / "python"), "-m", "flows.local_server", "stop"], env=env,
+                           cwd=tree, capture_output=True)
     if full.returncode or idle.returncode:
         sys.exit(f"{label}: broadsheet run failed ({full.returncode}, {idle.returncode}); see {log}")
     rows = subprocess.run(
