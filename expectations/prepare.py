@@ -24,6 +24,7 @@ import dataclasses
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,7 @@ _KEYS = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_uni
 _VALUE_SETS = frozenset({"expect_column_values_to_be_in_set", "expect_column_values_to_match_regex"})
 _CATEGORICAL = frozenset({_PRESENCE, *_KEYS, *_VALUE_SETS})
 
-Frame = pa.Table | pd.DataFrame
+Frame: TypeAlias = pa.Table | pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,8 @@ def _rules(name: str) -> dict[str, frozenset[str]]:
     gx_context()  # an expectation's configuration needs an active GX context
     out: dict[str, set[str]] = {}
     for expectation in suites.SUITES[name](None).expectations:
-        config = expectation.configuration.to_json_dict()
-        kwargs = config.get("kwargs", {})
+        config: dict[str, Any] = expectation.configuration.to_json_dict()
+        kwargs: dict[str, Any] = config.get("kwargs") or {}
         for column in (*(kwargs.get("column_list") or []), kwargs.get("column"), kwargs.get("column_A"),
                        kwargs.get("column_B")):
             if column and column in TABLES[name].columns:
