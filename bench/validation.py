@@ -139,6 +139,7 @@ def staged_run(root: pathlib.Path, n_articles: int, chars: int, seed: int = 7) -
 
 def _staged(n_articles: int, chars: int) -> tuple[str, list]:
     """The staged run for these sizes, built once and kept under out/bench/ (its batch list as JSON)."""
+    from warehouse.lake import Location
     from warehouse.publish import StagedBatch
 
     root = OUT / "validation" / f"run-{n_articles}-{chars}"
@@ -146,9 +147,12 @@ def _staged(n_articles: int, chars: int) -> tuple[str, list]:
     if not listing.exists():
         shutil.rmtree(root, ignore_errors=True)
         uri, batches = staged_run(root, n_articles, chars)
-        listing.write_text(json.dumps({"uri": uri, "batches": [[b.part, b.paths, b.counts] for b in batches]}))
-    saved = json.loads(listing.read_text())
-    return saved["uri"], [StagedBatch(part, paths, {}, counts) for part, paths, counts in saved["batches"]]
+        # Paths relative to the run's root, so the listing holds wherever out/ is reached from.
+        listing.write_text(json.dumps([[b.part, {t: p.removeprefix(uri) for t, p in b.paths.items()}, b.counts]
+                                       for b in batches]))
+    uri = Location.of(str(root)).uri
+    return uri, [StagedBatch(part, {t: uri + p for t, p in paths.items()}, {}, counts)
+                 for part, paths, counts in json.loads(listing.read_text())]
 
 
 def _rss_kb(field: str) -> int:
