@@ -40,6 +40,8 @@ bench: setup  ## throughput and memory on a synthetic 10,000-article corpus; 100
 	$(VENV)/bin/python -m bench.bench_runs
 	$(VENV)/bin/python -m bench.pathological
 	$(VENV)/bin/python -m bench.idle_run
+	$(VENV)/bin/python -m bench.validation
+	$(VENV)/bin/python -m bench.real_text
 
 eval: setup  ## accuracy against the public gold sets in ../shared
 	for e in dates quantities locations html stories; do $(VENV)/bin/broadsheet eval $$e || exit 1; done

@@ -3,7 +3,7 @@
 Columns come from `warehouse.schemas`: the generic checks (column set, required columns, key) are generated
 from each `TableSpec`, and the few columns named for a specific rule go through `_column`, which fails at import
 if the schema no longer has them. Cross-table rules (a paragraph's article exists, a mention lies inside its
-paragraph, ...) are derived boolean columns computed by `expectations.validate` and declared here as `Check`s,
+paragraph, ...) are derived boolean columns computed by `expectations.prepare` and declared here as `Check`s,
 so GX reports them like any other expectation. The enumerated value sets below are the one place the values
 documented in `spec/EXTRACTION.md`, `docs/dates.md`, `docs/quantities.md` and `docs/cleaning.md` are listed.
 
@@ -75,7 +75,7 @@ WAREHOUSE_GUARD = {"guards": "warehouse"}
 
 @dataclass(frozen=True)
 class Check:
-    """A derived boolean column computed by `expectations.validate`; null means "not applicable"."""
+    """A derived boolean column computed by `expectations.prepare`; null means "not applicable"."""
 
     table: str
     column: str

@@ -1,12 +1,13 @@
 """Run the expectation suites on a batch of warehouse rows and summarize what failed.
 
-The GX context is ephemeral and created once per process. Each table is validated as a pandas frame: its
-schema columns plus the derived check columns declared in `expectations.suites.CHECKS`, computed here from
-the batch and, for rows the batch refers to but does not contain, from `context_tables`.
+The GX context is ephemeral and created once per process. Each table is validated as a narrow pandas frame
+(`expectations.prepare`): the columns its suite judges, texts as their lengths, ids as codes, plus the derived
+check columns declared in `expectations.suites.CHECKS`, computed from the batch and, for rows the batch refers to
+but does not contain, from `context_tables`.
 
-GX names the failing rows of a failed expectation (result format COMPLETE with the table's key and `article_id`
-as `unexpected_index_column_names`), so a failure of a row-level rule comes back as the articles it concerns
-(`ArticleFault`); `validate_articles` sets those articles aside and validates what is left.
+GX gives the position of every failing row of a failed expectation (result format COMPLETE), and the report
+reads those rows back from the Arrow table by their real values, so a failure of a row-level rule comes back as
+the articles it concerns (`ArticleFault`); `validate_articles` sets those articles aside and validates what is left.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import logging
 import math
 import os
 import pathlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -28,17 +29,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from warehouse.schemas import (
-    ARTICLE_TABLES,
-    ARTICLES,
-    DATE_MENTIONS,
-    LOCATION_MENTIONS,
-    PARAGRAPHS,
-    PLACES,
-    QUANTITY_MENTIONS,
-    REMOVED_LINES,
-    TABLES,
-)
+from expectations import prepare
+from expectations.prepare import SHOWN, PreparedTables
+from warehouse.schemas import ARTICLE_TABLES, TABLES
 
 MAX_EXAMPLES = 5
 PARTIAL_ROWS = 20  # failing rows kept in the stored GX results (the full list can be every row of a table)
@@ -113,8 +106,8 @@ Frame: TypeAlias = pa.Table | pd.DataFrame
 
 
 @functools.cache
-def _batch_definitions() -> dict[str, Any]:
-    """One whole-dataframe batch definition per table, on an ephemeral context made once per process."""
+def gx_context() -> Any:
+    """The ephemeral GX context, made once per process."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no network here; GX reads this at import
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -123,157 +116,14 @@ def _batch_definitions() -> dict[str, Any]:
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_pandas("broadsheet")
+    return context
+
+
+@functools.cache
+def _batch_definitions() -> dict[str, Any]:
+    """One whole-dataframe batch definition per table, on the process's GX context."""
+    source = gx_context().data_sources.add_pandas("broadsheet")
     return {name: source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("batch") for name in TABLES}
-
-
-def _frame(name: str, rows: Frame) -> pd.DataFrame:
-    """A pandas copy of `rows` that derived columns can be added to, with dates as `datetime.date` objects.
-
-    pyarrow gives date32 columns as dates; DuckDB's `.df()` gives them as datetime64, which would not compare
-    with the date bounds of the suites, so those are converted back.
-    """
-    if isinstance(rows, pa.Table):
-        return rows.to_pandas()
-    df = rows.copy()
-    spec = TABLES.get(name)
-    for field in spec.schema if spec is not None else ():
-        if field.type == pa.date32() and field.name in df.columns and pd.api.types.is_datetime64_any_dtype(df[field.name]):
-            df[field.name] = pd.Series([None if _missing(d) else d.date() for d in df[field.name].tolist()],
-                                       index=df.index, dtype="object")
-    return df
-
-
-def _combined(name: str, tables: dict[str, pd.DataFrame], context: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
-    """The batch's rows of table `name` followed by the context's rows whose key the batch lacks; None if neither."""
-    parts = [t for t in (tables.get(name), context.get(name)) if t is not None]
-    if not parts:
-        return None
-    if len(parts) == 1:
-        return parts[0]
-    key = list(TABLES[name].key)
-    return pd.concat(parts, ignore_index=True).drop_duplicates(subset=key, keep="first")
-
-
-def _lookup(parent: pd.DataFrame | None, key: str, values: Iterable[str]) -> dict[str, Any]:
-    """Map key -> value of the parent's `values` column(s); empty when there is no parent table."""
-    if parent is None or parent.empty:
-        return {}
-    cols = [parent[c].tolist() for c in values]
-    keys = parent[key].tolist()
-    if len(cols) == 1:
-        return dict(zip(keys, cols[0], strict=True))
-    return dict(zip(keys, zip(*cols, strict=True), strict=True))
-
-
-def _missing(value: Any) -> bool:
-    """None, NaN, NaT or NA (what pandas makes of a null cell)."""
-    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
-
-
-def _columns(df: pd.DataFrame, *names: str) -> list[list[Any]]:
-    """Columns as Python lists: iterating lists is several times faster than iterating Series."""
-    return [df[n].tolist() for n in names]
-
-
-def _or_none(flags: Sequence[bool | None]) -> pd.Series:
-    """A check column: True, False, or None where the check does not apply (GX skips nulls)."""
-    return pd.Series(flags, dtype="object")
-
-
-def _article_checks(df: pd.DataFrame, paras: pd.DataFrame | None) -> None:
-    from expectations import suites as s
-
-    ids, n_par = df[ARTICLES.key[0]].tolist(), df["n_paragraphs"].tolist()
-    if paras is None:
-        df[s.ARTICLE_HAS_PARAGRAPH.column] = _or_none([None] * len(df))
-        df[s.ARTICLE_PARAGRAPH_COUNT.column] = _or_none([None] * len(df))
-    else:
-        counts = paras.groupby("article_id").size().to_dict()
-        df[s.ARTICLE_HAS_PARAGRAPH.column] = _or_none([counts.get(a, 0) > 0 for a in ids])
-        df[s.ARTICLE_PARAGRAPH_COUNT.column] = _or_none([counts.get(a, 0) == n for a, n in zip(ids, n_par, strict=True)])
-    df[s.ARTICLE_N_CHARS.column] = _or_none([
-        None if _missing(t) or _missing(n) else len(t) == n
-        for t, n in zip(df["text"].tolist(), df["n_chars"].tolist(), strict=True)])
-    slack = s.TIMEZONE_SLACK
-    df[s.ARTICLE_NOT_AFTER_INGESTION.column] = _or_none([
-        None if _missing(p) or _missing(i) else p <= (i + slack).date()
-        for p, i in zip(df["published_date"].tolist(), df["ingested_at"].tolist(), strict=True)])
-
-
-def _paragraph_checks(df: pd.DataFrame, arts: pd.DataFrame | None) -> None:
-    from expectations import suites as s
-
-    texts = _lookup(arts, ARTICLES.key[0], ["text"])
-    exists, matches = [], []
-    for a, t, cs, ce in zip(*_columns(df, "article_id", "text", "char_start", "char_end"), strict=True):
-        body = texts.get(a)
-        exists.append(body is not None)
-        matches.append(None if body is None or _missing(cs) or _missing(ce) else body[int(cs):int(ce)] == t)
-    df[s.PARAGRAPH_ARTICLE_EXISTS.column] = _or_none(exists)
-    df[s.PARAGRAPH_TEXT_MATCHES.column] = _or_none(matches)
-
-
-def _removed_line_checks(df: pd.DataFrame, arts: pd.DataFrame | None) -> None:
-    from expectations import suites as s
-
-    known = set() if arts is None else set(arts[ARTICLES.key[0]])
-    df[s.REMOVED_LINE_ARTICLE_EXISTS.column] = _or_none([a in known for a in df["article_id"].tolist()])
-
-
-def _mention_checks(df: pd.DataFrame, name: str, paras: pd.DataFrame | None) -> None:
-    from expectations import suites as s
-
-    parents = _lookup(paras, PARAGRAPHS.key[0], ["article_id", "text"])
-    exists: list[bool] = []
-    same: list[bool | None] = []
-    inside: list[bool | None] = []
-    matches: list[bool | None] = []
-    for pid, aid, cs, ce, text in zip(*_columns(df, "paragraph_id", "article_id", "char_start", "char_end", "text"),
-                                      strict=True):
-        parent = parents.get(pid)
-        exists.append(parent is not None)
-        if parent is None or _missing(cs) or _missing(ce):
-            same.append(None if parent is None else parent[0] == aid)
-            inside.append(None)
-            matches.append(None)
-            continue
-        cs, ce = int(cs), int(ce)
-        same.append(parent[0] == aid)
-        ok = 0 <= cs < ce <= len(parent[1])
-        inside.append(ok)
-        matches.append(parent[1][cs:ce] == text if ok else None)
-    exists_c, same_c, inside_c, match_c = s.MENTION_CHECKS[name]
-    df[exists_c.column] = _or_none(exists)
-    df[same_c.column] = _or_none(same)
-    df[inside_c.column] = _or_none(inside)
-    df[match_c.column] = _or_none(matches)
-
-
-def _place_checks(df: pd.DataFrame, places: pd.DataFrame | None) -> None:
-    from expectations import suites as s
-
-    known = None if places is None else set(places[PLACES.key[0]].dropna().astype("int64"))
-    df[s.LOCATION_PLACE_EXISTS.column] = _or_none([
-        None if known is None or _missing(g) else int(g) in known for g in df["geonameid"].tolist()])
-
-
-_PARENTS = (ARTICLES.name, PARAGRAPHS.name, PLACES.name)
-
-
-def _with_checks(name: str, df: pd.DataFrame, parents: dict[str, pd.DataFrame | None]) -> pd.DataFrame:
-    """`df` with the derived check columns of table `name` added (in place; `df` is our own copy)."""
-    if name == ARTICLES.name:
-        _article_checks(df, parents[PARAGRAPHS.name])
-    elif name == PARAGRAPHS.name:
-        _paragraph_checks(df, parents[ARTICLES.name])
-    elif name == REMOVED_LINES.name:
-        _removed_line_checks(df, parents[ARTICLES.name])
-    elif name in (DATE_MENTIONS.name, QUANTITY_MENTIONS.name, LOCATION_MENTIONS.name):
-        _mention_checks(df, name, parents[PARAGRAPHS.name])
-        if name == LOCATION_MENTIONS.name:
-            _place_checks(df, parents[PLACES.name])
-    return df
 
 
 def _readable(config: dict) -> str:
@@ -313,21 +163,44 @@ def _domain(config: dict) -> list[str]:
                         kwargs.get("column_B")) if c]
 
 
-def _index_columns(name: str, df: pd.DataFrame) -> list[str]:
-    """Columns GX returns for each failing row: the key, the article and what derived checks show as evidence."""
-    from expectations import suites as s
-
+def _row_columns(name: str, config: dict, evidence: dict[str, tuple[str, ...]]) -> list[str]:
+    """Columns reported for a failing row: the key, the article, what the expectation judges, the check's evidence."""
+    column = config.get("kwargs", {}).get("column") or ""
     cols: list[str] = []
-    for c in (*TABLES[name].key, ARTICLE_ID, *(e for check in s.CHECKS.get(name, ()) for e in check.evidence)):
-        if c in df.columns and c not in cols:
+    for c in (*TABLES[name].key, ARTICLE_ID, *_domain(config), *evidence.get(column, ())):
+        if c not in cols:
             cols.append(c)
     return cols
 
 
-def _failing_rows(result: dict) -> list[dict]:
-    """GX's failing rows (dicts of the index and domain columns); empty when GX gave none."""
-    return [r for r in result.get("unexpected_index_list") or result.get("partial_unexpected_index_list") or []
-            if isinstance(r, dict)]
+def _failing_rows(name: str, table: pa.Table, positions: list[int], columns: list[str]) -> list[dict]:
+    """The failing rows at `positions` of the prepared table, by their real values (never GX's stand-ins).
+
+    A text reaches GX as its length, so a text column shows the text kept for a failing text check
+    (`shown_<column>`), or null.
+    """
+    if not positions:
+        return []
+    rows = table.take(pa.array(positions, pa.int64()))
+    out: list[dict] = [{} for _ in positions]
+    for c in columns:
+        shown = f"{SHOWN}{c}"
+        if shown in rows.column_names:
+            values = rows[shown].to_pylist()
+        elif c in rows.column_names and not _as_length(name, c):
+            values = rows[c].to_pylist()
+        elif c in rows.column_names:
+            values = [None] * len(positions)
+        else:
+            continue
+        for row, value in zip(out, values, strict=True):
+            row[c] = value
+    return out
+
+
+def _as_length(name: str, column: str) -> bool:
+    spec = TABLES.get(name)
+    return spec is not None and column in spec.columns and prepare.reaches_gx_as_length(name, column)
 
 
 def _examples(name: str, rows: list[dict], config: dict, evidence: dict[str, tuple[str, ...]]) -> list[dict]:
@@ -391,12 +264,12 @@ def _truncated(value: Any, limit: int = 200) -> Any:
     return value[:limit] + "..." if isinstance(value, str) and len(value) > limit else value
 
 
-def _validated(batch: Any, suite: Any, index_columns: list[str]) -> dict:
+def _validated(batch: Any, suite: Any) -> dict:
     """GX results as JSON: a cheap pass/fail run of the whole suite, then every failing row of the failures.
 
     Most of GX's time goes into per-expectation bookkeeping, which BOOLEAN_ONLY keeps small; a batch that
-    passes (the usual case) never pays for the detailed run. The detailed run (COMPLETE) lists each failing
-    row by `index_columns` (key and article) plus the columns the expectation judges.
+    passes (the usual case) never pays for the detailed run. The detailed run (COMPLETE) lists the position of
+    every failing row (`unexpected_index_list`), which the report reads back from the Arrow rows.
     """
     import great_expectations as gx
 
@@ -409,8 +282,7 @@ def _validated(batch: Any, suite: Any, index_columns: list[str]) -> dict:
         if _identity(expectation.configuration.to_json_dict()) in failed:
             detail_suite.add_expectation(expectation)
     detail = batch.validate(detail_suite, result_format={
-        "result_format": "COMPLETE", "partial_unexpected_count": PARTIAL_ROWS,
-        "unexpected_index_column_names": index_columns, "return_unexpected_index_query": False})
+        "result_format": "COMPLETE", "partial_unexpected_count": PARTIAL_ROWS, "return_unexpected_index_query": False})
     for r in detail.to_json_dict()["results"]:
         quick["results"][failed[_identity(r["expectation_config"])]] = r
     return quick
@@ -422,14 +294,17 @@ def _identity(config: dict) -> str:
     return json.dumps([config["type"], kwargs], sort_keys=True, default=str)
 
 
-def validate_tables(tables: dict[str, Frame], *, context_tables: dict[str, Frame] | None = None,
+def validate_tables(tables: dict[str, Frame] | PreparedTables, *, context_tables: dict[str, Frame] | None = None,
                     now: datetime.datetime | None = None) -> ValidationReport:
     """Run every table's suite on a batch.
 
     Args:
-        tables: table name -> the batch's rows (any subset of `warehouse.schemas.TABLES`).
+        tables: table name -> the batch's rows (any subset of `warehouse.schemas.TABLES`), or the batch already
+            prepared (`expectations.prepare.prepared_tables`, which a run uses to read its texts one batch at a
+            time).
         context_tables: rows the batch refers to but does not contain (the published articles, paragraphs
-            or places); a batch's own rows win over context rows with the same key.
+            or places); a batch's own rows win over context rows with the same key. Ignored for prepared tables
+            (they carry their context).
         now: the ingestion time, the upper bound for `articles.published_date` (one day of slack).
 
     Returns:
@@ -437,25 +312,23 @@ def validate_tables(tables: dict[str, Frame], *, context_tables: dict[str, Frame
     """
     from expectations import suites as s
 
-    unknown = set(tables) - set(TABLES)
-    if unknown:
-        raise ValueError(f"unknown tables: {sorted(unknown)}")
-    frames = {name: _frame(name, rows) for name, rows in tables.items()}
-    context = {name: _frame(name, rows) for name, rows in (context_tables or {}).items()}
-    parents = {name: _combined(name, frames, context) for name in _PARENTS}
+    prepared = tables if isinstance(tables, PreparedTables) else prepare.prepared_tables(tables, context_tables)
+    checked = prepare.with_id_checks(prepared)
     definitions = _batch_definitions()
     failures: list[FailedExpectation] = []
     faults: list[ArticleFault] = []
     results: dict[str, Any] = {}
     n_expectations = 0
     for name in TABLES:
-        if name not in frames:
+        if name not in checked:
             continue
-        df = _with_checks(name, frames[name].reset_index(drop=True), parents)
+        table = checked[name]
+        df = prepare.gx_frame(name, table, prepared.columns[name])
         suite = s.SUITES[name](now)
         evidence = {c.column: c.evidence for c in s.CHECKS.get(name, ())}
         batch = definitions[name].get_batch(batch_parameters={"dataframe": df})
-        as_json = _validated(batch, suite, _index_columns(name, df))
+        as_json = _validated(batch, suite)
+        del df, batch
         n_expectations += len(as_json["results"])
         for r in as_json["results"]:
             if r["success"]:
@@ -466,20 +339,31 @@ def validate_tables(tables: dict[str, Frame], *, context_tables: dict[str, Frame
                 label += f": {config['description']}"
             if r.get("exception_info", {}).get("raised_exception"):
                 label += f" (error: {r['exception_info'].get('exception_message')})"
-            rows = _failing_rows(result)
+            positions = [int(i) for i in result.get("unexpected_index_list") or [] if isinstance(i, int)]
+            rows = _failing_rows(name, table, positions, _row_columns(name, config, evidence))
             unexpected = int(result.get("unexpected_count") or 0)
             examples = _examples(name, rows, config, evidence)
             found = _faults(name, rows, unexpected, config, evidence)
             faults.extend(found or [])
-            # The stored results keep a sample of the failing rows: the full lists can hold every row of a table.
-            for key in ("unexpected_list", "unexpected_index_list"):
-                if key in result:
-                    result[key] = result[key][:PARTIAL_ROWS]
+            _stored(result, rows, config)
             result["unexpected_keys"] = [{k: row[k] for k in TABLES[name].key if k in row} for row in examples]
             failures.append(FailedExpectation(name, label, unexpected, examples, _reason(config), found is not None))
-        as_json["row_count"] = len(df)  # BOOLEAN_ONLY results carry no element counts
+        as_json["row_count"] = table.num_rows  # BOOLEAN_ONLY results carry no element counts
         results[name] = json.loads(json.dumps(_json_value(as_json)))
     return ValidationReport(not failures, failures, results, n_expectations, faults)
+
+
+def _stored(result: dict, rows: list[dict], config: dict) -> None:
+    """The failing rows a stored result keeps: a sample, by their real values rather than GX's stand-ins."""
+    domain = _domain(config)
+    for key in ("unexpected_index_list", "partial_unexpected_index_list"):
+        if key in result:
+            result[key] = [{k: _truncated(_json_value(v)) for k, v in row.items()} for row in rows[:PARTIAL_ROWS]]
+    for key in ("unexpected_list", "partial_unexpected_list"):
+        if key in result:
+            result[key] = [_truncated(_json_value(row.get(domain[0]))) if len(domain) == 1 else
+                           {c: _truncated(_json_value(row.get(c))) for c in domain} for row in rows[:PARTIAL_ROWS]]
+    result.pop("partial_unexpected_counts", None)  # counts of stand-in values (codes, lengths)
 
 
 @dataclass(frozen=True)
@@ -501,8 +385,11 @@ class ArticleVerdict:
         return self.report.success or (self.remainder is not None and self.remainder.success)
 
 
-def without_articles(tables: dict[str, Frame], article_ids: Iterable[str]) -> dict[str, Frame]:
+def without_articles(tables: dict[str, Frame] | PreparedTables, article_ids: Iterable[str]
+                     ) -> dict[str, Frame] | PreparedTables:
     """`tables` without the rows of some articles (tables without an `article_id` column are kept whole)."""
+    if isinstance(tables, PreparedTables):
+        return prepare.without_rows_of(tables, article_ids)
     ids = sorted(set(article_ids))
     out: dict[str, Frame] = {}
     for name, rows in tables.items():
@@ -516,12 +403,12 @@ def without_articles(tables: dict[str, Frame], article_ids: Iterable[str]) -> di
     return out
 
 
-def validate_articles(tables: dict[str, Frame], *, context_tables: dict[str, Frame] | None = None,
+def validate_articles(tables: dict[str, Frame] | PreparedTables, *, context_tables: dict[str, Frame] | None = None,
                       now: datetime.datetime | None = None) -> ArticleVerdict:
     """Validate a batch, set aside the articles whose rows fail a row-level expectation, validate the rest.
 
     Args:
-        tables: table name -> the batch's rows, as for `validate_tables`.
+        tables: table name -> the batch's rows, or the batch prepared, as for `validate_tables`.
         context_tables: rows the batch refers to but does not contain.
         now: the ingestion time.
 
@@ -529,11 +416,12 @@ def validate_articles(tables: dict[str, Frame], *, context_tables: dict[str, Fra
         An ArticleVerdict. The second validation runs the whole suites again on what is left, so keys and
         parent rows are checked on exactly what would be published.
     """
-    report = validate_tables(tables, context_tables=context_tables, now=now)
+    prepared = tables if isinstance(tables, PreparedTables) else prepare.prepared_tables(tables, context_tables)
+    report = validate_tables(prepared, now=now)
     if report.success or not report.only_article_failures:
         return ArticleVerdict(report, {})
     rejected = report.failed_articles()
-    remainder = validate_tables(without_articles(tables, rejected), context_tables=context_tables, now=now)
+    remainder = validate_tables(prepare.without_rows_of(prepared, rejected), now=now)
     return ArticleVerdict(report, rejected, remainder)
 
 

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
-import pyarrow as pa
+import pyarrow.parquet as pq
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
+from expectations.prepare import PreparedTables, concat_prepared, prepared_tables, read_columns
 from expectations.validate import (
     ArticleFault,
     ArticleVerdict,
@@ -39,7 +40,6 @@ from warehouse.schemas import ARTICLE_TABLES, TABLES, table_from_rows
 from warehouse.staging import STALE_SECONDS, quarantine, read_part, remove_run, remove_stale, staged_path, write_part
 
 DEFAULT_BATCH_FILES = 250
-VALIDATION_GROUP = 20  # batches validated in one pass (about 5,000 articles)
 # Share of a run's articles that may fail validation (each one a `rejects` row) before the run fails and
 # publishes none of its articles: beyond it a transform is broken, not a few inputs odd.
 DEFAULT_MAX_REJECT_RATE = 0.10
@@ -147,19 +147,18 @@ def article_reject(source_uri: str, faults: list[ArticleFault]) -> Reject:
     return Reject(source_uri, "validate", faults[0].reason, detail[:REJECT_DETAIL_CHARS])
 
 
-def _without_rejected(loc: Location, run_id: str, batch: StagedBatch, tables: dict[str, pa.Table],
-                      verdict: ArticleVerdict) -> ValidatedBatch:
+def _without_rejected(loc: Location, run_id: str, batch: StagedBatch, verdict: ArticleVerdict) -> ValidatedBatch:
     """The batch with the rejected articles among its own rows removed: parts rewritten, manifest ids dropped."""
     if not verdict.publishable:
         return ValidatedBatch(batch, verdict.report, False)
-    articles = tables.get("articles")
     sources: dict[str, str] = {}
-    if articles is not None:
+    if verdict.rejected and "articles" in batch.paths:
+        articles = read_part(loc, batch.paths["articles"], ["article_id", "source_uri"])
         sources = dict(zip(articles["article_id"].to_pylist(), articles["source_uri"].to_pylist(), strict=True))
     dropped = {aid: faults for aid, faults in verdict.rejected.items() if aid in sources}
     if not dropped:
         return ValidatedBatch(batch, verdict.report, True)
-    kept = without_articles(tables, dropped)
+    kept = without_articles({t: read_part(loc, p) for t, p in batch.paths.items() if t != "rejects"}, dropped)
     paths = dict(batch.paths)
     counts = dict(batch.counts)
     for table, rows in kept.items():
@@ -172,26 +171,38 @@ def _without_rejected(loc: Location, run_id: str, batch: StagedBatch, tables: di
     return ValidatedBatch(StagedBatch(batch.part, paths, inputs, counts), verdict.report, True, rejects)
 
 
+def _prepared_batch(loc: Location, batch: StagedBatch) -> PreparedTables:
+    """A staged batch read for validation: only the columns the suites judge; its texts dropped once checked."""
+    tables, columns = {}, {}
+    for table, path in batch.paths.items():
+        if table == "rejects":
+            continue
+        with loc.fs.open(path, "rb") as fh:
+            part = pq.ParquetFile(fh)
+            columns[table] = part.schema_arrow.names  # the column-set expectation judges every name
+            tables[table] = part.read(columns=[c for c in read_columns(table) if c in columns[table]])
+    return prepared_tables(tables, columns=columns)
+
+
 @task(name="validate-batches")
 def validate_batches(warehouse_uri: str, run_id: str, batches: list[StagedBatch], ingested_at: dt.datetime
                      ) -> list[ValidatedBatch]:
-    """Validate a group of staged batches article by article; returns one outcome per batch.
+    """Validate a run's staged batches article by article, in one pass; returns one outcome per batch.
 
-    GX's cost is per expectation rather than per row, so the group is validated in one pass; the articles
-    whose rows fail a row-level expectation are set aside and the rest validated again. Only when a key, the
-    column set or a parent row fails is each batch validated on its own, to quarantine just the batches at
-    fault.
+    GX's cost is per expectation rather than per row, so the run is validated at once; each batch is read
+    (the columns the suites judge) and its texts checked and dropped before the next is read, so memory does not
+    follow article text. The articles whose rows fail a row-level expectation are set aside and the rest
+    validated again. Only when a key, the column set or a parent row fails is each batch validated on its own,
+    to quarantine just the batches at fault.
     """
     loc = Location.of(warehouse_uri)
-    per_batch = [{t: read_part(loc, p) for t, p in b.paths.items() if t != "rejects"} for b in batches]
-    names = sorted({t for tables in per_batch for t in tables})
-    combined = {t: pa.concat_tables([tables[t] for tables in per_batch if t in tables]) for t in names}
-    verdict = validate_articles(combined, now=ingested_at)
+    per_batch = [_prepared_batch(loc, b) for b in batches]
+    verdict = validate_articles(concat_prepared(per_batch), now=ingested_at)
     if verdict.publishable or len(batches) == 1:
         verdicts = [verdict] * len(batches)
     else:
-        verdicts = [validate_articles(tables, now=ingested_at) for tables in per_batch]
-    return [_without_rejected(loc, run_id, b, t, v) for b, t, v in zip(batches, per_batch, verdicts, strict=True)]
+        verdicts = [validate_articles(prepared, now=ingested_at) for prepared in per_batch]
+    return [_without_rejected(loc, run_id, b, v) for b, v in zip(batches, verdicts, strict=True)]
 
 
 def settle_validation(loc: Location, run_id: str, validated: list[ValidatedBatch]
@@ -361,9 +372,7 @@ def broadsheet_run(
 
             t1 = time.perf_counter()
             staged = [o.staged for o in outcomes if o.staged is not None]
-            groups = [staged[i:i + VALIDATION_GROUP] for i in range(0, len(staged), VALIDATION_GROUP)]
-            checks = [validate_batches.submit(loc.uri, run_id, g, started) for g in groups]
-            validated = [v for c in checks for v in c.result()]
+            validated = validate_batches(loc.uri, run_id, staged, started) if staged else []
             reports = [v.report for v in validated]
             seconds["validate"] = time.perf_counter() - t1
             passed, quarantine_rejects, article_rejects, extra = settle_validation(loc, run_id, validated)
