@@ -30,7 +30,7 @@ def _feed(root: pathlib.Path) -> pathlib.Path:
     """Records that only meet in one batch when the split keeps them together, and the odd lines between."""
     lines: list[str] = []
     for n in range(40):
-        rec = _record(n, published="2021-05-0%d" % (1 + n % 9)) if n % 4 else _record(n)
+        rec = _record(n, published=f"2021-05-0{1 + n % 9}") if n % 4 else _record(n)
         if n in (2, 8, 12):  # one story: only its last article is dated, the others take its date
             rec = {**_record(n), "story_id": "harbour"}
             if n == 12:
