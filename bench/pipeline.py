@@ -4,7 +4,8 @@ Both runners report to one real Prefect server (PREFECT_API_URL's, or a local on
 need a real server); its start-up and a warm-up flow are excluded. The Dask figure includes starting the
 LocalCluster's worker processes, as a user's run does. Cores used in the batch stage are the CPU seconds the
 batches took in their worker processes (each batch measures its process's CPU time) over the stage's wall time;
-peak RSS is the flow process's and the largest of any worker's.
+peak RSS is the flow process's (ru_maxrss) and the largest any worker reported (its VmHWM after a batch;
+ru_maxrss would carry over the peak of the process a Dask worker was spawned from).
 Usage: python -m bench.pipeline [--articles 10000] [--runner local|dask|both] [--workers N] [--no-rerun]
                                 [--dask-scaling]
 """
@@ -72,7 +73,6 @@ def _bench_runner(corpus: pathlib.Path, runner: str, rerun: bool, workers: int |
         "stage_articles_per_second": {k: round(n / v, 1) for k, v in summary["seconds"].items() if v > 0},
         "peak_rss_mb": round(_peak_rss_mb(), 1),
         "worker_peak_rss_mb": round(stage.get("peak_rss_mb", 0.0), 1),
-        "children_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
         "counts": summary["counts"],
     }
     if rerun:

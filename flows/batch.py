@@ -56,6 +56,22 @@ class BatchOutcome:
     peak_rss_mb: float = 0.0  # of the process that ran the batch, so far
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB.
+
+    Linux's VmHWM, not `ru_maxrss`: that one survives fork and exec, so a worker spawned by a large
+    process would report its parent's peak.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def crashed_batch(files: list[InputFile] | list[RecordRange], detail: str) -> BatchOutcome:
     """The outcome of a batch whose worker process died: one reject per input, nothing staged or recorded.
 
@@ -336,5 +352,4 @@ def process_batch(
     # "cpu": this process's CPU seconds in the batch (a worker process runs one batch at a time)
     seconds = {"read": t1 - t0, "transform": t2 - t1, "write": t3 - t2, **phase, **phase_cpu,
                "cpu": time.process_time() - process_cpu}
-    return BatchOutcome(staged, unchanged, counts, seconds, rejects,
-                        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return BatchOutcome(staged, unchanged, counts, seconds, rejects, peak_rss_mb())
