@@ -247,9 +247,14 @@ def run(
 
 def _say_server(server) -> None:
     """Tell the user which Prefect server the run reports to, and where its UI is."""
+    from flows.local_server import IDLE_SECONDS, state_dir
+
     if server.pid is not None:
         _console().print(f"Started a local Prefect server (pid {server.pid}); UI: {server.ui_url} "
                          "(stopped when this command exits)")
+    elif server.log_path and pathlib.Path(server.log_path).parent == state_dir():
+        _console().print(f"Started a local Prefect server that later runs share; UI: {server.ui_url} (it stops "
+                         f"after {IDLE_SECONDS / 60:g} idle minutes; `python -m flows.local_server stop` stops it now)")
     else:
         _console().print(f"Using the Prefect server at {server.api_url}; UI: {server.ui_url}")
 

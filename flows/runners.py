@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -68,16 +69,50 @@ def check_dask_workers(address: str, api_url: str, timeout: float = 30.0) -> int
     return len(urls)
 
 
-@contextlib.contextmanager
-def _prefect_for(runner: str, on_server: Callable[[Any], None] | None) -> Iterator[str | None]:
-    """A real Prefect server for Dask runs (the same one as `serve`); the local runner needs none."""
-    if runner != "dask":
-        yield os.environ.get("PREFECT_API_URL")
-        return
-    from flows.serve import prefect_api
+def _configured_api_url() -> str | None:
+    """PREFECT_API_URL from the environment, the active Prefect profile or a test harness's settings."""
+    from prefect.settings import get_current_settings
 
-    with prefect_api(on_start=on_server) as server:
-        yield server.api_url
+    return os.environ.get("PREFECT_API_URL") or get_current_settings().api.url
+
+
+@contextlib.contextmanager
+def _prefect_for(runner: str, dask_address: str | None,
+                 on_server: Callable[[Any], None] | None) -> Iterator[str | None]:
+    """The Prefect server a run reports to; yields its API URL (None: Prefect's temporary server).
+
+    A configured server is used as it is. A Dask cluster given by address gets the server `serve` uses (port
+    4200 when free), whose address its workers are started with. Otherwise runs share one long-lived local
+    server (`flows.local_server`), started by the first and stopped after 30 idle minutes;
+    `BROADSHEET_PREFECT_SERVER=temporary` gives the local runner Prefect's per-run temporary server instead.
+    """
+    from flows.local_server import MODE_ENV, shared_server
+    from flows.serve import prefect_api, using_api
+
+    configured = _configured_api_url()
+    temporary = os.environ.get(MODE_ENV, "").strip().lower() == "temporary"
+    if configured and runner != "dask":
+        yield configured
+    elif runner == "dask" and (configured or dask_address or temporary):
+        with prefect_api(on_start=on_server) as server:
+            yield server.api_url
+    elif temporary or os.name != "posix":  # the shared server needs POSIX file locks and process groups
+        yield None
+    else:
+        with contextlib.ExitStack() as stack:
+            try:
+                server, started = stack.enter_context(shared_server())
+            except (OSError, RuntimeError) as exc:  # a run never fails for want of the shared server
+                logging.getLogger(__name__).warning(
+                    "could not start or reach the shared local Prefect server, using a temporary one: %s", exc)
+                if runner == "dask":
+                    raise
+                yield None
+                return
+            stack.enter_context(using_api(server.api_url))
+            if on_server is not None and (started or runner == "dask"):
+                on_server(server)
+            yield server.api_url
 
 
 def run_flow(input_uri: str, warehouse_uri: str, runner: str = "local", dask_address: str | None = None,
@@ -90,7 +125,8 @@ def run_flow(input_uri: str, warehouse_uri: str, runner: str = "local", dask_add
         warehouse_uri: warehouse root (directory or URI).
         runner: `local` (threads in this process) or `dask` (a Dask cluster).
         dask_address: `tcp://HOST:PORT` of a Dask scheduler; None starts a LocalCluster of worker processes.
-        on_server: called with the Prefect server a Dask run starts or finds (to say where its UI is).
+        on_server: called with the Prefect server a Dask run uses, or the local one a run starts (to say where
+            its UI is).
         workers: worker processes for the batches (None: one per core); with `dask_address`, the
             cluster's own workers are used.
         **params: further flow parameters (batch_files, prune, lock_wait_seconds).
@@ -102,7 +138,7 @@ def run_flow(input_uri: str, warehouse_uri: str, runner: str = "local", dask_add
 
     if runner not in RUNNERS:
         raise ValueError(f"unknown runner {runner!r}: use {' or '.join(RUNNERS)}")
-    with _prefect_for(runner, on_server) as api_url:
+    with _prefect_for(runner, dask_address, on_server) as api_url:
         if runner == "dask" and dask_address and api_url:
             check_dask_workers(dask_address, api_url)
         flow = broadsheet_run.with_options(task_runner=task_runner(runner, dask_address, workers))

@@ -69,13 +69,14 @@ def server_healthy(api_url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def _prefect_executable() -> str:
+def prefect_executable() -> str:
     """The `prefect` command of this environment (next to the interpreter, so the venv's version is used)."""
     beside = os.path.join(os.path.dirname(sys.executable), "prefect")
     return beside if os.path.exists(beside) else (shutil.which("prefect") or "prefect")
 
 
-def _server_env() -> dict[str, str]:
+def server_env() -> dict[str, str]:
+    """The environment of a Prefect server we start: no analytics, and not itself a client of another server."""
     env = dict(os.environ)
     env.pop("PREFECT_API_URL", None)  # the server must not think it is a client of another server
     env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -83,7 +84,8 @@ def _server_env() -> dict[str, str]:
     return env
 
 
-def _log_tail(path: str, n_chars: int = 3000) -> str:
+def log_tail(path: str, n_chars: int = 3000) -> str:
+    """The last characters of a server's log, to explain why it did not start."""
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
             return fh.read()[-n_chars:]
@@ -131,18 +133,18 @@ def local_prefect_server(port: int | None = None, host: str = DEFAULT_HOST,
     with open(log_path, "wb") as log:
         # Own session: a Ctrl-C in the terminal reaches the runner, which still needs the server while it stops.
         proc = subprocess.Popen(
-            [_prefect_executable(), "server", "start", "--host", host, "--port", str(port), "--analytics-off"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=_server_env(),
+            [prefect_executable(), "server", "start", "--host", host, "--port", str(port), "--analytics-off"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=server_env(),
             start_new_session=True,
         )
     try:
         deadline = time.monotonic() + startup_timeout
         while not server_healthy(api_url):
             if proc.poll() is not None:
-                raise RuntimeError(f"the Prefect server exited with code {proc.returncode}:\n{_log_tail(log_path)}")
+                raise RuntimeError(f"the Prefect server exited with code {proc.returncode}:\n{log_tail(log_path)}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the Prefect server did not answer within {startup_timeout:.0f} s:\n"
-                                   f"{_log_tail(log_path)}")
+                                   f"{log_tail(log_path)}")
             time.sleep(0.5)
         yield PrefectServer(api_url, ui_url(api_url), proc.pid, log_path)
     finally:

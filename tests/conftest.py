@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import pathlib
+import shutil
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -14,6 +17,14 @@ SHARED_DIR = pathlib.Path(os.environ.get("BROADSHEET_SHARED", PROJECT_ROOT.paren
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+
+# The session's own Prefect home: the local Prefect server that runs share (flows/local_server.py) is started
+# and recorded there, never in the user's ~/.prefect, and stopped when the session ends. Set before Prefect is
+# imported anywhere. Every process the session starts carries the marker, so servers started under another
+# PREFECT_HOME (a test's tmp_path) are found and stopped too.
+_SESSION_HOME = tempfile.mkdtemp(prefix="broadsheet-test-prefect-home-")
+os.environ["PREFECT_HOME"] = _SESSION_HOME
+os.environ["BROADSHEET_TEST_SESSION"] = os.path.basename(_SESSION_HOME)
 
 # Hypothesis: CI gets the same examples on every run (derandomized, no example database) and no
 # per-example deadline, since CI machines vary; `BROADSHEET_HYPOTHESIS=thorough` searches ten times
@@ -43,3 +54,34 @@ def prefect_server():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+def _session_watchdogs() -> list[int]:
+    """Pids of local-server watchdogs started by this session (Linux: read from /proc)."""
+    marker = f"BROADSHEET_TEST_SESSION={os.environ['BROADSHEET_TEST_SESSION']}".encode()
+    found = []
+    for proc in pathlib.Path("/proc").glob("[0-9]*"):
+        try:
+            if (b"flows.local_server\0watch" in (proc / "cmdline").read_bytes()
+                    and marker in (proc / "environ").read_bytes().split(b"\0")):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def _stop_session_servers() -> None:
+    """Stop every local Prefect server this session started, wherever its PREFECT_HOME was."""
+    from flows.local_server import stop, stop_group
+
+    stop(_SESSION_HOME)
+    for pid in _session_watchdogs():
+        stop_group(pid)
+    shutil.rmtree(_SESSION_HOME, ignore_errors=True)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    _stop_session_servers()
+
+
+atexit.register(_stop_session_servers)  # also when the session is interrupted before it finishes
