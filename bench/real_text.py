@@ -70,7 +70,7 @@ class TreeFigures:
         n = max(self.articles, 1)
         work = self.full.wall - self.idle.wall
         s = self.stage_seconds
-        batch_wall, batch_cpu = s.get("batch"), s.get("batch_cpu")
+        batch_wall, batch_cpu = s.get("batches"), s.get("batches_cpu")
         return {
             "articles": self.articles,
             "articles_per_second": round(n / self.full.wall, 1),

@@ -7,14 +7,22 @@ anywhere: in the flow's process, a Dask worker, or a plain test.
 from __future__ import annotations
 
 import datetime as dt
+import resource
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows.inputs import MAX_FILE_BYTES, MAX_WARC_BYTES, InputFile, input_sha256, read_bytes
+from flows.inputs import MAX_FILE_BYTES, MAX_WARC_BYTES, InputFile, RecordRange, input_sha256, read_bytes, read_range
 from transforms.budget import Budget, OverBudget
-from transforms.formats import RawArticle, Reject, input_format, parsed_file, sidecar_meta
+from transforms.formats import (
+    RawArticle,
+    Reject,
+    articles_from_jsonl_range,
+    input_format,
+    parsed_file,
+    sidecar_meta,
+)
 from transforms.records import (
     PreparedArticle,
     Rows,
@@ -45,6 +53,33 @@ class BatchOutcome:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
+    peak_rss_mb: float = 0.0  # of the process that ran the batch, so far
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB.
+
+    Linux's VmHWM, not `ru_maxrss`: that one survives fork and exec, so a worker spawned by a large
+    process would report its parent's peak.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def crashed_batch(files: list[InputFile] | list[RecordRange], detail: str) -> BatchOutcome:
+    """The outcome of a batch whose worker process died: one reject per input, nothing staged or recorded.
+
+    The inputs get no manifest entry, so the next run tries them again.
+    """
+    uris = list(dict.fromkeys(f.uri for f in files))
+    rejects = [Reject(uri, "transform", "worker_crashed", detail[:500]) for uri in uris]
+    return BatchOutcome(None, {}, {"rejects": len(rejects)}, {}, rejects)
 
 
 # CPU seconds one article may spend in all its transform steps together; past them it is published
@@ -154,6 +189,21 @@ def _parsed_input(f: InputFile, data: bytes, side: bytes | None) -> tuple[list[R
     return articles, rejects + file_rejects
 
 
+def _parsed_range(r: RecordRange) -> tuple[list[RawArticle], list[Reject]]:
+    """Articles and rejects of one record range (the sidecar's rejects only with the file's first range)."""
+    meta = None
+    rejects: list[Reject] = []
+    if r.file.sidecar:
+        try:
+            meta, bad = sidecar_meta(r.file.sidecar, read_bytes(r.file.sidecar, 1024 * 1024))
+        except (OSError, ValueError) as exc:
+            bad = Reject(r.file.sidecar, "read", "unreadable", str(exc)[:500])
+        if bad and r.index == 0:
+            rejects.append(bad)
+    articles, record_rejects = articles_from_jsonl_range(r.uri, read_range(r.uri, r.start, r.end), r.first_line, meta)
+    return articles, rejects + record_rejects
+
+
 def _unstorable_text(row: dict[str, Any]) -> str | None:
     """The first text column of a row that cannot be written as UTF-8 (one such value fails a whole part)."""
     for name, value in row.items():
@@ -166,7 +216,7 @@ def _unstorable_text(row: dict[str, Any]) -> str | None:
 
 
 def process_batch(
-    files: list[InputFile],
+    files: list[InputFile] | list[RecordRange],
     known: dict[str, str],
     warehouse_uri: str,
     run_id: str,
@@ -177,7 +227,8 @@ def process_batch(
     """Read, transform and stage one batch of input files.
 
     Args:
-        files: the inputs of this batch.
+        files: the inputs of this batch: whole files, or the record ranges of a large file (the file's
+            manifest entry then holds this range's articles; the flow combines its ranges' entries).
         known: content hash the manifest holds for inputs seen before (uri -> sha256).
         warehouse_uri: where to stage the parts.
         run_id: the run.
@@ -192,12 +243,23 @@ def process_batch(
         Staged part paths, manifest entries, counts and seconds per stage.
     """
     clock, cpu = time.perf_counter, time.thread_time
-    t0 = clock()
+    t0, process_cpu = clock(), time.process_time()
     rejects: list[Reject] = []
     raws: list[tuple[str, RawArticle]] = []
     unchanged: dict[str, ManifestEntry] = {}
     fresh: dict[str, ManifestEntry] = {}
-    for f in files:
+    for item in files:
+        if isinstance(item, RecordRange):
+            try:
+                articles, file_rejects = _parsed_range(item)
+            except Exception as exc:  # an unreadable range: the file is not published this run (no entry)
+                rejects.append(Reject(item.uri, "read", "unreadable", f"{type(exc).__name__}: {exc}"[:500]))
+                continue
+            rejects.extend(file_rejects)
+            raws.extend((item.uri, a) for a in articles)
+            fresh[item.uri] = ManifestEntry(item.uri, item.file.fingerprint, item.sha256, [], run_id)
+            continue
+        f = item
         got = _read(f, rejects)
         if got is None:
             fresh[f.uri] = ManifestEntry(f.uri, f.fingerprint, None, [], run_id)
@@ -287,5 +349,7 @@ def process_batch(
     counts = {table: len(rows.get(table, [])) for table in ARTICLE_TABLES}
     counts["rejects"] = len(rejects)
     staged = StagedBatch(part, paths, fresh, counts) if (paths or fresh) else None
-    return BatchOutcome(staged, unchanged, counts,
-                        {"read": t1 - t0, "transform": t2 - t1, "write": t3 - t2, **phase, **phase_cpu}, rejects)
+    # "cpu": this process's CPU seconds in the batch (a worker process runs one batch at a time)
+    seconds = {"read": t1 - t0, "transform": t2 - t1, "write": t3 - t2, **phase, **phase_cpu,
+               "cpu": time.process_time() - process_cpu}
+    return BatchOutcome(staged, unchanged, counts, seconds, rejects, peak_rss_mb())

@@ -185,6 +185,12 @@ def run(
     runner: Annotated[str, typer.Option(help="Where batch tasks run: local or dask.")] = "local",
     dask_address: Annotated[str | None, typer.Option(help="tcp://HOST:PORT of a Dask scheduler.")] = None,
     batch_files: Annotated[int, typer.Option(help="Input files per batch task.")] = 250,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", metavar="N", show_default="one per core",
+        help="Worker processes that run the batches (local runner), or Dask workers of the LocalCluster.")] = None,
+    batch_records: Annotated[int, typer.Option(
+        "--batch-records", metavar="N",
+        help="Records per batch when a large JSON-lines file is split into record ranges (0: never split).")] = 200,
     prune: Annotated[bool, typer.Option(help="Drop rows of input files that no longer exist.")] = False,
     wait: Annotated[float, typer.Option(help="Seconds to wait if another run holds the warehouse.")] = 0.0,
     quiet: Annotated[bool, typer.Option(help="Print only the summary line.")] = False,
@@ -211,9 +217,13 @@ def run(
     if dask_address is not None and "://" not in dask_address:
         raise _fail(f"--dask-address {dask_address!r} is not an address: give tcp://HOST:PORT")
     _check_above("--article-budget", article_budget, 0)
+    if workers is not None:
+        _check_at_least("--workers", workers, 1)
+    _check_at_least("--batch-records", batch_records, 0)
     _check_run_options(input, warehouse, catalog, batch_files, wait, maintain_every)
     try:
         summary = run_flow(input, warehouse, runner=runner, dask_address=dask_address, batch_files=batch_files,
+                           workers=workers, batch_records=batch_records,
                            prune=prune, lock_wait_seconds=wait, catalog=catalog_arg(catalog),
                            maintain_every_hours=maintain_every, article_budget_seconds=article_budget,
                            max_reject_rate=max_reject_rate, on_server=None if quiet else _say_server)

@@ -9,11 +9,16 @@ from dataclasses import dataclass
 
 import fsspec
 
-from transforms.formats import Reject, input_format, sidecar_name
+from transforms.encoding import looks_binary
+from transforms.formats import Reject, input_format, jsonl_record_keys, sidecar_meta, sidecar_name
 
 # Larger inputs are refused before reading (a single news file is never this big; a WARC may be).
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_WARC_BYTES = 2 * 1024 * 1024 * 1024
+# A JSON-lines file at least this big is scanned once and split into record ranges (smaller ones are batched whole).
+SPLIT_MIN_BYTES = 256 * 1024
+_PROBE = 4096  # bytes `looks_binary` reads of a file
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +142,132 @@ def read_bytes(uri: str, limit: int) -> bytes:
 
 def input_sha256(data: bytes, sidecar: bytes | None) -> str:
     """Hash of a file's bytes and its sidecar's, the manifest's notion of 'the same input'."""
-    h = hashlib.sha256(data)
+    return _with_sidecar(hashlib.sha256(data), sidecar)
+
+
+def _with_sidecar(h: hashlib._Hash, sidecar: bytes | None) -> str:
     if sidecar is not None:
         h.update(b"\x00sidecar\x00")
         h.update(sidecar)
     return h.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRange:
+    """One batch's share of a large JSON-lines input: its whole lines from byte `start` to byte `end`."""
+
+    file: InputFile
+    sha256: str  # of the whole file and its sidecar: the manifest's content hash of the file
+    start: int
+    end: int
+    first_line: int  # the file's line number of the range's first line (record ids without `id` use it)
+    index: int  # position among the file's ranges
+    count: int  # ranges of the file
+
+    @property
+    def uri(self) -> str:
+        """The input file's uri."""
+        return self.file.uri
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """What one scan of a large input found: its content hash, and its record ranges (none: batch it whole)."""
+
+    file: InputFile
+    sha256: str | None
+    ranges: tuple[RecordRange, ...] = ()
+
+
+def _open(uri: str):  # noqa: ANN202  (a binary file object, local or fsspec)
+    if "://" not in uri:
+        return open(uri, "rb")
+    fs, path, _ = filesystem(uri)
+    return fs.open(path, "rb")
+
+
+def read_range(uri: str, start: int, end: int) -> bytes:
+    """Bytes `start` to `end` of a file."""
+    with _open(uri) as fh:
+        fh.seek(start)
+        return fh.read(end - start)
+
+
+def _coupled(keys: list[list[str]]) -> list[tuple[int, int]]:
+    """Runs of consecutive chunks (first, last) such that chunks sharing a key fall in one run."""
+    span: dict[str, tuple[int, int]] = {}
+    for i, chunk_keys in enumerate(keys):
+        for k in chunk_keys:
+            first, _ = span.get(k, (i, i))
+            span[k] = (first, i)
+    reach = list(range(len(keys)))  # the last chunk each chunk must share a run with
+    for first, last in span.values():
+        reach[first] = max(reach[first], last)
+    runs, start, end = [], 0, -1
+    for i in range(len(keys)):
+        end = max(end, reach[i])
+        if i == end:
+            runs.append((start, end))
+            start = i + 1
+    return runs
+
+
+def split_jsonl(f: InputFile, known_sha256: str | None, records_per_range: int,
+                min_bytes: int = SPLIT_MIN_BYTES) -> Split | None:
+    """Scan a large JSON-lines file once: its content hash and the record ranges its batches take.
+
+    A range holds about `records_per_range` records, cut only at line starts; records that must meet in
+    one batch stay together: the same record id (the within-file duplicate check) and the same story
+    (`with_story_dates` shares story dates among them). A file that is not plain UTF-8 JSON lines (gzip,
+    not text, another encoding, a byte-order mark inside), too small, too large or unreadable is not
+    split (None): its batch reads it whole and makes the usual rejects.
+
+    Returns:
+        None (batch it whole), or the file's hash with no ranges (unchanged: `known_sha256`), or its ranges.
+    """
+    if (input_format(f.uri) != "jsonl" or f.uri.lower().endswith(".gz") or f.size < min_bytes
+            or f.size > MAX_FILE_BYTES):
+        return None
+    try:
+        side = read_bytes(f.sidecar, 1024 * 1024) if f.sidecar else None
+        meta = sidecar_meta(f.sidecar or "", side)[0] if side is not None else None
+        h = hashlib.sha256()
+        starts: list[tuple[int, int]] = []  # (byte offset, line number) of each record line
+        keys: list[list[str]] = []
+        offset = 0
+        head = b""
+        with _open(f.uri) as fh:
+            for line_no, line in enumerate(fh, start=1):
+                h.update(line)
+                if len(head) < _PROBE:
+                    head += line[:_PROBE - len(head)]
+                if line.startswith(_BOM) and offset > 0:
+                    return None  # the whole-file reader keeps it there; a range reader would drop it
+                try:
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError:
+                    return None  # decoded by charset detection over the whole file
+                record = jsonl_record_keys(text.removeprefix("\ufeff") if offset == 0 else text, line_no, meta)
+                if record is not None:
+                    record_id, story_id = record
+                    starts.append((offset, line_no))
+                    keys.append([f"id:{record_id}"] + ([f"story:{story_id}"] if story_id else []))
+                offset += len(line)
+        sha = _with_sidecar(h, side)
+    except (OSError, ValueError):
+        return None
+    if looks_binary(head):
+        return None
+    if known_sha256 == sha:
+        return Split(f, sha)
+    chunks = [list(range(i, min(i + records_per_range, len(starts)))) for i in range(0, len(starts),
+                                                                                   records_per_range)]
+    runs = _coupled([[k for r in chunk for k in keys[r]] for chunk in chunks])
+    if len(runs) < 2:
+        return None
+    ranges = []
+    for n, (first, last) in enumerate(runs):
+        begin, line_no = (0, 1) if n == 0 else starts[chunks[first][0]]
+        end = starts[chunks[last + 1][0]][0] if last + 1 < len(chunks) else offset
+        ranges.append(RecordRange(f, sha, begin, end, line_no, n, len(runs)))
+    return Split(f, sha, tuple(ranges))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -26,9 +27,11 @@ from expectations.validate import (
     validate_articles,
     without_articles,
 )
-from flows.batch import DEFAULT_ARTICLE_BUDGET_SECONDS, BatchOutcome, process_batch, reject_row
-from flows.inputs import InputFile, discovered_inputs
+from flows import inputs
+from flows.batch import DEFAULT_ARTICLE_BUDGET_SECONDS, BatchOutcome, crashed_batch, process_batch, reject_row
+from flows.inputs import InputFile, RecordRange, discovered_inputs, split_jsonl
 from flows.progress import RunProgress
+from flows.workers import WorkerCrashed, active_pool, batch_workers, worker_count
 from transforms.formats import Reject
 from transforms.gazetteer import place
 from warehouse.catalog import ensure_schema
@@ -37,9 +40,19 @@ from warehouse.manifest import ManifestEntry, read_manifest
 from warehouse.mirror import Refresh, refresh
 from warehouse.publish import PublishPlan, StagedBatch, publish, writer_lock
 from warehouse.schemas import ARTICLE_TABLES, TABLES, table_from_rows
-from warehouse.staging import STALE_SECONDS, quarantine, read_part, remove_run, remove_stale, staged_path, write_part
+from warehouse.staging import (
+    STALE_SECONDS,
+    new_part_id,
+    quarantine,
+    read_part,
+    remove_run,
+    remove_stale,
+    staged_path,
+    write_part,
+)
 
 DEFAULT_BATCH_FILES = 250
+DEFAULT_BATCH_RECORDS = 200  # records per batch of a large JSON-lines file split into ranges (~1 s of work)
 # Share of a run's articles that may fail validation (each one a `rejects` row) before the run fails and
 # publishes none of its articles: beyond it a transform is broken, not a few inputs odd.
 DEFAULT_MAX_REJECT_RATE = 0.10
@@ -60,6 +73,8 @@ class RunSummary:
     rejects: list[dict[str, Any]] = field(default_factory=list)
     failed_expectations: list[dict[str, Any]] = field(default_factory=list)  # of the quarantined batches
     note: str = ""  # why the run failed validation, when too many articles did
+    # batch stage: worker processes, their CPU seconds in batches, batch-stage wall seconds, their peak RSS
+    workers: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form."""
@@ -86,11 +101,19 @@ def discover(input_uri: str) -> tuple[list[InputFile], list[Reject]]:
 
 
 @task(name="process-batch", retries=2, retry_delay_seconds=[1, 5])
-def process_batch_task(files: list[InputFile], known: dict[str, str], warehouse_uri: str, run_id: str,
-                       batch_no: int, ingested_at: dt.datetime,
+def process_batch_task(files: list[InputFile] | list[RecordRange], known: dict[str, str], warehouse_uri: str,
+                       run_id: str, batch_no: int, ingested_at: dt.datetime,
                        article_budget_seconds: float = DEFAULT_ARTICLE_BUDGET_SECONDS) -> BatchOutcome:
-    """Read, transform and stage one batch of files."""
-    return process_batch(files, known, warehouse_uri, run_id, batch_no, ingested_at, article_budget_seconds)
+    """Read, transform and stage one batch of files or record ranges: in a worker of this process's pool
+    when the run has one (the local runner), else right here (a Dask worker)."""
+    args = (files, known, warehouse_uri, run_id, batch_no, ingested_at, article_budget_seconds)
+    pool = active_pool()
+    if pool is None:
+        return process_batch(*args)
+    try:
+        return pool.run(process_batch, *args)
+    except WorkerCrashed as exc:  # costs this batch only; its inputs are retried by the next run
+        return crashed_batch(files, str(exc))
 
 
 @task(name="read-manifest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
@@ -295,6 +318,80 @@ def plan_batches(files: list[InputFile], manifest: dict[str, ManifestEntry], bat
     return [todo[i:i + batch_files] for i in range(0, len(todo), batch_files)], skipped
 
 
+def with_ranges(batches: list[list[InputFile]], manifest: dict[str, ManifestEntry], batch_files: int,
+                batch_records: int, min_bytes: int | None = None
+                ) -> tuple[list[list[InputFile]] | list[list[RecordRange]], dict[str, ManifestEntry]]:
+    """Split the large JSON-lines files of some batches into record ranges, one batch per range.
+
+    The ranges come first (the longest work starts first); the other files stay in batches of `batch_files`.
+    Files smaller than `min_bytes` (None: `flows.inputs.SPLIT_MIN_BYTES`) are not scanned.
+
+    Returns:
+        (batches, manifest entries of the large files whose content hash did not change: fingerprint refresh).
+    """
+    if batch_records <= 0:
+        return batches, {}
+    min_bytes = inputs.SPLIT_MIN_BYTES if min_bytes is None else min_bytes
+    ranged: list[list[RecordRange]] = []
+    whole: list[InputFile] = []
+    unchanged: dict[str, ManifestEntry] = {}
+    for f in (f for b in batches for f in b):
+        entry = manifest.get(f.uri)
+        split = split_jsonl(f, entry.sha256 if entry else None, batch_records, min_bytes)
+        if split is None:
+            whole.append(f)
+        elif not split.ranges and split.sha256 is not None and entry is not None:
+            unchanged[f.uri] = dataclasses.replace(entry, fingerprint=f.fingerprint, article_ids=[])
+        else:
+            ranged.extend([r] for r in split.ranges)
+    return [*ranged, *(whole[i:i + batch_files] for i in range(0, len(whole), batch_files))], unchanged
+
+
+def combined_ranges(passed: list[StagedBatch], ranges: dict[str, RecordRange], run_id: str
+                    ) -> tuple[list[StagedBatch], list[Reject]]:
+    """One manifest entry per split file, from all its ranges' batches; a file with a range missing is left out.
+
+    Each range's batch holds an entry with its own articles; the combined entry (the file's content hash,
+    every range's articles in file order) goes on the batch of its first range. A file one of whose ranges
+    was not staged or did not pass validation publishes none of its ranges and gets no entry, so the next
+    run reads it again; it gets one `incomplete` reject.
+
+    Args:
+        passed: the batches that passed validation.
+        ranges: part id -> the record range its batch read, for every range batch of the run.
+        run_id: the run.
+
+    Returns:
+        (batches to publish, one reject per split file left out).
+    """
+    by_file: dict[str, list[RecordRange]] = {}
+    for r in ranges.values():
+        by_file.setdefault(r.uri, []).append(r)
+    parts_of = {uri: {p for p, r in ranges.items() if r.uri == uri} for uri in by_file}
+    staged = {b.part: b for b in passed}
+    out = {b.part: b for b in passed}
+    rejects = []
+    for uri, file_ranges in by_file.items():
+        count = file_ranges[0].count
+        got = sorted((ranges[p].index, staged[p]) for p in parts_of[uri] if p in staged and uri in staged[p].inputs)
+        if len(got) != count:
+            for p in parts_of[uri]:
+                out.pop(p, None)
+            rejects.append(Reject(uri, "transform", "incomplete",
+                                  f"{len(got)} of its {count} record ranges were staged and passed validation; "
+                                  "none is published and the next run reads the file again"))
+            continue
+        first = file_ranges[0]
+        entry = ManifestEntry(uri, first.file.fingerprint, first.sha256,
+                              [a for _, b in got for a in b.inputs[uri].article_ids], run_id)
+        for n, b in got:
+            inputs = {u: e for u, e in b.inputs.items() if u != uri}
+            if n == 0:
+                inputs[uri] = entry
+            out[b.part] = dataclasses.replace(b, inputs=inputs)
+    return [out[b.part] for b in passed if b.part in out], rejects
+
+
 @flow(name="broadsheet-run", log_prints=False)
 def broadsheet_run(
     input_uri: str,
@@ -306,6 +403,8 @@ def broadsheet_run(
     maintain_every_hours: float = 24.0,
     article_budget_seconds: float = DEFAULT_ARTICLE_BUDGET_SECONDS,
     max_reject_rate: float = DEFAULT_MAX_REJECT_RATE,
+    workers: int | None = None,
+    batch_records: int = DEFAULT_BATCH_RECORDS,
 ) -> dict[str, Any]:
     """Process every new or changed input file under `input_uri` into the warehouse at `warehouse_uri`.
 
@@ -323,6 +422,10 @@ def broadsheet_run(
             it is published with what the finished steps produced, plus a transform/too_slow reject.
         max_reject_rate: share of the run's articles (0..1) that may fail validation; each is a `rejects` row
             and the rest is published. Above it the run publishes no article and ends `failed_validation`.
+        workers: worker processes that run the batches (None: one per core); 0: none, the batches run in
+            the task runner's own workers (Dask) or threads.
+        batch_records: records per batch when a large JSON-lines file is split into record ranges (0: never
+            split; such a file is one batch).
 
     Returns:
         The run summary as a dict.
@@ -348,24 +451,40 @@ def broadsheet_run(
         discover_rejects = [r for r in found_rejects
                             if (e := manifest.get(r.source_uri)) is None or e.rejected_reason != r.reason]
         batches, skipped = plan_batches(files, manifest, batch_files)
+        batches, split_unchanged = with_ranges(batches, manifest, batch_files, batch_records)
         seconds["discover"] = time.perf_counter() - t0
         log.info("%d input files, %d unchanged, %d batches to process", len(files), skipped, len(batches))
 
         known = {f.uri: manifest[f.uri].sha256 or "" for b in batches for f in b if f.uri in manifest}
+        range_parts = {new_part_id(run_id, f"b{n:05d}"): b[0] for n, b in enumerate(batches)
+                       if b and isinstance(b[0], RecordRange)}
+        n_workers = worker_count(workers) if workers != 0 else 0
         try:
-            futures = [
-                process_batch_task.submit(b, {f.uri: known[f.uri] for f in b if f.uri in known}, loc.uri, run_id,
-                                          n, started, article_budget_seconds)
-                for n, b in enumerate(batches)
-            ]
-            outcomes_by_future: dict[int, BatchOutcome] = {}
-            with RunProgress(sum(len(b) for b in batches), log) as progress:
-                for fut in as_completed(futures):
-                    outcome = fut.result()
-                    outcomes_by_future[id(fut)] = outcome
-                    n_files = len(outcome.unchanged) + (len(outcome.staged.inputs) if outcome.staged else 0)
-                    progress.advance(n_files, outcome.counts.get("articles", 0))
+            t1 = time.perf_counter()
+            pool = batch_workers(n_workers) if n_workers and batches else contextlib.nullcontext()
+            with pool:
+                futures = [
+                    process_batch_task.submit(b, {f.uri: known[f.uri] for f in b if f.uri in known}, loc.uri,
+                                              run_id, n, started, article_budget_seconds)
+                    for n, b in enumerate(batches)
+                ]
+                outcomes_by_future: dict[int, BatchOutcome] = {}
+                with RunProgress(sum(len(b) for b in batches), log) as progress:
+                    for fut in as_completed(futures):
+                        # only paths, counts and rejects: the rows stay in the staged parts
+                        outcome = fut.result()
+                        outcomes_by_future[id(fut)] = outcome
+                        n_files = len(outcome.unchanged) + (len(outcome.staged.inputs) if outcome.staged else 0)
+                        progress.advance(n_files, outcome.counts.get("articles", 0))
             outcomes: list[BatchOutcome] = [outcomes_by_future[id(f)] for f in futures]
+            seconds["batches"] = time.perf_counter() - t1
+            worker_figures = {
+                "workers": float(n_workers), "batches_wall_seconds": round(seconds["batches"], 3),
+                "batches_cpu_seconds": round(sum(o.seconds.get("cpu", 0.0) for o in outcomes), 3),
+                "peak_rss_mb": max((o.peak_rss_mb for o in outcomes), default=0.0),
+                "crashed_batches": float(sum(o.staged is None and bool(o.rejects) for o in outcomes)),
+            }
+            seconds["batches_cpu"] = worker_figures["batches_cpu_seconds"]
             for stage in ("read", "transform", "write", "clean", "dates", "quantities", "locations",
                           "clean_cpu", "dates_cpu", "quantities_cpu", "locations_cpu"):
                 seconds[stage] = sum(o.seconds.get(stage, 0.0) for o in outcomes)
@@ -376,6 +495,9 @@ def broadsheet_run(
             reports = [v.report for v in validated]
             seconds["validate"] = time.perf_counter() - t1
             passed, quarantine_rejects, article_rejects, extra = settle_validation(loc, run_id, validated)
+            before = {b.part for b in passed}
+            passed, incomplete = combined_ranges(passed, range_parts, run_id)
+            left_out = before - {b.part for b in passed}
             for part in {q.source_uri for q in quarantine_rejects}:
                 log.error("quarantined input %s (failed validation)", part)
             for r in article_rejects:
@@ -389,11 +511,15 @@ def broadsheet_run(
                 extra.setdefault("rejects", []).extend(b.paths["rejects"] for b in passed if "rejects" in b.paths)
                 passed = []
             updates = manifest_changes(manifest, outcomes, discover_rejects, files, found_rejects, prune, run_id)
+            updates.update(split_unchanged)
             validate_rejects = quarantine_rejects + article_rejects
-            all_rejects = list(discover_rejects) + [r for o in outcomes for r in o.rejects] + validate_rejects
-            if discover_rejects or validate_rejects:
+            # rejects no staged part holds: of crashed batches, and of split files left out whole
+            unstaged = [r for o in outcomes if o.staged is None for r in o.rejects] + incomplete
+            all_rejects = list(discover_rejects) + [r for o in outcomes if o.staged is None or o.staged.part
+                                                    not in left_out for r in o.rejects] + incomplete + validate_rejects
+            if discover_rejects or validate_rejects or unstaged:
                 path = staged_path(loc, run_id, "rejects", f"{run_id}-run")
-                rows = [reject_row(r, run_id) for r in discover_rejects + validate_rejects]
+                rows = [reject_row(r, run_id) for r in discover_rejects + validate_rejects + unstaged]
                 write_part(loc, path, table_from_rows(TABLES["rejects"], rows))
                 extra.setdefault("rejects", []).append(path)
             run_report = combined_report(reports)
@@ -403,7 +529,7 @@ def broadsheet_run(
             counts["rejects"] = len(all_rejects)
             counts["rejected_articles"] = len(article_rejects)
             counts["quarantined_batches"] = sum(not v.publishable for v in validated)
-            n_new = sum(len(b) for b in batches) - sum(len(o.unchanged) for o in outcomes)
+            n_new = len({f.uri for b in batches for f in b}) - sum(len(o.unchanged) for o in outcomes)
             status = "failed_validation" if note or counts["quarantined_batches"] else "completed"
             run_row = {
                 "run_id": run_id,
@@ -440,6 +566,7 @@ def broadsheet_run(
     summary = RunSummary(
         run_id, lake.display, status, len(files), n_new, counts, seconds,
         [reject_row(r, run_id) for r in all_rejects], [dataclasses.asdict(f) for f in failures], note,
+        worker_figures,
     )
     log.info("run %s: %s", run_id, json.dumps(summary.counts))
     return summary.to_dict()

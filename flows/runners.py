@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 RUNNERS = ("local", "dask")
-DASK_WORKERS = 2  # one worker process per core of the machine we measured on
+PRELOAD = "flows.preload"  # imported by every Dask worker of a LocalCluster: the transforms and models, once
 
 
 class WorkersMisconfigured(RuntimeError):
@@ -17,11 +17,19 @@ class WorkersMisconfigured(RuntimeError):
 
 
 def task_runner(runner: str, dask_address: str | None = None, n_workers: int | None = None):
-    """The Prefect task runner for `--runner local|dask`."""
+    """The Prefect task runner for `--runner local|dask` with `n_workers` worker processes (None: one per core).
+
+    Local: one thread per worker process of the run's pool (`flows.workers`), each handing its batch to a
+    worker; the threads only wait, the processes work. Dask: a LocalCluster of single-threaded worker
+    processes that import `flows.preload` when they start, so no task pays for the models.
+    """
+    from flows.workers import worker_count
+
+    n = worker_count(n_workers)
     if runner == "local":
         from prefect.task_runners import ThreadPoolTaskRunner
 
-        return ThreadPoolTaskRunner(max_workers=2)
+        return ThreadPoolTaskRunner(max_workers=n)
     if runner == "dask":
         # Scheduler and nanny chatter at INFO would bury the run summary; workers inherit this at spawn.
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
@@ -30,8 +38,8 @@ def task_runner(runner: str, dask_address: str | None = None, n_workers: int | N
         if dask_address:
             return DaskTaskRunner(address=dask_address)
         # Worker processes (not threads): the transforms are pure Python and would share one GIL.
-        return DaskTaskRunner(cluster_kwargs={"n_workers": n_workers or DASK_WORKERS, "threads_per_worker": 1,
-                                              "processes": True, "dashboard_address": ":0"})
+        return DaskTaskRunner(cluster_kwargs={"n_workers": n, "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": ":0", "preload": [PRELOAD]})
     raise ValueError(f"unknown runner {runner!r}: use {' or '.join(RUNNERS)}")
 
 
@@ -108,7 +116,8 @@ def _prefect_for(runner: str, dask_address: str | None,
 
 
 def run_flow(input_uri: str, warehouse_uri: str, runner: str = "local", dask_address: str | None = None,
-             on_server: Callable[[Any], None] | None = None, **params: Any) -> dict[str, Any]:
+             on_server: Callable[[Any], None] | None = None, workers: int | None = None,
+             **params: Any) -> dict[str, Any]:
     """Run the Broadsheet flow with the chosen task runner; returns the run summary.
 
     Args:
@@ -118,6 +127,8 @@ def run_flow(input_uri: str, warehouse_uri: str, runner: str = "local", dask_add
         dask_address: `tcp://HOST:PORT` of a Dask scheduler; None starts a LocalCluster of worker processes.
         on_server: called with the Prefect server a Dask run uses, or the local one a run starts (to say where
             its UI is).
+        workers: worker processes for the batches (None: one per core); with `dask_address`, the
+            cluster's own workers are used.
         **params: further flow parameters (batch_files, prune, lock_wait_seconds).
 
     Returns:
@@ -130,5 +141,7 @@ def run_flow(input_uri: str, warehouse_uri: str, runner: str = "local", dask_add
     with _prefect_for(runner, dask_address, on_server) as api_url:
         if runner == "dask" and dask_address and api_url:
             check_dask_workers(dask_address, api_url)
-        flow = broadsheet_run.with_options(task_runner=task_runner(runner, dask_address))
-        return flow(input_uri=input_uri, warehouse_uri=warehouse_uri, **params)
+        flow = broadsheet_run.with_options(task_runner=task_runner(runner, dask_address, workers))
+        # Dask runs each batch task on its own (preloaded) workers: no pool of the flow's own.
+        return flow(input_uri=input_uri, warehouse_uri=warehouse_uri, workers=0 if runner == "dask" else workers,
+                    **params)

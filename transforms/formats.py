@@ -270,10 +270,24 @@ def articles_from_jsonl(uri: str, data: bytes, meta: Mapping[str, Any] | None = 
     """One article per JSON line (`text` or `html` plus optional metadata); a bad line is a reject, not a failure."""
     if looks_binary(data):
         return [], [Reject(uri, "parse", "binary", "file is not text")]
+    text, _ = decoded_text(data)
+    return _jsonl_records(uri, text, meta, 1)
+
+
+def articles_from_jsonl_range(uri: str, data: bytes, first_line: int, meta: Mapping[str, Any] | None = None
+                              ) -> Parsed:
+    """The records of some whole lines of a JSONL file whose first line is line `first_line` of the file.
+
+    The caller has checked the whole file (text, UTF-8, no byte-order mark starting these lines), so the
+    records, their uris and rejects are those `articles_from_jsonl` gives for the same lines of the file.
+    """
+    return _jsonl_records(uri, decoded_text(data)[0], meta, first_line)
+
+
+def _jsonl_records(uri: str, text: str, meta: Mapping[str, Any] | None, first_line: int) -> Parsed:
     articles: list[RawArticle] = []
     rejects: list[Reject] = []
-    text, _ = decoded_text(data)
-    for line_no, line in enumerate(text.split("\n"), start=1):
+    for line_no, line in enumerate(text.split("\n"), start=first_line):
         if not line.strip():
             continue
         record, problem = _json_value(line)
@@ -307,6 +321,21 @@ def articles_from_jsonl(uri: str, data: bytes, meta: Mapping[str, Any] | None = 
             continue
         articles.append(_with_meta(article, {**(meta or {}), **record}))
     return articles, rejects
+
+
+def jsonl_record_keys(line: str, line_no: int, meta: Mapping[str, Any] | None = None) -> tuple[str, str | None] | None:
+    """(record id, story id) an article from this JSONL line would get, as `articles_from_jsonl` sets them.
+
+    The record id is what follows `#` in its `source_uri`; None when the line holds no record object.
+    """
+    if not line.strip():
+        return None
+    record, problem = _json_value(line)
+    if problem is not None or not isinstance(record, dict):
+        return None
+    record_id, _ = guarded_text("id", record.get("id"))
+    story_id, _ = guarded_text("story_id", {**(meta or {}), **record}.get("story_id"))
+    return str(record_id or line_no), story_id
 
 
 def articles_from_multinews(uri: str, text: str) -> Parsed:

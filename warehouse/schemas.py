@@ -260,8 +260,9 @@ RUNS = TableSpec(
         _col("code_version", _STR, "Broadsheet version (and git commit, when known) that ran.", False),
         _col("input_uri", _STR, "The --input of the run."),
         _col("stage_seconds", _STR, "JSON object: seconds spent per stage, summed over batches (wall time; "
-             "`clean_cpu`, `dates_cpu`, `quantities_cpu`, `locations_cpu`: CPU seconds of the worker threads, "
-             "one core's work)."),
+             "`clean_cpu`, `dates_cpu`, `quantities_cpu`, `locations_cpu`: CPU seconds of the batch workers, "
+             "one core's work; `batches`: wall seconds of the whole batch stage, `batches_cpu`: the workers' CPU "
+             "seconds in it, so `batches_cpu / batches` is the cores used)."),
         _col("note", _STR, "What else the run did, e.g. `rolled back to run <run_id>`."),
     ]),
 )

@@ -3,6 +3,8 @@ import pathlib
 
 import pytest
 
+import flows.pipeline
+
 ARTICLE_A = """Flood defences hold as river peaks in York
 
 By Marta Quill
@@ -42,3 +44,9 @@ def small_corpus(tmp_path: pathlib.Path) -> pathlib.Path:
     (root / "feed.jsonl").write_text("\n".join(lines) + "\n")
     (root / "notes.pdf").write_bytes(b"%PDF-1.4 not an article")
     return root
+
+
+@pytest.fixture
+def batches_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs start no worker processes: batches run in the test process, so patches of `flows.batch` apply."""
+    monkeypatch.setattr(flows.pipeline, "worker_count", lambda requested=None: 0)

@@ -13,7 +13,8 @@ import flows.batch
 from flows.cli import app
 from tests.helpers import inverted_quantities, warehouse_rows
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
+# These tests patch flows.batch, which only batches run in the test process see.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server", "batches_in_this_process")]
 
 TOWNS = ("Ashby", "Bexley", "Carlow", "Dunmore", "Elgin", "Fenwick", "Garforth", "Hexham", "Ilkley", "Jarrow",
          "Keswick", "Louth", "Malton", "Nairn", "Oakham", "Penrith", "Quorn", "Ripon", "Selby", "Thirsk",

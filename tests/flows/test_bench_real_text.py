@@ -22,7 +22,7 @@ def test_input_folder_links_the_shared_files_and_counts_their_articles(tmp_path:
 
 def test_summary_excludes_the_idle_run_and_reads_cores_from_the_batch_stage() -> None:
     fig = TreeFigures("new", "abc", 100, Measured(12.0, 18.0, 900.0, 0), Measured(2.0, 1.0, 300.0, 0),
-                      {"clean_cpu": 0.2, "dates_cpu": 0.1, "batch": 8.0, "batch_cpu": 14.4})
+                      {"clean_cpu": 0.2, "dates_cpu": 0.1, "batches": 8.0, "batches_cpu": 14.4})
     s = fig.summary()
     assert s["articles_per_second_excl_fixed"] == 10.0  # 100 articles / (12 s - 2 s)
     assert s["fixed_overhead_seconds"] == 2.0

@@ -10,7 +10,8 @@ import flows.batch
 from flows.cli import app
 from tests.helpers import inverted_quantities, warehouse_rows
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
+# These tests patch flows.batch, which only batches run in the test process see.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server", "batches_in_this_process")]
 
 
 def test_every_article_failing_publishes_nothing_then_retries(small_corpus, tmp_path, monkeypatch):
