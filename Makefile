@@ -31,10 +31,11 @@ test: setup  ## type-check the pure transforms, then run the test suite
 	$(VENV)/bin/mypy transforms
 	$(VENV)/bin/pytest -q
 
-bench: setup  ## throughput and memory on a synthetic 10,000-article corpus; 100 small runs into one lake; pathological articles under the per-article budget
+bench: setup  ## throughput and memory on a synthetic 10,000-article corpus; 100 small runs into one lake; pathological articles under the per-article budget; CPU per article per transform step on real text
 	$(VENV)/bin/python -m bench.pipeline
 	$(VENV)/bin/python -m bench.bench_runs
 	$(VENV)/bin/python -m bench.pathological
+	$(VENV)/bin/python -m bench.transforms
 
 eval: setup  ## accuracy against the public gold sets in ../shared
 	for e in dates quantities locations html stories; do $(VENV)/bin/broadsheet eval $$e || exit 1; done
