@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 from typing import Any
 
 from transforms._data import rules
 
 _LETTERS = re.compile(r"[^\W\d_]")
+_ASCII_LETTERS = string.ascii_letters.encode("ascii")  # the ASCII characters `_LETTERS` matches
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _MIN_LETTERS = 20  # below this neither the model nor the stopwords can tell
 _SAMPLE_CHARS = 700  # a few sentences give a stable answer; more text only costs time (about 0.4 ms per 1000 chars)
@@ -100,6 +102,13 @@ def _stopword_language(text: str) -> tuple[str | None, int]:
     return lang, best
 
 
+def _letter_weight(sample: str) -> int:
+    """Letters in the sample, those of dense scripts counting three times."""
+    if sample.isascii():  # the usual case: its letters are a-z and A-Z, counted without a regex
+        return len(sample) - len(sample.encode("ascii").translate(None, _ASCII_LETTERS))
+    return len(_LETTERS.findall(sample)) + 2 * len(_DENSE_SCRIPT.findall(sample))
+
+
 def article_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language, or None when the text is too short or too mixed to tell.
 
@@ -110,7 +119,7 @@ def article_language(text: str) -> str | None:
         A two-letter code such as `en`, or None.
     """
     sample = _sample(text)
-    letters = len(_LETTERS.findall(sample)) + 2 * len(_DENSE_SCRIPT.findall(sample))
+    letters = _letter_weight(sample)
     if letters < _MIN_LETTERS:
         return None
     lang, probability = _identifier().classify(sample)
