@@ -615,7 +615,8 @@ def _tail_pass(units: list[_Unit]) -> None:
             continue
         # Bullets, parenthesised notes and embedded posts at the end are usually story lists and quotes.
         text = unit.text
-        if _BULLET.match(text) or text.startswith("(") or _SOCIAL_EMBED.search(text) or not _headline_like(unit):
+        # (the embed search reads the whole line, so it goes last: a story paragraph is too long to be a headline)
+        if _BULLET.match(text) or text.startswith("(") or not _headline_like(unit) or _SOCIAL_EMBED.search(text):
             break
         run.append(unit)
     if len(run) >= 2:
