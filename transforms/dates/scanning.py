@@ -151,13 +151,15 @@ _TRIGGERS = {
 _Triggered = tuple[tuple[int, int, frozenset[str]], ...]
 
 
+@functools.lru_cache(maxsize=16384)
 def _rules_reaching(rules_: _Triggered, size: int, word: str) -> _Triggered:
     """Those of a trigger's `rules_` (each already able to cover the `size - 1` words before the trigger
     nearest to it) that may start `size` tokens before it, the farthest of those words being `word`.
 
     A match starting there covers every word between its start and the trigger, so each of them must
     be one the rule's pattern spells out (or a plural of one, "years"; or any number, when the rule
-    may hold one). The walk back narrows the trigger's rules word by word.
+    may hold one). The walk back narrows the trigger's rules word by word (a step is kept: the words
+    around triggers repeat, "on", "the", "last", ...).
     """
     number = word[0].isdigit()
     return tuple(
