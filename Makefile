@@ -35,12 +35,13 @@ test: setup  ## type-check the pure transforms, then run the test suite
 	$(VENV)/bin/mypy transforms
 	$(VENV)/bin/pytest -q
 
-bench: setup  ## throughput and memory on a synthetic 10,000-article corpus; 100 small runs into one lake; pathological articles under the per-article budget; fixed overhead of a no-new-input run
+bench: setup  ## synthetic 10,000-article throughput and memory; 100 small runs into one lake; pathological articles under the per-article budget; fixed overhead of an idle run; validation cost; CPU per real article per step; real text side by side with issue 17's base commit
 	$(VENV)/bin/python -m bench.pipeline
 	$(VENV)/bin/python -m bench.bench_runs
 	$(VENV)/bin/python -m bench.pathological
 	$(VENV)/bin/python -m bench.idle_run
 	$(VENV)/bin/python -m bench.validation
+	$(VENV)/bin/python -m bench.transforms
 	$(VENV)/bin/python -m bench.real_text
 
 eval: setup  ## accuracy against the public gold sets in ../shared

@@ -1,4 +1,4 @@
-"""Snapshot the outputs of clean, paragraphs, dates, quantities and locations, and compare against it.
+"""Snapshot the outputs of clean, language, paragraphs, dates, quantities and locations, and compare against it.
 
 Usage: python -m bench.extractor_snapshot write     # writes out/bench/extractor_snapshot.jsonl.gz
        python -m bench.extractor_snapshot check     # recomputes, exits 1 on the first difference
@@ -8,8 +8,10 @@ tempeval3 articles, the newsquant sentences, the recognizers_text inputs, the ar
 benchmark's pages through the HTML reader), the seed articles, the demo corpus in `data/demo` (read
 with `transforms.formats`) and 300 synthetic articles from `bench.corpus`. Each text goes through
 the steps twice: as an article (clean, paragraphs, then the extractors on the paragraphs, exactly
-as `transforms.records` runs them) and raw (the extractors on the text itself, so short sentences
-that cleaning would drop still count). A speed-up must leave every line of the snapshot equal.
+as `transforms.records` runs them, plus what `prepared_article` settles: language, publication date
+and its source, title, author, repairs) and raw (the extractors and the language identifier on the
+text itself, so short sentences that cleaning would drop still count). A speed-up must leave every
+line of the snapshot equal.
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ from bench.corpus import synthetic_article
 from transforms.clean import clean_article
 from transforms.dates import date_mentions
 from transforms.formats import RawArticle, article_from_html, parsed_file
+from transforms.language import article_language
 from transforms.locations import location_mentions
 from transforms.paragraphs import article_text, paragraph_spans
 from transforms.quantities import quantity_mentions
+from transforms.records import prepared_article
 
 _ROOT = pathlib.Path(__file__).resolve().parent.parent
 _SHARED = _ROOT.parent / "shared"
@@ -116,9 +120,13 @@ def outputs(raw: RawArticle, anchor: dt.date | None) -> dict[str, Any]:
     text = article_text(clean.paragraphs)
     spans = paragraph_spans(text)
     article = _extracted([s.text for s in spans], anchor)
+    prepared = prepared_article(raw)
+    settled = {k: _plain(getattr(prepared, k))
+               for k in ("text", "published", "published_source", "language", "title", "author", "repairs")}
     raw_paragraphs = [p for p in _BLANK.split(raw.body) if p.strip()]
-    rawpath = _extracted(raw_paragraphs, anchor)
-    return {"clean": _plain(clean), "paragraphs": _plain(spans), "article": article, "raw": rawpath}
+    rawpath = {**_extracted(raw_paragraphs, anchor), "language": article_language(raw.body)}
+    return {"clean": _plain(clean), "paragraphs": _plain(spans), "prepared": settled, "article": article,
+            "raw": rawpath}
 
 
 def _lines() -> Iterator[tuple[str, str]]:
@@ -174,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     if n != len(expected):
         print(f"{n} texts now, {len(expected)} in the snapshot")
         return 1
-    print(f"{n} texts, clean/paragraphs/dates/quantities/locations: {differ} differ")
+    print(f"{n} texts, clean/language/paragraphs/dates/quantities/locations: {differ} differ")
     return 1 if differ else 0
 
 

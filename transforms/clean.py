@@ -24,7 +24,6 @@ from transforms._data import rules
 from transforms.budget import UNLIMITED, Budget
 
 _LINE_BREAK = re.compile(r"\r\n?|\n|[\u2028\u2029\x85]")
-_SPACE = re.compile(r"\s+")
 _LETTER_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _TERMINAL = re.compile(r"""[.!?…:;。！？．]["'”’»)\]」』）]*$|["”»」』]$""")
 # Han and kana are written without spaces: two characters count as about one word.
@@ -246,7 +245,8 @@ _DAY_MONTH_YEAR = re.compile(
 
 
 def _collapsed(line: str) -> str:
-    return _SPACE.sub(" ", line).strip()
+    """The line with runs of whitespace as one space, trimmed (`str.split` and `\\s` agree on whitespace)."""
+    return " ".join(line.split())
 
 
 def _wrap_width(lines: list[str]) -> int | None:
@@ -615,7 +615,8 @@ def _tail_pass(units: list[_Unit]) -> None:
             continue
         # Bullets, parenthesised notes and embedded posts at the end are usually story lists and quotes.
         text = unit.text
-        if _BULLET.match(text) or text.startswith("(") or _SOCIAL_EMBED.search(text) or not _headline_like(unit):
+        # (the embed search reads the whole line, so it goes last: a story paragraph is too long to be a headline)
+        if _BULLET.match(text) or text.startswith("(") or not _headline_like(unit) or _SOCIAL_EMBED.search(text):
             break
         run.append(unit)
     if len(run) >= 2:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pathlib
+import random
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import yaml
 
 from transforms._data import rules
 from transforms.quantities import QuantityMention, quantity_mentions, rule_errors
+from transforms.quantities.rule_data import _ASCII_TOKEN_RE, _TOKEN_RE
 
 GOLDEN = pathlib.Path(__file__).parent / "golden" / "quantities.yaml"
 CASES: list[dict[str, Any]] = yaml.safe_load(GOLDEN.read_text(encoding="utf-8"))
@@ -74,3 +76,15 @@ def test_a_counted_noun_never_swallows_the_next_quantity(text: str) -> None:
     mentions = quantity_mentions(text)
     assert all(a.end <= b.start for a, b in zip(mentions, mentions[1:], strict=False)), mentions
     assert all(text[m.start:m.end] == m.text for m in mentions)
+
+
+def test_ascii_token_pattern_tokenizes_ascii_text_as_the_unicode_one() -> None:
+    """`_ASCII_TOKEN_RE` stands in for `_TOKEN_RE` on ASCII paragraphs: same tokens, same kinds."""
+    rng = random.Random(4)
+    alphabet = "aZx09 .,'-+eE$%\t\n\x1c_"
+    texts = ["", "12,500.5 km", "1e10 .08 3,4 o'clock", "x_1 A_b __ 5_000"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(60))) for _ in range(3000)]
+    for text in texts:
+        assert text.isascii()
+        want = [(m.span(), m.lastindex) for m in _TOKEN_RE.finditer(text)]
+        assert [(m.span(), m.lastindex) for m in _ASCII_TOKEN_RE.finditer(text)] == want, text

@@ -21,6 +21,45 @@ _PATTERNS = tuple(pattern for pattern, _ in _RULES)
 _HANDLERS = tuple(handler for _, handler in _RULES)
 
 
+_Match = tuple[int, int, int, int, re.Match[str]]  # (minus length, rule order, start, end, match)
+# The rule matches of the paragraphs scanned last, by text: an article's lead is scanned for its
+# publication date while it is cleaned, then again by the dates step, and the matches do not depend
+# on the anchor date. Only paragraphs of ordinary length are kept (95% of the dev gold sets' are under
+# 2,000 characters), so the table stays small, and it starts afresh when full.
+_RECENT_MATCHES: dict[str, tuple[_Match, ...]] = {}
+_RECENT_LIMIT = 256
+_RECENT_MAX_CHARS = 2_000
+
+
+def _rule_matches(text: str, budget: Budget) -> tuple[_Match, ...]:
+    """Every rule's match at the offsets scanning proposes, longest first, ties to the earlier rule."""
+    found = _RECENT_MATCHES.get(text)
+    if found is not None:
+        return found
+    matches: list[_Match] = []
+    starts = _rule_starts(text, budget)
+    for n, (offset, orders) in enumerate(starts):
+        if not n & _CHECK_EVERY:
+            budget.check()
+        for order in orders:
+            # a rule reached twice at one offset ("a year ago" from "year" and "ago") finds the same
+            # match twice; the copy is covered by the first below, cheaper than remembering pairs
+            m = _PATTERNS[order].match(text, offset)
+            if m is not None:
+                end = m.end()
+                if end > offset:
+                    matches.append((offset - end, order, offset, end, m))
+    # Longest match first, ties to the earlier rule; a rule's normalizer only runs on a match that no
+    # longer one has already covered (normalizers are pure, so skipping the covered ones changes nothing).
+    matches.sort(key=_LONGEST_FIRST)
+    found = tuple(matches)
+    if len(text) <= _RECENT_MAX_CHARS:
+        if len(_RECENT_MATCHES) >= _RECENT_LIMIT:
+            _RECENT_MATCHES.clear()
+        _RECENT_MATCHES[text] = found
+    return found
+
+
 def date_mentions(text: str, anchor_date: datetime.date | None, budget: Budget = UNLIMITED) -> list[DateMention]:
     """All date/time expressions in one paragraph, sorted by start, non-overlapping.
 
@@ -33,22 +72,7 @@ def date_mentions(text: str, anchor_date: datetime.date | None, budget: Budget =
     Returns:
         The mentions, longest match first among overlapping candidates, then sorted by offset.
     """
-    found: list[tuple[int, int, int, int, re.Match[str]]] = []
-    starts = _rule_starts(text, budget)
-    for n, (offset, orders) in enumerate(starts):
-        if not n & _CHECK_EVERY:
-            budget.check()
-        for order in orders:
-            # a rule reached twice at one offset ("a year ago" from "year" and "ago") finds the same
-            # match twice; the copy is covered by the first below, cheaper than remembering pairs
-            m = _PATTERNS[order].match(text, offset)
-            if m is not None:
-                end = m.end()
-                if end > offset:
-                    found.append((offset - end, order, offset, end, m))
-    # Longest match first, ties to the earlier rule; a rule's normalizer only runs on a match that no
-    # longer one has already covered (normalizers are pure, so skipping the covered ones changes nothing).
-    found.sort(key=_LONGEST_FIRST)
+    found = _rule_matches(text, budget)
     taken: list[tuple[int, int, _Timex]] = []
     # One byte per character, set where a taken span lies: a candidate overlaps a taken span exactly when
     # a byte of its own span is set (spans are never empty), which costs its length, not the number taken.

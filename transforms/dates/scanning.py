@@ -148,23 +148,23 @@ _TRIGGERS = {
 }
 
 
-@functools.lru_cache(maxsize=8192)
-def _rules_reaching(key: str, words: tuple[str, ...], year: bool, capital: bool) -> tuple[int, ...]:
-    """Rules of a trigger that may start `len(words)` tokens before it, across exactly these words.
+_Triggered = tuple[tuple[int, int, frozenset[str]], ...]
+
+
+@functools.lru_cache(maxsize=16384)
+def _rules_reaching(rules_: _Triggered, size: int, word: str) -> _Triggered:
+    """Those of a trigger's `rules_` (each already able to cover the `size - 1` words before the trigger
+    nearest to it) that may start `size` tokens before it, the farthest of those words being `word`.
 
     A match starting there covers every word between its start and the trigger, so each of them must
     be one the rule's pattern spells out (or a plural of one, "years"; or any number, when the rule
-    may hold one). `year` and `capital` are as for `_usable`.
+    may hold one). The walk back narrows the trigger's rules word by word (a step is kept: the words
+    around triggers repeat, "on", "the", "last", ...).
     """
-    return _usable(
-        tuple(
-            index
-            for index, back, own in _TRIGGERED[key]
-            if back >= len(words)
-            and all(w in own or w[:-1] in own or (w[0].isdigit() and "0" in own) for w in words)
-        ),
-        year,
-        capital,
+    number = word[0].isdigit()
+    return tuple(
+        rule for rule in rules_
+        if rule[1] >= size and (word in rule[2] or word[:-1] in rule[2] or (number and "0" in rule[2]))
     )
 
 
@@ -309,8 +309,9 @@ def _rule_starts(text: str, budget: Budget = UNLIMITED) -> list[tuple[int, tuple
             budget.check()
         # walk back over the words a match could start on
         pos = start  # where the last word read begins
-        words: tuple[str, ...] = ()
-        while len(words) < reach:
+        size = 0  # words read
+        alive = _TRIGGERED[key]  # the trigger's rules that may cover every word read
+        while size < reach:
             # Most words are separated by one space: find the word with `rfind`. Otherwise read the
             # next token off the reversed text with a regex (up to 16 non-alphanumeric characters, then
             # a run of letters or of digits).
@@ -327,8 +328,9 @@ def _rule_starts(text: str, budget: Budget = UNLIMITED) -> list[tuple[int, tuple
                 if m is None:
                     break
                 word, left = m.group(1)[::-1], last + 1 - m.end()
-            words += (word,)
-            reaching = _rules_reaching(key, words, has_year, upper)
+            size += 1
+            alive = _rules_reaching(alive, size, word)
+            reaching = _usable(tuple(index for index, _, _ in alive), has_year, upper) if alive else ()
             if not reaching:
                 break  # no rule can cover this word, so none starts further back either
             pos = left

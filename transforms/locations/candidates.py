@@ -350,11 +350,13 @@ def _candidates(pi: int, text: str, gaz: Gazetteer, lex: _Lexicon, budget: Budge
     out: list[_Candidate] = []
     runs = _runs(tokens, text, lex)
     budget.check()
+    steps = 0  # counted across runs: most runs are one word, and a clock read costs as much as a lookup
     for run in runs:
         words = tuple(t.text for t in run)  # sliced for each n-gram looked up
         i = 0
         while i < len(run):
-            if not i & _CHECK_EVERY:
+            steps += 1
+            if not steps & _CHECK_EVERY:
                 budget.check()
             if not run[i].cap:
                 i += 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import bisect
+import operator
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +13,7 @@ from transforms.quantities.rule_data import (
     _ABBR_SCALES,
     _AGE_ABBR,
     _AMBIGUOUS_MONTHS,
+    _ASCII_TOKEN_RE,
     _CHECK_EVERY,
     _CURRENCY_CODES,
     _CURRENCY_PREFIX,
@@ -19,7 +22,6 @@ from transforms.quantities.rule_data import (
     _IDENTIFIER_HEADS,
     _IRREGULAR_PLURALS,
     _KIND_DIGIT,
-    _KIND_SYMBOL,
     _KIND_WORD,
     _LETTER_SCALES,
     _LIST_MARKER_RE,
@@ -45,6 +47,8 @@ from transforms.quantities.rule_data import (
     _YEAR_BEFORE,
 )
 
+_LAST_GROUP = operator.attrgetter("lastindex")
+
 
 class _Tokens:
     """Parallel arrays describing the tokens of one paragraph."""
@@ -53,17 +57,18 @@ class _Tokens:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        # One pass of the regex, then flat comprehensions: the cheapest tokenizer in pure Python.
-        found = list(_TOKEN_RE.finditer(text))
-        spans = [m.span() for m in found]
-        self.starts: list[int] = [a for a, _ in spans]
-        self.ends: list[int] = [b for _, b in spans]
-        self.raw: list[str] = [text[a:b] for a, b in spans]
-        self.kind: list[int] = [m.lastindex or _KIND_SYMBOL for m in found]
+        # One pass of the regex, then the match methods mapped over its matches (no Python loop per token).
+        found = list((_ASCII_TOKEN_RE if text.isascii() else _TOKEN_RE).finditer(text))
+        self.starts: list[int] = list(map(re.Match.start, found))
+        self.ends: list[int] = list(map(re.Match.end, found))
+        self.raw: list[str] = list(map(re.Match.group, found))
+        # every alternative of the pattern is a group, so the last one matched is the token's kind
+        self.kind: list[int] = list(map(_LAST_GROUP, found))
         lowered = text.lower()
         # str.lower() keeps the length for the scripts news is written in; fall back per token otherwise.
         self.low = self.raw if lowered == text else (
-            [lowered[a:b] for a, b in spans] if len(lowered) == len(text) else [t.lower() for t in self.raw])
+            list(map(lowered.__getitem__, map(slice, self.starts, self.ends))) if len(lowered) == len(text)
+            else [t.lower() for t in self.raw])
         self.n = len(self.raw)
         self.masked = [False] * self.n
 
