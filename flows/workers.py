@@ -54,10 +54,17 @@ def _context() -> multiprocessing.context.BaseContext:
     return ctx
 
 
-def _serve(conn: Connection) -> None:
-    """A worker's life: load what batches need, then run calls until told to stop or the parent goes."""
+def _serve(conn: Connection, environment: dict[str, str]) -> None:
+    """A worker's life: load what batches need, then run calls until told to stop or the parent goes.
+
+    `environment` is the pool owner's environment when the pool started: the fork server kept the one of the
+    moment it was started (a long-lived process may have set storage credentials since), and a batch must see
+    what the run sees.
+    """
     # Ctrl-C reaches the whole process group; the parent decides what happens to the run and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.clear()
+    os.environ.update(environment)
     import flows.preload  # noqa: F401  (already imported when forked from the preloaded fork server)
 
     while True:
@@ -114,7 +121,8 @@ class WorkerPool:
 
     def _start(self) -> _Worker:
         parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(target=_serve, args=(child,), name="broadsheet-worker", daemon=True)
+        process = self._ctx.Process(target=_serve, args=(child, dict(os.environ)), name="broadsheet-worker",
+                                    daemon=True)
         process.start()
         child.close()  # the parent keeps only its end, so a dead worker's pipe reads as closed
         worker = _Worker(process, parent)

@@ -46,6 +46,16 @@ def test_workers_start_preloaded_without_prefect_gx_or_pandas():
     assert not any(_alive(p) for p in pids)
 
 
+def test_workers_see_the_environment_of_their_pool_not_of_the_fork_server(monkeypatch):
+    # The fork server lives as long as this process; storage credentials set after it started (a moto
+    # endpoint in a test, a rotated key in a long-lived serve) must still reach the batches of a new pool.
+    with WorkerPool(1) as pool:
+        pool.run(os.getpid)
+    monkeypatch.setenv("BROADSHEET_TEST_SET_LATER", "seen")
+    with WorkerPool(1) as pool:
+        assert pool.run(os.getenv, "BROADSHEET_TEST_SET_LATER") == "seen"
+
+
 def test_a_crashed_worker_costs_its_call_only_and_is_replaced():
     with WorkerPool(2) as pool:
         with pytest.raises(WorkerCrashed, match="exit code 11"):
