@@ -1,7 +1,7 @@
 -- grain: one row per story, counted noun, unit and claim (a figure as stated), across the sources that print it
 -- description: Per-story figures side by side: each distinct claim about a counted noun in a story, which sources print it, and the story's lowest and highest claim for that noun. Copies of one paragraph count once.
 -- column story_id: The story (mart_articles.story_id).
--- column story_title: Headline of the story's earliest-published article (undated articles come last).
+-- column story_title: Headline of the story's earliest-published article (undated articles come last; of articles published the same day, the alphabetically first headline).
 -- column n_story_articles: Articles in the story, exact copies included.
 -- column n_story_sources: Distinct source labels in the story.
 -- column counted_noun: What the figures count (mart_figures.counted_noun).
@@ -25,7 +25,7 @@
 -- column is_highest_claim: True when this claim's upper end (high, else low) equals highest_claim_high.
 WITH stories AS (
     SELECT story_id, count(*) AS n_story_articles, count(DISTINCT source) AS n_story_sources,
-           arg_min(title, coalesce(published_day, DATE '9999-12-31')) AS story_title
+           arg_min(title, (coalesce(published_day, DATE '9999-12-31'), title)) AS story_title
     FROM mart_articles
     GROUP BY story_id
 ),
