@@ -304,8 +304,18 @@ def manifest_changes(manifest: dict[str, ManifestEntry], outcomes: list[BatchOut
     return updates
 
 
-def plan_batches(files: list[InputFile], manifest: dict[str, ManifestEntry], batch_files: int
-                 ) -> tuple[list[list[InputFile]], int]:
+def spread(files: list[InputFile], batch_files: int, min_batches: int = 1) -> list[list[InputFile]]:
+    """Files in order, in batches of at most `batch_files`, and in at least `min_batches` when there are enough
+    files (a few files must not all land in one batch while other workers idle); sizes differ by one at most."""
+    n = len(files)
+    if n == 0:
+        return []
+    k = max(-(-n // batch_files), min(n, min_batches))
+    return [files[i * n // k:(i + 1) * n // k] for i in range(k)]
+
+
+def plan_batches(files: list[InputFile], manifest: dict[str, ManifestEntry], batch_files: int,
+                 min_batches: int = 1) -> tuple[list[list[InputFile]], int]:
     """Split the files that may have changed into batches; returns (batches, number of files skipped unread)."""
     todo = []
     skipped = 0
@@ -315,15 +325,16 @@ def plan_batches(files: list[InputFile], manifest: dict[str, ManifestEntry], bat
             skipped += 1
             continue
         todo.append(f)
-    return [todo[i:i + batch_files] for i in range(0, len(todo), batch_files)], skipped
+    return spread(todo, batch_files, min_batches), skipped
 
 
 def with_ranges(batches: list[list[InputFile]], manifest: dict[str, ManifestEntry], batch_files: int,
-                batch_records: int, min_bytes: int | None = None
+                batch_records: int, min_bytes: int | None = None, min_batches: int = 1
                 ) -> tuple[list[list[InputFile]] | list[list[RecordRange]], dict[str, ManifestEntry]]:
     """Split the large JSON-lines files of some batches into record ranges, one batch per range.
 
-    The ranges come first (the longest work starts first); the other files stay in batches of `batch_files`.
+    The ranges come first (the longest work starts first); the other files stay in batches of `batch_files`,
+    spread over enough batches that ranges and batches together make `min_batches` when there are files enough.
     Files smaller than `min_bytes` (None: `flows.inputs.SPLIT_MIN_BYTES`) are not scanned.
 
     Returns:
@@ -344,7 +355,7 @@ def with_ranges(batches: list[list[InputFile]], manifest: dict[str, ManifestEntr
             unchanged[f.uri] = dataclasses.replace(entry, fingerprint=f.fingerprint, article_ids=[])
         else:
             ranged.extend([r] for r in split.ranges)
-    return [*ranged, *(whole[i:i + batch_files] for i in range(0, len(whole), batch_files))], unchanged
+    return [*ranged, *spread(whole, batch_files, max(1, min_batches - len(ranged)))], unchanged
 
 
 def combined_ranges(passed: list[StagedBatch], ranges: dict[str, RecordRange], run_id: str
@@ -450,15 +461,19 @@ def broadsheet_run(
         # A file refused at discovery is reported once, not on every scheduled run.
         discover_rejects = [r for r in found_rejects
                             if (e := manifest.get(r.source_uri)) is None or e.rejected_reason != r.reason]
-        batches, skipped = plan_batches(files, manifest, batch_files)
-        batches, split_unchanged = with_ranges(batches, manifest, batch_files, batch_records)
+        n_workers = worker_count(workers) if workers != 0 else 0
+        # Two batches per worker at least, when there are files enough: a worker that finishes early takes
+        # another, so the stage does not wait on one worker's single big batch.
+        min_batches = 2 * n_workers if n_workers else 1
+        batches, skipped = plan_batches(files, manifest, batch_files, min_batches)
+        batches, split_unchanged = with_ranges(batches, manifest, batch_files, batch_records,
+                                               min_batches=min_batches)
         seconds["discover"] = time.perf_counter() - t0
         log.info("%d input files, %d unchanged, %d batches to process", len(files), skipped, len(batches))
 
         known = {f.uri: manifest[f.uri].sha256 or "" for b in batches for f in b if f.uri in manifest}
         range_parts = {new_part_id(run_id, f"b{n:05d}"): b[0] for n, b in enumerate(batches)
                        if b and isinstance(b[0], RecordRange)}
-        n_workers = worker_count(workers) if workers != 0 else 0
         try:
             t1 = time.perf_counter()
             pool = batch_workers(n_workers) if n_workers and batches else contextlib.nullcontext()

@@ -142,3 +142,18 @@ def test_a_real_budget_stops_a_pathological_article_in_time(tmp_path):
     used = time.thread_time() - start
     assert stopped is not None
     assert used < 0.3 + 1.0  # CPU seconds, with a generous margin: checks come every few milliseconds
+
+
+def test_spread_keeps_order_caps_size_and_feeds_every_worker():
+    from flows.pipeline import spread
+
+    files = list(range(5))
+    assert spread(files, 250) == [[0, 1, 2, 3, 4]]  # one worker's worth: one batch
+    assert spread(files, 250, min_batches=4) == [[0], [1], [2], [3, 4]]
+    assert spread(files, 2) == [[0], [1, 2], [3, 4]]  # at most batch_files each, as even as can be
+    assert all(len(b) <= 2 for b in spread(files, 2, min_batches=2))
+    assert spread(files[:2], 250, min_batches=4) == [[0], [1]]  # never an empty batch
+    assert spread([], 250, min_batches=4) == []
+    big = list(range(1000))
+    parts = spread(big, 250, min_batches=4)
+    assert [x for b in parts for x in b] == big and max(map(len, parts)) - min(map(len, parts)) <= 1
