@@ -247,12 +247,12 @@ def run(
 
 def _say_server(server) -> None:
     """Tell the user which Prefect server the run reports to, and where its UI is."""
-    from flows.local_server import IDLE_SECONDS, state_dir
+    from flows.local_server import IDLE_SECONDS
 
     if server.pid is not None:
         _console().print(f"Started a local Prefect server (pid {server.pid}); UI: {server.ui_url} "
                          "(stopped when this command exits)")
-    elif server.log_path and pathlib.Path(server.log_path).parent == state_dir():
+    elif server.shared:
         _console().print(f"Started a local Prefect server that later runs share; UI: {server.ui_url} (it stops "
                          f"after {IDLE_SECONDS / 60:g} idle minutes; `python -m flows.local_server stop` stops it now)")
     else:

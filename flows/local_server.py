@@ -233,7 +233,8 @@ def shared_server(prefect_home: str | os.PathLike[str] | None = None, idle_secon
         start_lock.close()
     try:
         (directory / "last-used").touch()
-        yield PrefectServer(state.api_url, ui_url(state.api_url), None, str(directory / "server.log")), started
+        yield PrefectServer(state.api_url, ui_url(state.api_url), None, str(directory / "server.log"),
+                            shared=True), started
     finally:
         (directory / "last-used").touch()
         in_use.close()

@@ -39,6 +39,7 @@ class PrefectServer:
     ui_url: str
     pid: int | None = None
     log_path: str | None = None
+    shared: bool = False  # the long-lived local server CLI runs share (flows.local_server): it outlives this run
 
 
 def ui_url(api_url: str) -> str:

@@ -56,6 +56,7 @@ def test_first_run_starts_a_server_and_later_runs_reuse_it(home, fake_server):
     with shared_server(home, server_command=fake_server) as (first, started):
         assert started and server_healthy(first.api_url)
         assert first.pid is None  # the run does not own it: nothing stops it when the run ends
+        assert first.shared  # so the CLI says it outlives the run, and how to stop it
     state = read_state(state_dir(home))
     assert state is not None and state.api_url == first.api_url and len(state.token) == 32 and state.started_at
     with shared_server(home, server_command=fake_server) as (again, started_again):
